@@ -1,0 +1,131 @@
+"""Configuration of model roles and of a run. Plain data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Provider(StrEnum):
+    """Which client speaks to a model server."""
+
+    OPENAI = "openai"
+    OLLAMA = "ollama"
+
+
+class Role(StrEnum):
+    """The three model roles of the WebGen-Agent loop."""
+
+    CODER = "coder"
+    CRITIC = "critic"
+    FEEDBACK = "feedback"
+
+
+DEFAULT_BASE_URLS = {
+    Provider.OPENAI: "http://localhost:8000/v1",
+    Provider.OLLAMA: "http://localhost:11434",
+}
+
+
+@dataclass(frozen=True)
+class RoleConfig:
+    """How one role reaches its model.
+
+    The API key is never stored here: ``api_key_env`` names the environment variable
+    (or keyring entry) it is read from when the client is built.
+
+    Attributes:
+        provider: ``openai`` (any OpenAI-compatible server) or ``ollama``.
+        model: Model name as the server knows it.
+        base_url: Server URL; for OpenAI-compatible servers it usually ends in ``/v1``.
+        api_key_env: Environment variable holding the API key, if any.
+        temperature: Sampling temperature.
+        max_tokens: Upper bound on the reply length, in tokens.
+        context_length: Tokens the model can attend to (prompt plus reply).
+        timeout_s: Seconds before one request is abandoned.
+        max_retries: Retries on connection errors, timeouts, 429 and 5xx.
+    """
+
+    provider: Provider = Provider.OPENAI
+    model: str = ""
+    base_url: str = ""
+    api_key_env: str | None = None
+    temperature: float = 0.2
+    max_tokens: int = 8192
+    context_length: int = 32768
+    timeout_s: float = 600.0
+    max_retries: int = 3
+
+    @property
+    def url(self) -> str:
+        """The base URL, or the provider's usual local default."""
+        return self.base_url or DEFAULT_BASE_URLS[self.provider]
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """Settings safe to write to disk: no secret is ever part of a RoleConfig."""
+        data = asdict(self)
+        data["provider"] = str(self.provider)
+        data["base_url"] = self.url
+        return data
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The model configuration of all three roles."""
+
+    coder: RoleConfig
+    critic: RoleConfig
+    feedback: RoleConfig
+
+    def for_role(self, role: Role) -> RoleConfig:
+        """Return the configuration of ``role``."""
+        return getattr(self, str(role))
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """All roles, without secrets."""
+        return {str(r): self.for_role(r).to_public_dict() for r in Role}
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Bounded time for each phase, in seconds."""
+
+    install_s: float = 300.0
+    server_start_s: float = 60.0
+    page_load_s: float = 20.0
+    network_quiet_s: float = 0.1
+    network_quiet_max_s: float = 3.0
+    command_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Knobs of one run of the loop.
+
+    Attributes:
+        max_steps: Upper bound on coder steps.
+        error_limit: Consecutive error steps (along the parent chain) before backtracking.
+        allowed_commands: Extra command prefixes the user allows, e.g. ``("npx prisma",)``.
+        allow_any_command: Run any command the model asks for (still without a shell).
+        max_file_bytes: Largest file the coder may write.
+        chromium_path: Explicit browser executable; found automatically when empty.
+        viewport: Screenshot size, 1024x768 as in the paper.
+        timeouts: Per-phase time bounds.
+    """
+
+    max_steps: int = 20
+    error_limit: int = 5
+    allowed_commands: tuple[str, ...] = ()
+    allow_any_command: bool = False
+    max_file_bytes: int = 2_000_000
+    chromium_path: str | None = None
+    viewport: tuple[int, int] = (1024, 768)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        data = asdict(self)
+        data["allowed_commands"] = list(self.allowed_commands)
+        data["viewport"] = list(self.viewport)
+        return data

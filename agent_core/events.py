@@ -1,0 +1,189 @@
+"""The run as a log of frozen, typed events, delivered through one sink.
+
+The CLI's progress output, the app's views and the stored trajectory are all readers of
+these events. Every event carries the run id and a wall-clock timestamp.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every engine event."""
+
+    kind: ClassVar[str] = "event"
+    run_id: str
+    at: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form with the event's kind."""
+        data = asdict(self)
+        data["kind"] = self.kind
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunStarted(Event):
+    """A run began (fresh or resumed)."""
+
+    kind: ClassVar[str] = "run_started"
+    instruction: str
+    run_dir: str
+    workspace: str
+    resumed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepStarted(Event):
+    """The coder was asked for step ``index``."""
+
+    kind: ClassVar[str] = "step_started"
+    index: int
+    parent: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Token(Event):
+    """A fragment of the coder's streamed reply."""
+
+    kind: ClassVar[str] = "token"
+    index: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileWritten(Event):
+    """The coder's reply wrote (or was refused to write) a file."""
+
+    kind: ClassVar[str] = "file_written"
+    index: int
+    path: str
+    size: int
+    refused: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhaseChanged(Event):
+    """A step entered a phase: coding, install, serve, screenshot, critic, gui_test, commit."""
+
+    kind: ClassVar[str] = "phase_changed"
+    index: int
+    phase: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContextTrimmed(Event):
+    """Older turns were folded into a summary so the prompt fits the coder's context."""
+
+    kind: ClassVar[str] = "context_trimmed"
+    index: int
+    dropped_turns: int
+    prompt_tokens_estimate: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepFinished(Event):
+    """A step was committed to the run directory, with its scores."""
+
+    kind: ClassVar[str] = "step_finished"
+    index: int
+    step_kind: str
+    parent: int | None
+    appearance_grade: int | None
+    gui_grade: int | None
+    has_error: bool
+    files_changed: int
+    seconds: float
+    feedback: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backtracked(Event):
+    """Too many consecutive errors: the run continues from an earlier step."""
+
+    kind: ClassVar[str] = "backtracked"
+    from_index: int
+    to_index: int | None
+    consecutive_errors: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BestSelected(Event):
+    """The best step's files were put back in the workspace."""
+
+    kind: ClassVar[str] = "best_selected"
+    index: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFinished(Event):
+    """The run ended normally (finish signal or step limit)."""
+
+    kind: ClassVar[str] = "run_finished"
+    reason: str
+    best_step: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFailed(Event):
+    """The run stopped on an error it could not turn into feedback."""
+
+    kind: ClassVar[str] = "run_failed"
+    error: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunCancelled(Event):
+    """The user stopped the run."""
+
+    kind: ClassVar[str] = "run_cancelled"
+
+
+EventSink = Callable[[Event], Awaitable[None] | None]
+"""A subscriber: called once per event, in order."""
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        RunStarted, StepStarted, Token, FileWritten, PhaseChanged, ContextTrimmed,
+        StepFinished, Backtracked, BestSelected, RunFinished, RunFailed, RunCancelled,
+    )
+}
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event written by ``Event.to_dict``."""
+    cls = EVENT_TYPES[data["kind"]]
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class EventBus:
+    """Fans events out to subscribers; a failing subscriber is logged, never fatal."""
+
+    def __init__(self) -> None:
+        self._sinks: list[EventSink] = []
+
+    def subscribe(self, sink: EventSink) -> Callable[[], None]:
+        """Add ``sink``; returns a function that removes it."""
+        self._sinks.append(sink)
+        return lambda: self._sinks.remove(sink) if sink in self._sinks else None
+
+    async def emit(self, event: Event) -> None:
+        """Deliver ``event`` to every subscriber in subscription order."""
+        for sink in list(self._sinks):
+            try:
+                result = sink(event)
+                if isinstance(result, Awaitable):
+                    await result
+            except Exception:  # a view's bug must not stop the agent
+                log.exception("event subscriber failed on %s", event.kind)

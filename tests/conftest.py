@@ -1,0 +1,71 @@
+"""Suite-wide guards: no connection beyond loopback, no process left behind, offline npm."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+
+import pytest
+
+from tests.support.npm import offline_npm_env
+from tests.support.procs import cmdline, descendants, wait_until_gone
+
+os.environ.update(offline_npm_env())
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Keep model settings of the developer's shell out of the tests.
+for _name in list(os.environ):
+    if _name.startswith("WEBGEN_"):
+        del os.environ[_name]
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True  # AF_UNIX paths and the like never leave the machine
+    host = str(address[0])
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False  # an unresolved name: refuse, it could go anywhere
+
+
+class NetworkGuardError(AssertionError):
+    """A test tried to open a connection beyond loopback."""
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_loopback(address):
+        raise NetworkGuardError(f"test tried to connect beyond loopback: {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    if not _is_loopback(address):
+        raise NetworkGuardError(f"test tried to connect beyond loopback: {address!r}")
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_processes(request: pytest.FixtureRequest):
+    """Fail a test that leaves child processes (dev servers, npm, browsers) running."""
+    before = set(descendants())
+    yield
+    leaked = [p for p in descendants() if p not in before]
+    leaked = wait_until_gone(leaked, timeout_s=5.0)
+    if leaked:
+        described = "; ".join(f"{p}: {cmdline(p)[:120]}" for p in leaked)
+        for pid in leaked:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        pytest.fail(f"test left processes running: {described}")
