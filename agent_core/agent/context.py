@@ -1,0 +1,125 @@
+"""Fitting the coder's conversation into its context window.
+
+Local models often have 8-32k tokens. When the whole conversation does not fit, the
+oldest turns give way to a note that holds the current files and a short log of the
+feedback those turns received; the newest turns stay verbatim.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from agent_core.llm.base import Message
+
+CHARS_PER_TOKEN = 3.0
+"""Conservative: code and markup tokenise denser than prose."""
+
+SKIPPED_IN_STATE = ("package-lock.json", "yarn.lock", "pnpm-lock.yaml")
+FEEDBACK_LOG_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier step as the coder saw it: its reply and the feedback that followed."""
+
+    index: int
+    reply: str
+    feedback: str
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class FittedPrompt:
+    """Messages ready for the coder, and what had to give way."""
+
+    messages: list[Message]
+    dropped_turns: int
+    tokens_estimate: int
+
+    @property
+    def trimmed(self) -> bool:
+        """Whether older turns were folded into the state note."""
+        return self.dropped_turns > 0
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count of ``text``."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN) + 4
+
+
+def prompt_budget(context_length: int, max_tokens: int) -> int:
+    """Tokens available for the prompt once the reply's room is kept free."""
+    reply_room = min(max_tokens, context_length // 3)
+    return max(512, context_length - reply_room - 256)
+
+
+def fit_conversation(
+    system: str,
+    first_user: str,
+    turns: Sequence[Turn],
+    files: Mapping[str, str],
+    budget: int,
+    closing: str,
+) -> FittedPrompt:
+    """Build the coder's messages within ``budget`` tokens.
+
+    Args:
+        system: The coder's system prompt.
+        first_user: The first user message (the instruction).
+        turns: Earlier steps along the parent chain, oldest first.
+        files: The project's current text files (for the state note).
+        budget: Prompt tokens allowed.
+        closing: User text to send when the last turn has no feedback (e.g. after finish).
+    """
+    for keep in range(len(turns), -1, -1):
+        dropped = turns[: len(turns) - keep]
+        note = _state_note(dropped, files, budget // 2) if dropped else ""
+        messages = _assemble(system, first_user, note, turns[len(turns) - keep :], closing)
+        tokens = sum(estimate_tokens(m.content) for m in messages)
+        if tokens <= budget:
+            return FittedPrompt(messages, len(dropped), tokens)
+    # Even the newest turn is too large: send the state note with file names only.
+    note = _state_note(turns, files, 0)
+    messages = _assemble(system, first_user, note, [], closing)
+    return FittedPrompt(messages, len(turns), sum(estimate_tokens(m.content) for m in messages))
+
+
+def _assemble(
+    system: str, first_user: str, note: str, kept: Sequence[Turn], closing: str
+) -> list[Message]:
+    opening = first_user if not note else f"{first_user}\n\n{note}"
+    messages = [Message("system", system), Message("user", opening)]
+    for turn in kept:
+        messages.append(Message("assistant", turn.reply))
+        messages.append(Message("user", turn.feedback or closing))
+    if messages[-1].role == "assistant":
+        messages.append(Message("user", closing))
+    return messages
+
+
+def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: int) -> str:
+    lines = [
+        f"[Context note: the first {len(dropped)} step(s) of this conversation were folded "
+        "to fit the context window. Below are the current project files and what the "
+        "feedback said about those steps.]",
+        "",
+        "Feedback log:",
+    ]
+    for turn in dropped:
+        text = (turn.summary or turn.feedback).strip().replace("\n", " ")
+        lines.append(f"- step {turn.index}: {text[:FEEDBACK_LOG_CHARS]}")
+    if dropped and dropped[-1].feedback:
+        lines += ["", "Latest feedback in full:", dropped[-1].feedback]
+    lines += ["", "Current files:"]
+    used = 0
+    for path in sorted(files, key=lambda p: (len(files[p]), p)):
+        body = files[path]
+        cost = estimate_tokens(body) + 20
+        if path in SKIPPED_IN_STATE or used + cost > file_budget:
+            lines.append(f"- {path} ({len(body)} characters, not shown)")
+            continue
+        used += cost
+        lines += [f"--- {path} ---", body]
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""The execution half of an edit step: commands, install, serve, screenshot, critic."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent_core.agent.coder_turn import CoderTurn
+from agent_core.agent.feedback import EditReport
+from agent_core.browser.errors import PageLoadFailed
+from agent_core.errors import CommandRefused, RuntimeFailure
+from agent_core.protocol.actions import ShellAction, StartAction
+from agent_core.runtime.devserver import choose_start_command
+from agent_core.runtime.processes import run_command
+from agent_core.workspace.commands import PlannedCommand
+
+from .services import StepServices
+
+PhaseCallback = Callable[[str, str], Awaitable[None]]
+
+MAX_GRADE_WITH_ERROR = 2
+
+
+@dataclass
+class EditOutcome:
+    """Scores and evidence of an edit step."""
+
+    report: EditReport
+    appearance_grade: int | None = None
+    errors: list[str] = field(default_factory=list)
+    screenshot: bytes | None = None
+    critic: dict[str, Any] | None = None
+    runtime: dict[str, Any] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+    critic_usage: Any = None
+
+    @property
+    def has_error(self) -> bool:
+        """The METHOD.md error flag."""
+        return bool(self.errors)
+
+
+@dataclass
+class _Plan:
+    installs: list[PlannedCommand] = field(default_factory=list)
+    others: list[PlannedCommand] = field(default_factory=list)
+    start: PlannedCommand | None = None
+
+
+def _plan_commands(services: StepServices, turn: CoderTurn, report: EditReport) -> _Plan:
+    plan = _Plan()
+    for action in turn.parsed.actions:
+        if not isinstance(action, ShellAction | StartAction):
+            continue
+        try:
+            planned = services.policy.plan(action.command)
+        except CommandRefused as exc:
+            report.commands = [*report.commands, str(exc)]
+            continue
+        for command in planned:
+            if command.kind == "install":
+                plan.installs.append(command)
+            elif command.kind == "start" and isinstance(action, StartAction):
+                plan.start = command
+            elif command.kind == "start":
+                plan.start = plan.start or command
+            else:
+                plan.others.append(command)
+    return plan
+
+
+async def run_edit_phases(
+    services: StepServices,
+    turn: CoderTurn,
+    instruction: str,
+    on_phase: PhaseCallback,
+) -> EditOutcome:
+    """Install, serve, screenshot and review the files the coder just wrote."""
+    report = EditReport(
+        written=turn.written,
+        refused=turn.refused,
+        protocol_issues=[i.message for i in turn.parsed.issues],
+    )
+    out = EditOutcome(report=report)
+    plan = _plan_commands(services, turn, report)
+    deps_changed = await _install(services, plan, out, on_phase)
+    await _run_others(services, plan.others, out, on_phase)
+    url = None if out.errors else await _serve(services, plan, deps_changed, out, on_phase)
+    if url is None:
+        report.screenshot_error = "the site is not running."
+        out.errors.append("no screenshot: the site is not running")
+        return out
+    capture = await _capture(services, url, out, on_phase)
+    if capture is not None:
+        await _review(services, capture, instruction, out, on_phase)
+    return out
+
+
+async def _timed(out: EditOutcome, phase: str, started: float) -> None:
+    out.phases[phase] = round(out.phases.get(phase, 0.0) + time.perf_counter() - started, 4)
+
+
+async def _install(services: StepServices, plan: _Plan, out: EditOutcome,
+                   on_phase: PhaseCallback) -> bool:
+    started = time.perf_counter()
+    commands = [list(c.argv) for c in plan.installs]
+    if not commands and not services.installer.needs_install():
+        out.report.install = "not needed (dependencies unchanged)."
+        out.runtime["install"] = {"ran": False, "ok": True}
+        return False
+    await on_phase("install", " ".join(commands[0]) if commands else "npm install")
+    result = await services.installer.install(
+        commands, timeout_s=services.config.timeouts.install_s
+    )
+    await _timed(out, "install", started)
+    out.runtime["install"] = {
+        "ran": result.ran, "ok": result.ok, "command": result.command,
+        "seconds": round(result.seconds, 3), "log_tail": result.log_tail if not result.ok else "",
+    }
+    if result.ok:
+        out.report.install = f"succeeded ({result.command}, {result.seconds:.1f} s)."
+        return result.ran
+    out.report.install = f"FAILED ({result.command}). Output:\n```\n{result.log_tail}\n```"
+    out.errors.append(f"dependency installation failed: {result.command}")
+    return result.ran
+
+
+async def _run_others(services: StepServices, commands: Sequence[PlannedCommand],
+                      out: EditOutcome, on_phase: PhaseCallback) -> None:
+    for command in commands:
+        await on_phase("command", " ".join(command.argv))
+        root = services.workspace.root
+        result = await run_command(
+            list(command.argv), cwd=str(root / command.cwd),
+            timeout_s=services.config.timeouts.command_s,
+        )
+        status = "succeeded" if result.returncode == 0 and not result.timed_out else "failed"
+        line = f"`{' '.join(command.argv)}` {status}"
+        if status == "failed":
+            line += f":\n```\n{result.output_tail}\n```"
+        out.report.commands = [*out.report.commands, line]
+
+
+async def _serve(services: StepServices, plan: _Plan, deps_changed: bool,
+                 out: EditOutcome, on_phase: PhaseCallback) -> str | None:
+    started = time.perf_counter()
+    await on_phase("serve", "")
+    requested = list(plan.start.argv) if plan.start else None
+    try:
+        start_plan = choose_start_command(services.workspace.root, requested)
+        result = await services.server.ensure_running(start_plan, deps_changed=deps_changed)
+    except RuntimeFailure as exc:
+        await _timed(out, "serve", started)
+        tail = f"\n```\n{exc.log_tail}\n```" if exc.log_tail else ""
+        out.report.serve = f"FAILED: {exc}{tail}"
+        out.errors.append(f"the dev server did not start: {exc}")
+        out.runtime["serve"] = {"ok": False, "error": str(exc), "log_tail": exc.log_tail}
+        return None
+    await _timed(out, "serve", started)
+    state = "restarted" if result.restarted else "kept running"
+    out.report.serve = f"running at {result.url} ({state})."
+    out.runtime["serve"] = {"ok": True, "url": result.url, "restarted": result.restarted}
+    return result.url
+
+
+async def _capture(services: StepServices, url: str, out: EditOutcome,
+                   on_phase: PhaseCallback) -> Any:
+    started = time.perf_counter()
+    await on_phase("screenshot", url)
+    browser = await services.browser()
+    timeouts = services.config.timeouts
+    try:
+        capture = await browser.capture(
+            url, load_timeout_s=timeouts.page_load_s, quiet_s=timeouts.network_quiet_s,
+            quiet_max_s=timeouts.network_quiet_max_s,
+        )
+    except PageLoadFailed as exc:
+        await _timed(out, "screenshot", started)
+        out.report.screenshot_error = str(exc)
+        out.errors.append(f"no screenshot: {exc}")
+        return None
+    await _timed(out, "screenshot", started)
+    out.screenshot = capture.png
+    console = [*capture.page_errors, *capture.console_errors, *capture.failed_requests]
+    out.report.console = console[:20]
+    out.runtime["browser"] = {"console": console[:50], "title": capture.title}
+    return capture
+
+
+async def _review(services: StepServices, capture: Any, instruction: str,
+                  out: EditOutcome, on_phase: PhaseCallback) -> None:
+    started = time.perf_counter()
+    await on_phase("critic", "")
+    console = [*capture.page_errors, *capture.console_errors]
+    review = await services.critic.review(capture.png, instruction, console_errors=console)
+    await _timed(out, "critic", started)
+    out.critic_usage = review.usage
+    out.appearance_grade = review.appearance_grade
+    out.critic = {
+        "is_error": review.is_error, "error_message": review.error_message,
+        "description": review.description, "suggestions": list(review.suggestions),
+        "grade_analysis": review.grade_analysis, "raw_replies": dict(review.raw_replies),
+        "problems": list(review.problems),
+    }
+    report = out.report
+    report.appearance_grade = review.appearance_grade
+    if review.is_error:
+        report.description = f"the page shows an error: {review.error_message}"
+        out.errors.append(f"the page shows an error: {review.error_message}")
+    else:
+        report.description = review.description
+    report.suggestions = list(review.suggestions)
+    grade = review.appearance_grade
+    if grade is not None and grade <= MAX_GRADE_WITH_ERROR:
+        out.errors.append(f"appearance grade {grade}/5")

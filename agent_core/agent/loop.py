@@ -1,0 +1,206 @@
+"""The WebGen-Agent loop: code, run, look, test; keep every step; backtrack; pick the best."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from agent_core.agent import steps as step_kinds
+from agent_core.agent.context import FittedPrompt, Turn, fit_conversation, prompt_budget
+from agent_core.agent.selection import (
+    backtrack_target,
+    consecutive_errors,
+    parent_chain,
+    select_best_step,
+)
+from agent_core.agent.services import AgentModels, StepServices
+from agent_core.config import RunConfig
+from agent_core.errors import WebGenError
+from agent_core.events import (
+    Backtracked,
+    BestSelected,
+    ContextTrimmed,
+    Event,
+    EventBus,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+)
+from agent_core.protocol.coder_prompt import SYSTEM_PROMPT, first_user_message, reminder
+from agent_core.store.records import RunStatus, StepKind, StepRecord
+from agent_core.store.run_store import RunStore
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended."""
+
+    status: RunStatus
+    reason: str
+    best_step: int | None
+
+
+class WebGenAgent:
+    """Runs the loop on one run directory; one ``run()`` at a time.
+
+    Args:
+        store: The run directory (created or opened by the caller).
+        models: Clients of the three roles (closed by the caller).
+        config: Step limits, command policy, timeouts.
+        bus: Where events go; the store's event log subscribes itself.
+        services: Side-effect owners; built from ``config`` when omitted.
+        gui_tester: Runs GUI-test steps; None means functional testing is unavailable.
+    """
+
+    def __init__(
+        self,
+        store: RunStore,
+        models: AgentModels,
+        config: RunConfig,
+        bus: EventBus | None = None,
+        *,
+        services: StepServices | None = None,
+        gui_tester: step_kinds.FunctionalTester | None = None,
+    ) -> None:
+        self.store = store
+        self.models = models
+        self.config = config
+        self.bus = bus or EventBus()
+        self.services = services or StepServices.build(
+            store.workspace, store.run_dir / ".webgen", config, models.critic
+        )
+        self.gui_tester = gui_tester
+
+    @property
+    def run_id(self) -> str:
+        """Id of the run in the store."""
+        return self.store.manifest.run_id
+
+    async def emit(self, event: Event) -> None:
+        """Send ``event`` to the subscribers."""
+        await self.bus.emit(event)
+
+    async def run(self) -> RunOutcome:
+        """Take steps until finish or ``max_steps``, then restore the best step.
+
+        Cancelling the task stops the run at once: the current step is abandoned (the
+        last committed step stays the head), the dev server and browser are closed.
+        """
+        unsubscribe = self.bus.subscribe(self.store.append_event)
+        resumed = bool(self.store.steps())
+        try:
+            await self.emit(RunStarted(
+                run_id=self.run_id, instruction=self.store.manifest.instruction,
+                run_dir=str(self.store.run_dir), workspace=str(self.store.workspace),
+                resumed=resumed,
+            ))
+            if resumed:
+                await self.restore_step(self.store.head, emit=False)
+            self.store.update_manifest(status=RunStatus.RUNNING, end_reason="")
+            return await self._run_to_end()
+        except asyncio.CancelledError:
+            self.store.update_manifest(status=RunStatus.CANCELLED, end_reason="cancelled")
+            await self.emit(RunCancelled(run_id=self.run_id))
+            raise
+        except WebGenError as exc:
+            self.store.update_manifest(status=RunStatus.FAILED, end_reason=str(exc))
+            await self.emit(RunFailed(run_id=self.run_id, error=str(exc)))
+            return RunOutcome(RunStatus.FAILED, str(exc), self.store.manifest.best_step)
+        finally:
+            await asyncio.shield(self.services.close())
+            unsubscribe()
+
+    async def _run_to_end(self) -> RunOutcome:
+        reason = "max_steps"
+        while self.store.next_index() <= self.config.max_steps:
+            parent, left = await self._choose_parent()
+            step = await self._take_step(parent, left)
+            if step.kind is StepKind.FINISH:
+                reason = "finish"
+                break
+        best = await self.select_best()
+        self.store.update_manifest(status=RunStatus.FINISHED, end_reason=reason)
+        await self.emit(RunFinished(run_id=self.run_id, reason=reason, best_step=best))
+        return RunOutcome(RunStatus.FINISHED, reason, best)
+
+    async def select_best(self) -> int | None:
+        """Restore the best step's files into the workspace and record the choice."""
+        best = select_best_step(self.store.steps())
+        index = best.index if best else None
+        if index is not None:
+            await self.restore_step(index, emit=False)
+        self.store.update_manifest(best_step=index)
+        await self.emit(BestSelected(run_id=self.run_id, index=index))
+        return index
+
+    async def restore_step(self, index: int | None, *, emit: bool = True) -> None:
+        """Put step ``index``'s files back and continue from it (None: the empty start)."""
+        files = await asyncio.to_thread(self.store.files_of, index) if index else {}
+        previous = self.store.head
+        await asyncio.to_thread(self.services.workspace.restore, files)
+        self.store.set_head(index)
+        if emit:
+            await self.emit(Backtracked(
+                run_id=self.run_id, from_index=previous or 0, to_index=index,
+                consecutive_errors=0,
+            ))
+
+    async def _choose_parent(self) -> tuple[int | None, int | None]:
+        steps = {s.index: s for s in self.store.steps()}
+        head = self.store.head
+        errors = consecutive_errors(steps, head)
+        if head is None or errors < self.config.error_limit:
+            return head, None
+        target = backtrack_target(steps.values())
+        to_index = target.index if target else None
+        await self.emit(Backtracked(
+            run_id=self.run_id, from_index=head, to_index=to_index, consecutive_errors=errors,
+        ))
+        await self.restore_step(to_index, emit=False)
+        return to_index, head
+
+    def _prompt(self, index: int, parent: int | None) -> FittedPrompt:
+        steps = {s.index: s for s in self.store.steps()}
+        turns = [
+            Turn(s.index, s.reply, s.feedback, _summary(s)) for s in parent_chain(steps, parent)
+        ]
+        instruction = self.store.manifest.instruction
+        files = self.services.workspace.snapshot()
+        text_files = {p: _as_text(b) for p, b in files.items()}
+        coder = self.models.settings.coder
+        budget = prompt_budget(coder.context_length, coder.max_tokens)
+        return fit_conversation(
+            SYSTEM_PROMPT, first_user_message(instruction), turns,
+            {p: t for p, t in text_files.items() if t is not None}, budget,
+            closing=reminder(instruction),
+        )
+
+    async def _take_step(self, parent: int | None, left: int | None) -> StepRecord:
+        index = self.store.next_index()
+        prompt = await asyncio.to_thread(self._prompt, index, parent)
+        if prompt.trimmed:
+            await self.emit(ContextTrimmed(
+                run_id=self.run_id, index=index, dropped_turns=prompt.dropped_turns,
+                prompt_tokens_estimate=prompt.tokens_estimate,
+            ))
+        runner = step_kinds.StepRunner(self, index, parent, left, time.time())
+        return await runner.run(prompt)
+
+
+def _summary(step: StepRecord) -> str:
+    grade = "no grade" if step.appearance_grade is None else f"appearance {step.appearance_grade}/5"
+    gui = "" if step.gui_grade is None else f", GUI {step.gui_grade}/5"
+    errors = f"; errors: {'; '.join(step.errors)}" if step.errors else ""
+    return f"{step.kind} step, {grade}{gui}{errors}"
+
+
+def _as_text(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+__all__ = ["RunOutcome", "WebGenAgent"]

@@ -1,0 +1,71 @@
+"""Backtracking and best-step rules of the WebGen-Agent method (METHOD.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from agent_core.store.records import StepRecord
+
+VALID_APPEARANCE = 3
+
+
+def is_valid(step: StepRecord) -> bool:
+    """A valid step has an appearance grade of at least 3 and no error."""
+    return (
+        step.appearance_grade is not None
+        and step.appearance_grade >= VALID_APPEARANCE
+        and not step.has_error
+    )
+
+
+def _rank(step: StepRecord) -> tuple[int, int, int]:
+    # A missing grade ranks below every real one.
+    gui = step.gui_grade if step.gui_grade is not None else -1
+    appearance = step.appearance_grade if step.appearance_grade is not None else -1
+    return (gui, appearance, step.index)
+
+
+def select_best_step(steps: Iterable[StepRecord]) -> StepRecord | None:
+    """The step whose files the run should end with.
+
+    Candidates are the valid steps, or every step when none is valid. They are ranked by
+    GUI grade, then appearance grade, then the later step.
+    """
+    steps = list(steps)
+    valid = [s for s in steps if is_valid(s)]
+    candidates = valid or steps
+    return max(candidates, key=_rank, default=None)
+
+
+def backtrack_target(steps: Iterable[StepRecord]) -> StepRecord | None:
+    """Where to continue after too many errors: the best valid step, or None (start over)."""
+    valid = [s for s in steps if is_valid(s)]
+    return max(valid, key=_rank, default=None)
+
+
+def consecutive_errors(steps: Mapping[int, StepRecord], head: int | None) -> int:
+    """Count error steps from ``head`` back along the parent chain, up to the first clean one."""
+    count = 0
+    index = head
+    seen: set[int] = set()
+    while index is not None and index in steps and index not in seen:
+        seen.add(index)
+        step = steps[index]
+        if not step.has_error:
+            break
+        count += 1
+        index = step.parent
+    return count
+
+
+def parent_chain(steps: Mapping[int, StepRecord], head: int | None) -> list[StepRecord]:
+    """The steps from the start of the run to ``head``, oldest first."""
+    chain: list[StepRecord] = []
+    index = head
+    seen: set[int] = set()
+    while index is not None and index in steps and index not in seen:
+        seen.add(index)
+        chain.append(steps[index])
+        index = steps[index].parent
+    chain.reverse()
+    return chain

@@ -1,0 +1,87 @@
+"""The side-effect owners one run uses, built once and closed together."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent_core.browser.chromium import find_chromium
+from agent_core.browser.session import BrowserSession
+from agent_core.config import ModelSettings, RunConfig
+from agent_core.critic.screenshot_critic import ScreenshotCritic
+from agent_core.llm.base import ChatModel
+from agent_core.runtime.devserver import DevServer
+from agent_core.runtime.installer import DependencyInstaller
+from agent_core.workspace.commands import CommandPolicy
+from agent_core.workspace.guard import Workspace
+
+
+@dataclass
+class AgentModels:
+    """The three roles' clients."""
+
+    coder: ChatModel
+    critic: ChatModel
+    feedback: ChatModel
+    settings: ModelSettings
+
+    async def close(self) -> None:
+        """Close every distinct client."""
+        seen: set[int] = set()
+        for model in (self.coder, self.critic, self.feedback):
+            if id(model) not in seen:
+                seen.add(id(model))
+                await model.close()
+
+
+@dataclass
+class StepServices:
+    """Workspace, command policy, installer, dev server, browser and critic of one run.
+
+    The browser starts on first use and stays open for the whole session; the dev server
+    keeps running across steps. ``close()`` stops both.
+    """
+
+    workspace: Workspace
+    policy: CommandPolicy
+    installer: DependencyInstaller
+    server: DevServer
+    critic: ScreenshotCritic
+    config: RunConfig
+    _browser: BrowserSession | None = field(default=None, init=False)
+
+    @classmethod
+    def build(cls, workspace_dir: Path, state_dir: Path, config: RunConfig,
+              critic_model: ChatModel) -> StepServices:
+        """Wire the services of a run whose project lives in ``workspace_dir``."""
+        state_dir.mkdir(parents=True, exist_ok=True)
+        return cls(
+            workspace=Workspace(workspace_dir, max_file_bytes=config.max_file_bytes),
+            policy=CommandPolicy(config.allowed_commands, allow_any=config.allow_any_command),
+            installer=DependencyInstaller(workspace_dir, state_dir / "install-state.json"),
+            server=DevServer(workspace_dir, config.timeouts),
+            critic=ScreenshotCritic(critic_model),
+            config=config,
+        )
+
+    async def browser(self) -> BrowserSession:
+        """The session's browser, started on first use."""
+        if self._browser is None:
+            browser = BrowserSession(
+                executable_path=find_chromium(self.config.chromium_path),
+                viewport=self.config.viewport,
+            )
+            await browser.start()
+            self._browser = browser
+        return self._browser
+
+    async def close(self) -> None:
+        """Stop the dev server and close the browser, whatever happens."""
+        try:
+            await self.server.stop()
+        finally:
+            if self._browser is not None:
+                with contextlib.suppress(Exception):
+                    await self._browser.close()
+                self._browser = None

@@ -1,0 +1,143 @@
+"""A ChatModel for an Ollama server, through its native ``/api/chat`` protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+import ollama
+import pydantic
+
+from agent_core.config import RoleConfig
+from agent_core.errors import ModelBadRequest, ModelError, ModelServerError
+from agent_core.llm.base import Completion, Message, TokenCallback, Usage
+from agent_core.llm.failures import detail_of, from_status, redact, timed_out, unreachable
+from agent_core.llm.retry import RetryPolicy
+from agent_core.llm.support import RetryingChatModel, StreamState
+
+# What a broken or odd reply can raise inside the client while it is decoded.
+_GARBLED = (ValueError, pydantic.ValidationError)
+# Everything the ollama client raises for a failed call.
+_CLIENT_ERRORS = (ollama.ResponseError, ollama.RequestError, httpx.HTTPError, ConnectionError, *_GARBLED)
+
+
+def to_ollama_message(message: Message) -> dict[str, Any]:
+    """One Message in Ollama's shape; images go as raw bytes in ``images``."""
+    data: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:
+        data["images"] = list(message.images)
+    return data
+
+
+class OllamaChatModel(RetryingChatModel):
+    """Chat with a model through ``ollama.AsyncClient``.
+
+    Args:
+        config: The role's settings (``provider`` should be ``ollama``).
+        api_key: Sent as ``Authorization: Bearer`` (for Ollama behind a proxy), or None.
+        role: The role name, used in the hint of an authentication error.
+        retry: Backoff delays; the number of retries is ``config.max_retries``.
+    """
+
+    provider = "ollama"
+
+    def __init__(
+        self,
+        config: RoleConfig,
+        api_key: str | None = None,
+        *,
+        role: str | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(config, api_key, role=role, retry=retry)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+        self._client = ollama.AsyncClient(
+            host=config.url, headers=headers, timeout=config.timeout_s
+        )
+
+    async def list_models(self) -> list[str]:
+        """Names of the pulled models, from ``GET /api/tags`` (one attempt, no retries).
+
+        Raises:
+            ModelError: When the server cannot be reached or refuses the request.
+        """
+        try:
+            listing = await self._client.list()
+        except _CLIENT_ERRORS as exc:
+            raise self._error(exc) from exc
+        return [m.model for m in listing.models if m.model]
+
+    async def close(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._client.close()
+
+    def _request(self, messages: Sequence[Message]) -> dict[str, Any]:
+        return {
+            "model": self.config.model,
+            "messages": [to_ollama_message(m) for m in messages],
+            "options": {
+                "num_ctx": self.config.context_length,
+                "temperature": self.config.temperature,
+                "num_predict": self.config.max_tokens,
+            },
+        }
+
+    async def _complete_once(self, messages: Sequence[Message]) -> Completion:
+        try:
+            response = await self._client.chat(**self._request(messages), stream=False)
+        except _CLIENT_ERRORS as exc:
+            raise self._error(exc) from exc
+        return Completion(
+            text=response.message.content or "",
+            usage=Usage(response.prompt_eval_count or 0, response.eval_count or 0),
+            model=response.model or self.config.model,
+            finish_reason=response.done_reason,
+        )
+
+    async def _stream_once(self, messages: Sequence[Message], on_token: TokenCallback) -> Completion:
+        state = StreamState()
+        usage, finish, model = Usage(), None, self.config.model
+        try:
+            parts = await self._client.chat(**self._request(messages), stream=True)
+        except _CLIENT_ERRORS as exc:
+            raise self._error(exc) from exc
+        try:
+            while True:
+                try:
+                    part = await anext(parts)
+                except StopAsyncIteration:
+                    break
+                except _CLIENT_ERRORS as exc:
+                    raise state.final(self._error(exc)) from exc
+                model = part.model or model
+                await state.push(on_token, part.message.content or "")
+                if part.done:
+                    usage = Usage(part.prompt_eval_count or 0, part.eval_count or 0)
+                    finish = part.done_reason
+        finally:
+            await parts.aclose()
+        return Completion(text=state.text, usage=usage, model=model, finish_reason=finish)
+
+    def _error(self, exc: BaseException) -> ModelError:
+        """Map what the ollama client raises to a ModelError with an actionable message."""
+        ep = self.endpoint
+        if isinstance(exc, ollama.ResponseError):
+            detail = redact(detail_of(exc.error), self._api_key)
+            return from_status(ep, exc.status_code, detail)
+        if isinstance(exc, ollama.RequestError):
+            return ModelBadRequest(
+                f"cannot send the request to {ep.server} for model '{ep.model}': {exc.error}"
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return timed_out(ep)
+        if isinstance(exc, (httpx.TransportError, ConnectionError)):
+            return unreachable(ep, exc)
+        if isinstance(exc, _GARBLED):
+            return ModelServerError(
+                f"{ep.server} sent a reply for model '{ep.model}' that is not a valid Ollama "
+                f"chat response ({type(exc).__name__}); is the URL really an Ollama server?"
+            )
+        return ModelError(
+            f"{ep.server} call for model '{ep.model}' failed: {redact(str(exc), self._api_key)}"
+        )

@@ -1,0 +1,158 @@
+"""A ChatModel for any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, OpenAI...)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import openai
+
+from agent_core.config import RoleConfig
+from agent_core.errors import ModelError
+from agent_core.llm.base import Completion, Message, TokenCallback, Usage
+from agent_core.llm.failures import (
+    detail_of,
+    from_status,
+    redact,
+    retry_after_seconds,
+    timed_out,
+    unreachable,
+)
+from agent_core.llm.retry import RetryPolicy
+from agent_core.llm.support import RetryingChatModel, StreamState, image_mime
+
+log = logging.getLogger(__name__)
+
+
+def to_openai_message(message: Message) -> dict[str, Any]:
+    """One Message in the chat-completions shape; images become data-URL content parts."""
+    if not message.images:
+        return {"role": message.role, "content": message.content}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+    for image in message.images:
+        url = f"data:{image_mime(image)};base64,{base64.b64encode(image).decode('ascii')}"
+        parts.append({"type": "image_url", "image_url": {"url": url}})
+    return {"role": message.role, "content": parts}
+
+
+class OpenAIChatModel(RetryingChatModel):
+    """Chat with a model through ``openai.AsyncOpenAI``.
+
+    Args:
+        config: The role's settings (``provider`` should be ``openai``).
+        api_key: The API key, or None for servers without authentication.
+        role: The role name, used in the hint of an authentication error.
+        retry: Backoff delays; the number of retries is ``config.max_retries``.
+    """
+
+    provider = "openai"
+
+    def __init__(
+        self,
+        config: RoleConfig,
+        api_key: str | None = None,
+        *,
+        role: str | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(config, api_key, role=role, retry=retry)
+        self._client = openai.AsyncOpenAI(
+            base_url=config.url,
+            api_key=api_key or "not-needed",
+            max_retries=0,
+            timeout=config.timeout_s,
+        )
+        self._stream_usage = True
+
+    async def list_models(self) -> list[str]:
+        """Model ids from ``GET {base_url}/models`` (one attempt, no retries).
+
+        Raises:
+            ModelError: When the server cannot be reached or refuses the request.
+        """
+        try:
+            return [model.id async for model in self._client.models.list()]
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from exc
+
+    async def close(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._client.close()
+
+    def _request(self, messages: Sequence[Message]) -> dict[str, Any]:
+        return {
+            "model": self.config.model,
+            "messages": [to_openai_message(m) for m in messages],
+            "temperature": self.config.temperature,
+            "max_tokens": self.config.max_tokens,
+        }
+
+    async def _complete_once(self, messages: Sequence[Message]) -> Completion:
+        try:
+            response = await self._client.chat.completions.create(**self._request(messages))
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from exc
+        if not response.choices:
+            raise self._error(openai.OpenAIError("the reply had no choices"))
+        choice = response.choices[0]
+        usage = response.usage
+        return Completion(
+            text=choice.message.content or "",
+            usage=Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage(),
+            model=response.model or self.config.model,
+            finish_reason=choice.finish_reason,
+        )
+
+    async def _stream_once(self, messages: Sequence[Message], on_token: TokenCallback) -> Completion:
+        state = StreamState()
+        usage, finish, model = Usage(), None, self.config.model
+        try:
+            stream = await self._open_stream(self._request(messages))
+            try:
+                async for chunk in stream:
+                    model = chunk.model or model
+                    if chunk.usage is not None:
+                        usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    if not chunk.choices:
+                        continue
+                    choice = chunk.choices[0]
+                    if choice.delta is not None and choice.delta.content:
+                        await state.push(on_token, choice.delta.content)
+                    finish = choice.finish_reason or finish
+            finally:
+                await stream.close()
+        except openai.OpenAIError as exc:
+            raise state.final(self._error(exc)) from exc
+        return Completion(text=state.text, usage=usage, model=model, finish_reason=finish)
+
+    async def _open_stream(self, request: dict[str, Any]) -> Any:
+        """Start a streamed reply, asking for usage unless the server refused that before."""
+        create = self._client.chat.completions.create
+        if self._stream_usage:
+            try:
+                return await create(**request, stream=True, stream_options={"include_usage": True})
+            except openai.BadRequestError as exc:
+                log.info("%s refused stream_options (%s); retrying without", self.description, exc)
+            stream = await create(**request, stream=True)
+            self._stream_usage = False
+            return stream
+        return await create(**request, stream=True)
+
+    def _error(self, exc: openai.OpenAIError) -> ModelError:
+        """Map an openai exception to a ModelError with an actionable message."""
+        ep = self.endpoint
+        if isinstance(exc, openai.APITimeoutError):
+            return timed_out(ep)
+        if isinstance(exc, openai.APIConnectionError):
+            return unreachable(ep, exc)
+        if isinstance(exc, openai.APIStatusError):
+            detail = redact(detail_of(exc.body) or exc.message, self._api_key)
+            wait = retry_after_seconds(exc.response.headers)
+            return from_status(ep, exc.status_code, detail, wait)
+        if isinstance(exc, openai.APIError):  # an error event inside a stream
+            return from_status(ep, -1, redact(detail_of(exc.body) or exc.message, self._api_key))
+        return ModelError(
+            f"{ep.server} call for model '{ep.model}' failed: {redact(str(exc), self._api_key)}"
+        )

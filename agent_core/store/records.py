@@ -1,0 +1,151 @@
+"""The data a run directory holds: its manifest and one record per step."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class StepKind(StrEnum):
+    """What the coder's reply made of a step (see METHOD.md)."""
+
+    EDIT = "edit"
+    GUI_TEST = "gui_test"
+    FINISH = "finish"
+
+
+class RunStatus(StrEnum):
+    """Where a stored run stands."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """Everything kept about one step; grades describe the files after the step.
+
+    Attributes:
+        index: 1-based position in the run, in the order steps were taken.
+        kind: Edit, GUI test or finish.
+        parent: The step whose files and conversation this one continued from (None: the
+            empty start).
+        appearance_grade: Screenshot grade 0-5, None when missing.
+        gui_grade: Functional grade 1-5 from GUI testing, None when not tested.
+        has_error: The error flag of METHOD.md; ``errors`` says why.
+        reply: The coder's reply, verbatim.
+        feedback: The message sent back to the coder after this step.
+        actions: One summary dict per action (type, path or command, outcome).
+        files: The whole project after the step: relative path -> blob hash.
+        files_changed: Paths added, changed or removed relative to the parent.
+        screenshot: Screenshot path relative to the run directory, if any.
+        critic: The vision critic's report (description, suggestions, raw replies).
+        runtime: Install and serve outcomes.
+        gui: The GUI test's outcome (issue 3 fills it in).
+        errors: Human-readable reasons behind ``has_error``.
+        phases: Seconds spent per phase.
+        usage: Tokens and model seconds per role.
+        context_trimmed: Older turns were folded to fit the coder's context.
+        backtracked_from: Set when the run backtracked before this step (the step it left).
+        started_at: Wall-clock start (epoch seconds).
+        finished_at: Wall-clock end (epoch seconds).
+    """
+
+    index: int
+    kind: StepKind
+    parent: int | None
+    appearance_grade: int | None = None
+    gui_grade: int | None = None
+    has_error: bool = False
+    reply: str = ""
+    feedback: str = ""
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    files_changed: list[str] = field(default_factory=list)
+    screenshot: str | None = None
+    critic: dict[str, Any] | None = None
+    runtime: dict[str, Any] = field(default_factory=dict)
+    gui: dict[str, Any] | None = None
+    errors: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, dict[str, float]] = field(default_factory=dict)
+    context_trimmed: bool = False
+    backtracked_from: int | None = None
+    started_at: float = 0.0
+    finished_at: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        """Wall time of the step."""
+        return max(0.0, self.finished_at - self.started_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        data = asdict(self)
+        data["kind"] = str(self.kind)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StepRecord:
+        """Rebuild a record; unknown keys (from newer minor versions) are ignored."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["kind"] = StepKind(values["kind"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a run is: instruction, settings (never secrets), status and pointers.
+
+    Attributes:
+        run_id: Unique id of the run.
+        instruction: The user's instruction.
+        created_at: Epoch seconds.
+        updated_at: Epoch seconds of the last change.
+        models: Public settings of each role (no API keys).
+        config: The run's RunConfig as a dict.
+        status: Running, finished, failed or cancelled.
+        head: The step the next one continues from (None: the empty start).
+        head_set_at: The last committed step when ``head`` was set; a later committed step
+            means the manifest update after a commit was lost, and that step is the head.
+        best_step: The selected best step once the run ended.
+        end_reason: Why the run ended (finish, max_steps, an error message...).
+        test_instruction: The GUI agent's test instruction, once written.
+        schema_version: Layout version of the run directory.
+        app_version: Version of WebGen Studio that wrote the run.
+    """
+
+    run_id: str
+    instruction: str
+    created_at: float
+    updated_at: float
+    models: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    status: RunStatus = RunStatus.RUNNING
+    head: int | None = None
+    head_set_at: int = 0
+    best_step: int | None = None
+    end_reason: str = ""
+    test_instruction: str | None = None
+    schema_version: int = SCHEMA_VERSION
+    app_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        data = asdict(self)
+        data["status"] = str(self.status)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        """Rebuild a manifest; unknown keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["status"] = RunStatus(values.get("status", "running"))
+        return cls(**values)

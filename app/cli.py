@@ -1,0 +1,202 @@
+"""The ``webgen`` command line: run, resume and show runs without the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from agent_core.llm.factory import make_chat_model
+from agent_core.runtime.processes import reap_orphans
+
+from agent_core.agent.loop import WebGenAgent
+from agent_core.agent.services import AgentModels
+from agent_core.config import ModelSettings, Role, RunConfig, Timeouts
+from agent_core.errors import ConfigError, RunStoreError, WebGenError
+from agent_core.events import EventBus
+from agent_core.store.records import RunStatus
+from agent_core.store.run_store import RunStore
+from app import settings
+from app.progress import ProgressPrinter
+from app.summary import run_summary, summary_text
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+ROLE_FLAGS = ("provider", "base-url", "model", "api-key-env", "temperature", "max-tokens",
+              "context-length", "timeout")
+
+
+def _add_role_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("models (flags beat WEBGEN_<ROLE>_* variables and "
+                                      "the settings file)")
+    for role in Role:
+        for flag in ROLE_FLAGS:
+            group.add_argument(f"--{role}-{flag}", default=None, metavar="VALUE")
+
+
+def _add_run_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--error-limit", type=int, default=None)
+    parser.add_argument("--allow-command", action="append", default=[], metavar="PREFIX",
+                        help="also run commands starting with PREFIX (repeatable)")
+    parser.add_argument("--allow-any-command", action="store_true",
+                        help="run any command the model asks for (never through a shell)")
+    parser.add_argument("--chromium", default=None, metavar="PATH",
+                        help="browser executable (default: found automatically)")
+    parser.add_argument("--json", action="store_true", help="print one JSON summary")
+    parser.add_argument("--stream", action="store_true", help="print the coder's tokens")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_role_flags(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``webgen``."""
+    parser = argparse.ArgumentParser(
+        prog="webgen", description="Build websites with the WebGen-Agent loop."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start a new run")
+    run.add_argument("instruction")
+    run.add_argument("--out", required=True, type=Path, metavar="RUN_DIR")
+    _add_run_flags(run)
+    resume = sub.add_parser("resume", help="continue a run from its last committed step")
+    resume.add_argument("run_dir", type=Path)
+    _add_run_flags(resume)
+    show = sub.add_parser("show", help="print a run's steps and scores")
+    show.add_argument("run_dir", type=Path)
+    show.add_argument("--json", action="store_true")
+    models = sub.add_parser("models", help="list the models a role's server offers")
+    models.add_argument("--role", choices=[str(r) for r in Role], default="coder")
+    _add_role_flags(models)
+    return parser
+
+
+def _role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    flags: dict[str, dict[str, Any]] = {}
+    for role in Role:
+        values = {}
+        for flag in ROLE_FLAGS:
+            value = getattr(args, f"{role}_{flag.replace('-', '_')}")
+            name = "timeout_s" if flag == "timeout" else flag.replace("-", "_")
+            values[name] = value
+        flags[str(role)] = values
+    return flags
+
+
+def _run_config(args: argparse.Namespace, stored: dict[str, Any] | None = None) -> RunConfig:
+    base = dict(stored or {})
+    timeouts = Timeouts(**base.pop("timeouts", {}))
+    base["allowed_commands"] = tuple(base.get("allowed_commands", ()))
+    base["viewport"] = tuple(base.get("viewport", (1024, 768)))
+    config = RunConfig(**{**base, "timeouts": timeouts}) if stored else RunConfig()
+    changes: dict[str, Any] = {}
+    if args.max_steps is not None:
+        changes["max_steps"] = args.max_steps
+    if args.error_limit is not None:
+        changes["error_limit"] = args.error_limit
+    if args.allow_command:
+        changes["allowed_commands"] = (*config.allowed_commands, *args.allow_command)
+    if args.allow_any_command:
+        changes["allow_any_command"] = True
+    if args.chromium:
+        changes["chromium_path"] = args.chromium
+    return RunConfig(**{**config.__dict__, **changes})
+
+
+def _models(model_settings: ModelSettings) -> AgentModels:
+    return AgentModels(
+        coder=make_chat_model(model_settings.coder, "coder"),
+        critic=make_chat_model(model_settings.critic, "critic"),
+        feedback=make_chat_model(model_settings.feedback, "feedback"),
+        settings=model_settings,
+    )
+
+
+async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConfig,
+                 args: argparse.Namespace) -> int:
+    bus = EventBus()
+    if not args.quiet:
+        bus.subscribe(ProgressPrinter(stream_tokens=args.stream))
+    models = _models(model_settings)
+    agent = WebGenAgent(store, models, config, bus)
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        outcome = await asyncio.create_task(agent.run())
+    except asyncio.CancelledError:
+        _print_summary(store, args)
+        return EXIT_CANCELLED
+    finally:
+        await models.close()
+    _print_summary(store, args)
+    return EXIT_OK if outcome.status is RunStatus.FINISHED else EXIT_FAILED
+
+
+def _print_summary(store: RunStore, args: argparse.Namespace) -> None:
+    summary = run_summary(RunStore.open(store.run_dir))
+    if getattr(args, "json", False):
+        print(json.dumps(summary, indent=2))
+    elif not getattr(args, "quiet", False):
+        print(summary_text(summary))
+
+
+def _start_run(args: argparse.Namespace) -> int:
+    model_settings = settings.resolve_model_settings(_role_flags(args))
+    config = _run_config(args)
+    store = RunStore.create(args.out, args.instruction,
+                           models=model_settings.to_public_dict(), config=config.to_dict())
+    store.lock()
+    return asyncio.run(_drive(store, model_settings, config, args))
+
+
+def _resume_run(args: argparse.Namespace) -> int:
+    store = RunStore.open(args.run_dir)
+    if store.manifest.status is RunStatus.FINISHED:
+        print(f"webgen: {args.run_dir} already finished ({store.manifest.end_reason}); "
+              "nothing to resume", file=sys.stderr)
+        _print_summary(store, args)
+        return EXIT_OK
+    stored = settings.model_settings_from_dict(store.manifest.models)
+    model_settings = settings.resolve_model_settings(_role_flags(args), env={}, file_data={},
+                                                     base=stored)
+    config = _run_config(args, store.manifest.config)
+    store.lock()
+    return asyncio.run(_drive(store, model_settings, config, args))
+
+
+def _list_models(args: argparse.Namespace) -> int:
+    from agent_core.llm.factory import list_server_models
+
+    model_settings = settings.resolve_model_settings(_role_flags(args), file_data=None)
+    config = model_settings.for_role(Role(args.role))
+    for name in asyncio.run(list_server_models(config)):
+        print(name)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``webgen`` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command in ("run", "resume"):
+        reap_orphans(settings.state_dir())
+    try:
+        if args.command == "run":
+            return _start_run(args)
+        if args.command == "resume":
+            return _resume_run(args)
+        if args.command == "models":
+            return _list_models(args)
+        _print_summary(RunStore.open(args.run_dir), args)
+        return EXIT_OK
+    except WebGenError as exc:
+        print(f"webgen: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, ConfigError | RunStoreError) else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

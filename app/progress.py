@@ -1,0 +1,76 @@
+"""The CLI's progress output: one subscriber of the engine's events, writing to stderr."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from agent_core.events import (
+    Backtracked,
+    BestSelected,
+    ContextTrimmed,
+    Event,
+    FileWritten,
+    PhaseChanged,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+    Token,
+)
+
+
+def _grade(value: int | None) -> str:
+    return "-" if value is None else f"{value}/5"
+
+
+class ProgressPrinter:
+    """Prints one line per meaningful event; with ``stream_tokens`` also the coder's text."""
+
+    def __init__(self, out: TextIO | None = None, *, stream_tokens: bool = False) -> None:
+        self.out = out or sys.stderr
+        self.stream_tokens = stream_tokens
+
+    def __call__(self, event: Event) -> None:
+        """Handle one event."""
+        line = self._format(event)
+        if line is not None:
+            print(line, file=self.out, flush=True)
+
+    def _format(self, event: Event) -> str | None:
+        match event:
+            case Token(text=text) if self.stream_tokens:
+                self.out.write(text)
+                return None
+            case RunStarted(instruction=text, run_dir=run_dir, resumed=resumed):
+                verb = "resuming" if resumed else "starting"
+                return f"webgen: {verb} run in {run_dir}\n  instruction: {text[:200]}"
+            case StepStarted(index=index, parent=parent):
+                return f"step {index}: asking the coder (continues from {parent or 'start'})"
+            case PhaseChanged(index=index, phase=phase, detail=detail) if phase != "coding":
+                return f"  step {index}: {phase}{' ' + detail if detail else ''}"
+            case FileWritten(path=path, size=size, refused=None):
+                return f"  wrote {path} ({size} bytes)"
+            case FileWritten(path=path, refused=reason):
+                return f"  refused {path}: {reason}"
+            case ContextTrimmed(index=index, dropped_turns=n):
+                return f"  step {index}: folded {n} older turn(s) to fit the coder's context"
+            case StepFinished() as e:
+                flag = "  ERROR" if e.has_error else ""
+                return (f"step {e.index} {e.step_kind}: appearance {_grade(e.appearance_grade)}"
+                        f", GUI {_grade(e.gui_grade)}, {e.files_changed} file(s) changed, "
+                        f"{e.seconds:.1f} s{flag}")
+            case Backtracked(from_index=a, to_index=b, consecutive_errors=n):
+                target = f"step {b}" if b else "an empty project"
+                return f"backtracking after {n} error steps: from step {a} to {target}"
+            case BestSelected(index=index):
+                return f"best step: {index}" if index else "no step to select"
+            case RunFinished(reason=reason, best_step=best):
+                return f"webgen: run finished ({reason}); best step {best}"
+            case RunFailed(error=error):
+                return f"webgen: run failed: {error}"
+            case RunCancelled():
+                return "webgen: run cancelled"
+        return None

@@ -1,0 +1,167 @@
+"""Where model and run settings come from: flags, then environment, then the settings file.
+
+The settings file (``settings.json`` in the user's config directory) never holds API keys:
+those come from environment variables or the OS keyring when a client is built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from agent_core.config import ModelSettings, Provider, Role, RoleConfig
+from agent_core.errors import ConfigError
+
+APP_NAME = "webgen-studio"
+ROLE_FIELDS = {
+    "provider": str, "base_url": str, "model": str, "api_key_env": str,
+    "temperature": float, "max_tokens": int, "context_length": int, "timeout_s": float,
+    "max_retries": int,
+}
+ENV_NAMES = {
+    "provider": "PROVIDER", "base_url": "BASE_URL", "model": "MODEL",
+    "temperature": "TEMPERATURE", "max_tokens": "MAX_TOKENS",
+    "context_length": "CONTEXT_LENGTH", "timeout_s": "TIMEOUT",
+}
+SECRET_KEYS = ("api_key", "apikey", "key", "token", "password", "secret")
+
+
+def config_dir() -> Path:
+    """The user's config directory for WebGen Studio (``WEBGEN_CONFIG_DIR`` overrides)."""
+    override = os.environ.get("WEBGEN_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def state_dir() -> Path:
+    """Where process registries and caches live (``WEBGEN_STATE_DIR`` overrides)."""
+    override = os.environ.get("WEBGEN_STATE_DIR")
+    return Path(override) if override else Path(platformdirs.user_state_dir(APP_NAME))
+
+
+def settings_path() -> Path:
+    """The settings file."""
+    return config_dir() / "settings.json"
+
+
+def load_settings_file(path: Path | None = None) -> dict[str, Any]:
+    """Read the settings file; a missing file is empty, a broken one is a ConfigError."""
+    path = path or settings_path()
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"settings file {path} must hold a JSON object")
+    return data
+
+
+def save_settings_file(data: Mapping[str, Any], path: Path | None = None) -> Path:
+    """Write the settings file, dropping anything that looks like a secret."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean = _strip_secrets(data)
+    path.write_text(json.dumps(clean, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _strip_secrets(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {
+            k: _strip_secrets(v) for k, v in data.items()
+            if k.lower() not in SECRET_KEYS or k == "api_key_env"
+        }
+    return data
+
+
+def _convert(name: str, value: Any, source: str) -> Any:
+    kind = ROLE_FIELDS[name]
+    try:
+        converted = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: '{value}' is not a valid {name}") from None
+    if name == "provider":
+        try:
+            return Provider(str(converted).lower())
+        except ValueError:
+            raise ConfigError(
+                f"{source}: provider must be 'openai' or 'ollama', not '{value}'"
+            ) from None
+    return converted
+
+
+def role_values(
+    role: Role,
+    flags: Mapping[str, Any],
+    env: Mapping[str, str],
+    file_roles: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Settings of ``role`` merged with precedence flags > environment > settings file."""
+    merged: dict[str, Any] = {}
+    for name, value in (file_roles.get(str(role)) or {}).items():
+        if name in ROLE_FIELDS and value not in (None, ""):
+            merged[name] = _convert(name, value, f"settings file, {role}")
+    for name, suffix in ENV_NAMES.items():
+        var = f"WEBGEN_{str(role).upper()}_{suffix}"
+        if env.get(var):
+            merged[name] = _convert(name, env[var], var)
+    for name, value in flags.items():
+        if name in ROLE_FIELDS and value is not None:
+            merged[name] = _convert(name, value, f"--{role}-{name.replace('_', '-')}")
+    return merged
+
+
+def resolve_model_settings(
+    flags: Mapping[str, Mapping[str, Any]],
+    env: Mapping[str, str] | None = None,
+    file_data: Mapping[str, Any] | None = None,
+    base: ModelSettings | None = None,
+) -> ModelSettings:
+    """Build the three roles' settings.
+
+    Args:
+        flags: Per role, the command-line values (None where not given).
+        env: Environment (``os.environ`` by default).
+        file_data: Parsed settings file (read from disk by default).
+        base: Settings to start from (a resumed run's stored settings).
+
+    The feedback role falls back to the critic's settings, as in the paper where one
+    vision-language model does both. Raises ConfigError when a model is missing.
+    """
+    env = os.environ if env is None else env
+    file_roles = (load_settings_file() if file_data is None else file_data).get("roles", {})
+    configs: dict[Role, RoleConfig] = {}
+    for role in Role:
+        start = base.for_role(role) if base else None
+        values = role_values(role, flags.get(str(role), {}), env, file_roles)
+        if start is None and role is Role.FEEDBACK and "model" not in values:
+            start = configs[Role.CRITIC]
+        configs[role] = replace(start or RoleConfig(), **values)
+    for role, config in configs.items():
+        if not config.model:
+            upper = str(role).upper()
+            raise ConfigError(
+                f"no model set for the {role} role: pass --{role}-model or set "
+                f"WEBGEN_{upper}_MODEL (and WEBGEN_{upper}_PROVIDER, WEBGEN_{upper}_BASE_URL)"
+            )
+    return ModelSettings(configs[Role.CODER], configs[Role.CRITIC], configs[Role.FEEDBACK])
+
+
+def model_settings_from_dict(data: Mapping[str, Any]) -> ModelSettings:
+    """Rebuild settings stored in a run manifest."""
+    names = {f.name for f in fields(RoleConfig)}
+
+    def one(role: Role) -> RoleConfig:
+        raw = {k: v for k, v in (data.get(str(role)) or {}).items() if k in names}
+        if "provider" in raw:
+            raw["provider"] = Provider(raw["provider"])
+        return RoleConfig(**raw)
+
+    return ModelSettings(one(Role.CODER), one(Role.CRITIC), one(Role.FEEDBACK))

@@ -1,0 +1,63 @@
+"""A run's summary, as the ``--json`` object and as text for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent_core.store.run_store import RunStore
+
+
+def run_summary(store: RunStore) -> dict[str, Any]:
+    """The documented ``--json`` object of ``webgen run`` and ``webgen show``."""
+    manifest = store.manifest
+    return {
+        "run_dir": str(store.run_dir),
+        "workspace": str(store.workspace),
+        "status": str(manifest.status),
+        "end_reason": manifest.end_reason,
+        "instruction": manifest.instruction,
+        "best_step": manifest.best_step,
+        "head": store.head,
+        "steps": [
+            {
+                "index": s.index,
+                "kind": str(s.kind),
+                "parent": s.parent,
+                "appearance_grade": s.appearance_grade,
+                "gui_grade": s.gui_grade,
+                "has_error": s.has_error,
+                "files_changed": list(s.files_changed),
+                "seconds": round(s.seconds, 3),
+                "errors": list(s.errors),
+                "context_trimmed": s.context_trimmed,
+                "backtracked_from": s.backtracked_from,
+            }
+            for s in store.steps()
+        ],
+    }
+
+
+def _grade(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    """A small table of the steps, for a terminal."""
+    lines = [
+        f"run:       {summary['run_dir']}",
+        f"workspace: {summary['workspace']}",
+        f"status:    {summary['status']}"
+        + (f" ({summary['end_reason']})" if summary["end_reason"] else ""),
+        f"best step: {_grade(summary['best_step'])}",
+        "",
+        " step  kind      parent  look  gui  error  files  seconds",
+    ]
+    for s in summary["steps"]:
+        marker = "*" if s["index"] == summary["best_step"] else " "
+        lines.append(
+            f"{marker}{s['index']:>4}  {s['kind']:<8}  {_grade(s['parent']):>6}  "
+            f"{_grade(s['appearance_grade']):>4}  {_grade(s['gui_grade']):>3}  "
+            f"{'yes' if s['has_error'] else 'no':>5}  {len(s['files_changed']):>5}  "
+            f"{s['seconds']:>7.1f}"
+        )
+    return "\n".join(lines)

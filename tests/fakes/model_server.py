@@ -1,0 +1,400 @@
+"""A scripted model server on loopback speaking the OpenAI and Ollama chat protocols.
+
+It is a real HTTP/1.1 server in a background thread, so the real ``openai`` and ``ollama``
+clients talk to it over a socket, independent of any test's event loop, and processes
+started by a test (a CLI under test) can reach it too.
+
+Usage::
+
+    with ScriptedModelServer({"coder-model": queue("hello", Reply(status=500))}) as server:
+        ...  # point a client at server.base_url_openai or server.base_url_ollama
+
+Run as ``python -m tests.fakes.model_server --script FILE.json --port-file PATH`` it
+serves ``{"model": ["reply", {"status": 500}, ...]}`` until killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from tests.fakes.model_script import (
+    EXHAUSTED,
+    RecordedRequest,
+    Reply,
+    Script,
+    error_payload,
+    ollama_done,
+    ollama_part,
+    ollama_show,
+    ollama_tags,
+    openai_chunk,
+    openai_completion,
+    openai_models,
+    openai_usage_chunk,
+    parse_request,
+    queue,
+    unknown_model_payload,
+)
+
+__all__ = ["EXHAUSTED", "RecordedRequest", "Reply", "Script", "ScriptedModelServer", "queue"]
+
+
+class _Stopping(Exception):
+    """The server is shutting down: abandon the response."""
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = True
+
+    def __init__(self, address: tuple[str, int], owner: ScriptedModelServer) -> None:
+        super().__init__(address, _Handler)
+        self.owner = owner
+        self.stopping = threading.Event()
+        self.connections: set[socket.socket] = set()
+        self.conn_lock = threading.Lock()
+
+    def close_connections(self) -> None:
+        with self.conn_lock:
+            connections = list(self.connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.conn_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.conn_lock:
+            self.server.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    # --- dispatch ---------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        path = self.path.split("?", 1)[0]
+        try:
+            body = self._read_body()
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            request = parse_request(method, path, headers, body)
+            self.server.owner._record(request)
+            self._route(method, path, request)
+        except (_Stopping, OSError):
+            self.close_connection = True
+
+    def _read_body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        if not length:
+            return {}
+        raw = self.rfile.read(length)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _route(self, method: str, path: str, request: RecordedRequest) -> None:
+        owner = self.server.owner
+        if (method, path) == ("GET", "/v1/models"):
+            self._send_json(200, openai_models(owner.model_names))
+        elif (method, path) == ("GET", "/api/tags"):
+            self._send_json(200, ollama_tags(owner.model_names))
+        elif (method, path) == ("GET", "/api/version"):
+            self._send_json(200, {"version": "0.6.0"})
+        elif (method, path) == ("POST", "/api/show"):
+            if request.model in owner.model_names:
+                self._send_json(200, ollama_show(request.model))
+            else:
+                self._send_json(404, unknown_model_payload("ollama", request.model))
+        elif method == "POST" and request.is_chat:
+            self._chat(request)
+        else:
+            self._send_json(404, error_payload(request.protocol, 404, f"no route {path}"))
+
+    def _chat(self, request: RecordedRequest) -> None:
+        script = self.server.owner._script_for(request.model)
+        if script is None:
+            self._send_json(404, unknown_model_payload(request.protocol, request.model))
+            return
+        try:
+            answer = script(request)
+        except Exception as exc:  # a broken script must show up as a failing request
+            message = f"the script for '{request.model}' raised {exc!r}"
+            self._send_json(500, error_payload(request.protocol, 500, message))
+            return
+        reply = answer if isinstance(answer, Reply) else Reply(text=str(answer))
+        self._wait(reply.delay_s)
+        if reply.status != 200:
+            body = reply.error_body
+            if body is None:
+                body = error_payload(request.protocol, reply.status, f"HTTP {reply.status}")
+            self._send_json(reply.status, body, reply.headers)
+        elif request.stream:
+            self._stream(request, reply)
+        else:
+            self._whole(request, reply)
+
+    # --- replies ----------------------------------------------------------------------
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0 and self.server.stopping.wait(seconds):
+            raise _Stopping
+
+    def _send_json(
+        self, status: int, payload: dict[str, Any] | str, headers: Mapping[str, str] = {}
+    ) -> None:
+        is_text = isinstance(payload, str)
+        data = (payload if is_text else json.dumps(payload)).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain" if is_text else "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _whole(self, request: RecordedRequest, reply: Reply) -> None:
+        if request.protocol == "openai":
+            payload = openai_completion(request, reply)
+        else:
+            payload = ollama_done(request, reply, reply.text)
+        if not reply.drop_connection:
+            self._send_json(200, payload, reply.headers)
+            return
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self._drop()
+
+    def _stream(self, request: RecordedRequest, reply: Reply) -> None:
+        openai = request.protocol == "openai"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream" if openai else "application/x-ndjson")
+        self.send_header("Transfer-Encoding", "chunked")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        for index, event in enumerate(self._events(request, reply)):
+            if event is None:
+                self._drop()
+                return
+            if index > 1:
+                self._wait(reply.chunk_delay_s)
+            self._write_chunk(event)
+        self._write_chunk(b"")
+
+    def _events(self, request: RecordedRequest, reply: Reply) -> Iterator[bytes | None]:
+        """Encoded stream events; None marks where a dropped connection is cut."""
+        model = request.model
+        if request.protocol == "openai":
+            sse = lambda obj: f"data: {json.dumps(obj)}\n\n".encode()  # noqa: E731
+            yield sse(openai_chunk(model, {"role": "assistant", "content": ""}, None))
+            for fragment in reply.fragments():
+                yield sse(openai_chunk(model, {"content": fragment}, None))
+            if reply.drop_connection:
+                yield None
+            yield sse(openai_chunk(model, {}, reply.finish_reason))
+            if (request.body.get("stream_options") or {}).get("include_usage"):
+                yield sse(openai_usage_chunk(request, reply))
+            yield b"data: [DONE]\n\n"
+            return
+        ndjson = lambda obj: (json.dumps(obj) + "\n").encode()  # noqa: E731
+        yield ndjson(ollama_part(model, ""))
+        for fragment in reply.fragments():
+            yield ndjson(ollama_part(model, fragment))
+        if reply.drop_connection:
+            yield None
+        yield ndjson(ollama_done(request, reply))
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _drop(self) -> None:
+        """Cut the connection in the middle of a body."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+class ScriptedModelServer:
+    """A loopback HTTP server answering chat requests from per-model scripts.
+
+    Args:
+        scripts: Model name -> script; a script gets a RecordedRequest and returns a
+            Reply or a str. Requests for other models get each protocol's 404.
+        host: Address to bind, loopback by default.
+        port: Port to bind; 0 picks a free one.
+        on_request: Called (in a server thread) with every request as it is recorded.
+
+    Attributes:
+        scripts: The live model -> script mapping (may be changed while running).
+    """
+
+    def __init__(
+        self,
+        scripts: Mapping[str, Script] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        on_request: Callable[[RecordedRequest], None] | None = None,
+    ) -> None:
+        self.scripts: dict[str, Script] = dict(scripts or {})
+        self._address = (host, port)
+        self._on_request = on_request
+        self._requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def start(self) -> ScriptedModelServer:
+        """Bind and serve in a background thread; returns self."""
+        if self._httpd is not None:
+            return self
+        self._httpd = _HTTPServer(self._address, self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"scripted-model-server:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, cutting any response in progress; returns within about a second."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.stopping.set()
+        httpd.shutdown()
+        httpd.close_connections()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> ScriptedModelServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # --- addresses and records ----------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (the server must be started)."""
+        if self._httpd is None:
+            raise RuntimeError("ScriptedModelServer is not running; call start() first")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url_ollama(self) -> str:
+        """Base URL for an Ollama client, e.g. ``http://127.0.0.1:PORT``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url_openai(self) -> str:
+        """Base URL for an OpenAI client, e.g. ``http://127.0.0.1:PORT/v1``."""
+        return f"{self.base_url_ollama}/v1"
+
+    @property
+    def model_names(self) -> list[str]:
+        """The models the server offers (its script names)."""
+        return list(self.scripts)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of every request received so far, in arrival order."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def chat_requests(self) -> list[RecordedRequest]:
+        """Only the chat requests (no listing, version or show calls)."""
+        return [r for r in self.requests if r.is_chat]
+
+    def set_script(self, model: str, script: Script) -> None:
+        """Add or replace the script of ``model``."""
+        with self._lock:
+            self.scripts[model] = script
+
+    def _script_for(self, model: str) -> Script | None:
+        with self._lock:
+            return self.scripts.get(model)
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+        if self._on_request is not None:
+            self._on_request(request)
+
+
+def _load_script_file(path: Path) -> dict[str, Script]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise SystemExit(f"{path}: expected an object of model name -> list of replies")
+    return {name: queue(*[Reply.from_json(item) for item in items]) for name, items in data.items()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve scripted replies from a JSON file until SIGTERM or SIGINT."""
+    parser = argparse.ArgumentParser(prog="python -m tests.fakes.model_server")
+    parser.add_argument("--script", type=Path, required=True, help="JSON: model -> replies")
+    parser.add_argument("--port-file", type=Path, required=True, help="where to write the port")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--requests-log", type=Path, help="append one JSON line per request")
+    args = parser.parse_args(argv)
+
+    log_lock = threading.Lock()
+
+    def log(request: RecordedRequest) -> None:
+        if args.requests_log is not None:
+            with log_lock, args.requests_log.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(request.summary()) + "\n")
+
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    with ScriptedModelServer(_load_script_file(args.script), port=args.port, on_request=log) as s:
+        partial = args.port_file.with_name(args.port_file.name + ".tmp")
+        partial.write_text(str(s.port), encoding="utf-8")
+        partial.replace(args.port_file)
+        while not done.wait(0.2):
+            pass
+
+
+if __name__ == "__main__":
+    main()
