@@ -9,13 +9,16 @@ import socket
 import pytest
 
 from tests.support.npm import offline_npm_env
-from tests.support.procs import cmdline, descendants, wait_until_gone
+from tests.support.procs import cmdline, descendants, new_processes, wait_until_gone
 
 os.environ.update(offline_npm_env())
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keep model settings of the developer's shell out of the tests.
+# (The ollama client would also send OLLAMA_API_KEY by itself.)
 for _name in list(os.environ):
-    if _name.startswith("WEBGEN_"):
+    if _name.startswith("WEBGEN_") or _name in (
+        "OLLAMA_API_KEY", "OPENAI_API_KEY", "OLLAMA_HOST", "OPENAI_BASE_URL"
+    ):
         del os.environ[_name]
 
 _real_connect = socket.socket.connect
@@ -59,7 +62,7 @@ def no_leaked_processes(request: pytest.FixtureRequest):
     """Fail a test that leaves child processes (dev servers, npm, browsers) running."""
     before = set(descendants())
     yield
-    leaked = [p for p in descendants() if p not in before]
+    leaked = new_processes(before)
     leaked = wait_until_gone(leaked, timeout_s=5.0)
     if leaked:
         described = "; ".join(f"{p}: {cmdline(p)[:120]}" for p in leaked)

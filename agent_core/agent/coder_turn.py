@@ -99,11 +99,7 @@ async def run_coder_turn(
     writer = _StreamWriter(workspace, on_text, on_file)
     completion = await model.complete(messages, on_token=writer.feed)
     await writer.finish()
-    parsed = ParsedReply(
-        actions=tuple(writer.actions),
-        issues=tuple(writer.parser.issues),
-        title=writer.parser.title,
-    )
+    parsed = writer.parser.to_reply()
     return CoderTurn(
         reply=completion.text,
         parsed=parsed,

@@ -12,7 +12,7 @@ from agent_core.agent.feedback import EditReport
 from agent_core.browser.errors import PageLoadFailed
 from agent_core.errors import CommandRefused, RuntimeFailure
 from agent_core.protocol.actions import ShellAction, StartAction
-from agent_core.runtime.devserver import choose_start_command
+from agent_core.runtime.plans import choose_start_command
 from agent_core.runtime.processes import run_command
 from agent_core.workspace.commands import PlannedCommand
 
@@ -21,6 +21,7 @@ from .services import StepServices
 PhaseCallback = Callable[[str, str], Awaitable[None]]
 
 MAX_GRADE_WITH_ERROR = 2
+SERVER_SCRIPTS = ("dev", "start", "preview", "serve")
 
 
 @dataclass
@@ -64,11 +65,18 @@ def _plan_commands(services: StepServices, turn: CoderTurn, report: EditReport) 
                 plan.installs.append(command)
             elif command.kind == "start" and isinstance(action, StartAction):
                 plan.start = command
-            elif command.kind == "start":
+            elif command.kind == "start" and _is_server(command.argv):
                 plan.start = plan.start or command
-            else:
+            else:  # e.g. `npm run build` in a shell action: a finite command
                 plan.others.append(command)
     return plan
+
+
+def _is_server(argv: Sequence[str]) -> bool:
+    """Whether a start-kind command launches a server rather than a one-off script."""
+    if argv[:2] == ("npm", "run") and len(argv) > 2:
+        return argv[2] in SERVER_SCRIPTS
+    return True
 
 
 async def run_edit_phases(
@@ -131,9 +139,8 @@ async def _run_others(services: StepServices, commands: Sequence[PlannedCommand]
                       out: EditOutcome, on_phase: PhaseCallback) -> None:
     for command in commands:
         await on_phase("command", " ".join(command.argv))
-        root = services.workspace.root
         result = await run_command(
-            list(command.argv), cwd=str(root / command.cwd),
+            list(command.argv), cwd=str(services.workspace.resolve_dir(command.cwd)),
             timeout_s=services.config.timeouts.command_s,
         )
         status = "succeeded" if result.returncode == 0 and not result.timed_out else "failed"
@@ -147,7 +154,9 @@ async def _serve(services: StepServices, plan: _Plan, deps_changed: bool,
                  out: EditOutcome, on_phase: PhaseCallback) -> str | None:
     started = time.perf_counter()
     await on_phase("serve", "")
-    requested = list(plan.start.argv) if plan.start else None
+    if plan.start is not None:
+        services.start_request = plan.start.argv
+    requested = list(services.start_request) if services.start_request else None
     try:
         start_plan = choose_start_command(services.workspace.root, requested)
         result = await services.server.ensure_running(start_plan, deps_changed=deps_changed)

@@ -69,7 +69,7 @@ class WebGenAgent:
         self.config = config
         self.bus = bus or EventBus()
         self.services = services or StepServices.build(
-            store.workspace, store.run_dir / ".webgen", config, models.critic
+            store.workspace, store.run_dir / ".webgen", store.logs_dir, config, models.critic
         )
         self.gui_tester = gui_tester
 

@@ -49,18 +49,23 @@ class StepServices:
     server: DevServer
     critic: ScreenshotCritic
     config: RunConfig
+    start_request: tuple[str, ...] | None = None
+    """The coder's last start command; it holds until the coder sends another."""
     _browser: BrowserSession | None = field(default=None, init=False)
 
     @classmethod
-    def build(cls, workspace_dir: Path, state_dir: Path, config: RunConfig,
+    def build(cls, workspace_dir: Path, state_dir: Path, logs_dir: Path, config: RunConfig,
               critic_model: ChatModel) -> StepServices:
         """Wire the services of a run whose project lives in ``workspace_dir``."""
         state_dir.mkdir(parents=True, exist_ok=True)
+        logs_dir.mkdir(parents=True, exist_ok=True)
         return cls(
             workspace=Workspace(workspace_dir, max_file_bytes=config.max_file_bytes),
             policy=CommandPolicy(config.allowed_commands, allow_any=config.allow_any_command),
-            installer=DependencyInstaller(workspace_dir, state_dir / "install-state.json"),
-            server=DevServer(workspace_dir, config.timeouts),
+            installer=DependencyInstaller(
+                workspace_dir, state_dir / "install-state.json", log_file=logs_dir / "npm.log"
+            ),
+            server=DevServer(workspace_dir, config.timeouts, log_file=logs_dir / "server.log"),
             critic=ScreenshotCritic(critic_model),
             config=config,
         )

@@ -48,6 +48,11 @@ class PageActivity:
         for event, handler in self._handlers.items():
             self._page.remove_listener(event, handler)
 
+    @property
+    def last_change(self) -> float:
+        """``time.monotonic()`` of the last request that started or ended."""
+        return self._last_change
+
     def pending(self) -> list[str]:
         """URLs of requests still in flight, for messages."""
         return sorted(request.url for request in self._in_flight)

@@ -79,7 +79,7 @@ def transport_reason(exc: BaseException) -> str:
         seen.add(id(current))
         name = type(current).__name__
         if isinstance(current, ConnectionRefusedError):
-            return "connection refused (is the server running and listening on that port?)"
+            return "connection refused"
         if isinstance(current, socket.gaierror):
             return "host name not found"
         if isinstance(current, ConnectionResetError):
@@ -133,8 +133,11 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
 def unreachable(ep: Endpoint, exc: BaseException) -> ModelUnreachable:
     """The server could not be reached or dropped the connection."""
     reason = transport_reason(exc)
-    if ep.provider == "ollama" and reason.startswith("connection refused"):
-        reason += "; start it with `ollama serve`"
+    if reason == "connection refused":
+        if ep.provider == "ollama":
+            reason += "; is Ollama running? Start it with `ollama serve`"
+        else:
+            reason += "; is the server running and listening on that port?"
     return ModelUnreachable(f"cannot reach {ep.server}: {reason}")
 
 
@@ -150,11 +153,12 @@ def from_status(
     ep: Endpoint, status: int, detail: str, retry_after_s: float | None = None
 ) -> ModelError:
     """Map an HTTP error status (and the server's message) to a ModelError."""
+    detail = detail.strip().rstrip(".")
     said = f": {detail}" if detail else ""
     if status in (401, 403):
         return _auth_error(ep, status, said)
     if status == 404:
-        return _not_found(ep, said)
+        return _not_found(ep, detail)
     if status == 429:
         error = ModelRateLimited(f"rate limited by {ep.server} (HTTP 429){said}")
         error.retry_after_s = retry_after_s  # type: ignore[attr-defined]
@@ -162,7 +166,9 @@ def from_status(
     if status == 408:
         return timed_out(ep)
     if status >= 500:
-        return ModelServerError(f"{ep.server} failed with HTTP {status} for model '{ep.model}'{said}")
+        return ModelServerError(
+            f"{ep.server} failed with HTTP {status} for model '{ep.model}'{said}"
+        )
     if status < 0:  # an error reported inside a streamed reply
         return ModelServerError(f"{ep.server} reported an error for model '{ep.model}'{said}")
     return ModelBadRequest(
@@ -184,7 +190,13 @@ def _auth_error(ep: Endpoint, status: int, said: str) -> ModelAuthError:
     return ModelAuthError(f"{ep.server} rejected the API key (HTTP 401); set {ep.key_hint}")
 
 
-def _not_found(ep: Endpoint, said: str) -> ModelNotFound:
+def _not_found(ep: Endpoint, detail: str) -> ModelNotFound:
+    said = f": {detail}" if detail else ""
+    if ep.provider == "ollama" and "model" not in detail.lower():
+        return ModelNotFound(
+            f"{ep.server} answered HTTP 404{said}; check that the URL points at an Ollama "
+            "server (usually http://HOST:11434, without /v1)"
+        )
     if ep.provider == "ollama":
         return ModelNotFound(
             f"model '{ep.model}' is not available on {ep.server}; "
@@ -194,6 +206,19 @@ def _not_found(ep: Endpoint, said: str) -> ModelNotFound:
         f"model '{ep.model}' is not available on {ep.server} (HTTP 404){said}; check the model "
         "name against the server's model list, and that the base URL ends in /v1 if the "
         "server expects it"
+    )
+
+
+def no_model_list(ep: Endpoint) -> ModelNotFound:
+    """A 404 when listing models: the URL does not point at the expected kind of server."""
+    if ep.provider == "ollama":
+        return ModelNotFound(
+            f"{ep.server} has no model list (HTTP 404 for /api/tags); check that the URL "
+            "points at an Ollama server (usually http://HOST:11434, without /v1)"
+        )
+    return ModelNotFound(
+        f"{ep.server} has no model list (HTTP 404 for {ep.url.rstrip('/')}/models); check the "
+        "base URL: most OpenAI-compatible servers expect it to end in /v1"
     )
 
 

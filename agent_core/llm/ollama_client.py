@@ -12,14 +12,27 @@ import pydantic
 from agent_core.config import RoleConfig
 from agent_core.errors import ModelBadRequest, ModelError, ModelServerError
 from agent_core.llm.base import Completion, Message, TokenCallback, Usage
-from agent_core.llm.failures import detail_of, from_status, redact, timed_out, unreachable
+from agent_core.llm.failures import (
+    detail_of,
+    from_status,
+    no_model_list,
+    redact,
+    timed_out,
+    unreachable,
+)
 from agent_core.llm.retry import RetryPolicy
 from agent_core.llm.support import RetryingChatModel, StreamState
 
 # What a broken or odd reply can raise inside the client while it is decoded.
 _GARBLED = (ValueError, pydantic.ValidationError)
 # Everything the ollama client raises for a failed call.
-_CLIENT_ERRORS = (ollama.ResponseError, ollama.RequestError, httpx.HTTPError, ConnectionError, *_GARBLED)
+_CLIENT_ERRORS = (
+    ollama.ResponseError,
+    ollama.RequestError,
+    httpx.HTTPError,
+    ConnectionError,
+    *_GARBLED,
+)
 
 
 def to_ollama_message(message: Message) -> dict[str, Any]:
@@ -64,6 +77,10 @@ class OllamaChatModel(RetryingChatModel):
         """
         try:
             listing = await self._client.list()
+        except ollama.ResponseError as exc:
+            if exc.status_code == 404:
+                raise no_model_list(self.endpoint) from exc
+            raise self._error(exc) from exc
         except _CLIENT_ERRORS as exc:
             raise self._error(exc) from exc
         return [m.model for m in listing.models if m.model]
@@ -95,7 +112,9 @@ class OllamaChatModel(RetryingChatModel):
             finish_reason=response.done_reason,
         )
 
-    async def _stream_once(self, messages: Sequence[Message], on_token: TokenCallback) -> Completion:
+    async def _stream_once(
+        self, messages: Sequence[Message], on_token: TokenCallback
+    ) -> Completion:
         state = StreamState()
         usage, finish, model = Usage(), None, self.config.model
         try:

@@ -15,6 +15,7 @@ from agent_core.llm.base import Completion, Message, TokenCallback, Usage
 from agent_core.llm.failures import (
     detail_of,
     from_status,
+    no_model_list,
     redact,
     retry_after_seconds,
     timed_out,
@@ -74,6 +75,8 @@ class OpenAIChatModel(RetryingChatModel):
         """
         try:
             return [model.id async for model in self._client.models.list()]
+        except openai.NotFoundError as exc:
+            raise no_model_list(self.endpoint) from exc
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
 
@@ -105,7 +108,9 @@ class OpenAIChatModel(RetryingChatModel):
             finish_reason=choice.finish_reason,
         )
 
-    async def _stream_once(self, messages: Sequence[Message], on_token: TokenCallback) -> Completion:
+    async def _stream_once(
+        self, messages: Sequence[Message], on_token: TokenCallback
+    ) -> Completion:
         state = StreamState()
         usage, finish, model = Usage(), None, self.config.model
         try:

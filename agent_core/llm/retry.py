@@ -80,11 +80,13 @@ async def call_with_retries(
             if retry >= max_retries:
                 if retry == 0:
                     raise
-                raise type(error)(f"{error}; gave up after {retry} retries") from error
+                plural = "retry" if retry == 1 else "retries"
+                raise type(error)(f"{error}; gave up after {retry} {plural}") from error
             delay = policy.delay_for(retry, error)
             retry += 1
-            log.warning("%s failed (%s); retry %d/%d in %.1f s", what, error, retry,
-                        max_retries, delay)
+            log.warning(
+                "%s failed (%s); retry %d/%d in %.1f s", what, error, retry, max_retries, delay
+            )
             if policy.on_retry is not None:
                 policy.on_retry(retry, delay, error)
             await policy.sleep(delay)

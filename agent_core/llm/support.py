@@ -127,5 +127,7 @@ class RetryingChatModel:
     async def _complete_once(self, messages: Sequence[Message]) -> Completion:
         raise NotImplementedError
 
-    async def _stream_once(self, messages: Sequence[Message], on_token: TokenCallback) -> Completion:
+    async def _stream_once(
+        self, messages: Sequence[Message], on_token: TokenCallback
+    ) -> Completion:
         raise NotImplementedError

@@ -34,7 +34,6 @@ and :class:`BoltStreamParser` turns it into actions while it arrives. Reading ru
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 
@@ -47,6 +46,7 @@ from agent_core.protocol.actions import (
     SignalAction,
     StartAction,
 )
+from agent_core.protocol.bodies import command_text, file_content, parse_attrs
 
 _TAG_START = re.compile(r"<(/?)(boltArtifact|boltAction)(?=[\s/>])")
 _BODY_STOP = re.compile(r"</boltAction>|<(?:/?boltArtifact|boltAction)(?=[\s/>])")
@@ -54,8 +54,6 @@ _TEXT_PREFIXES = ("<boltArtifact", "</boltArtifact", "<boltAction", "</boltActio
 _BODY_PREFIXES = ("</boltAction>", "<boltArtifact", "</boltArtifact", "<boltAction")
 _CLOSE_ACTION = "</boltAction>"
 _MAX_TAG = 1024  # a longer "tag" is prose that happens to start like one
-_ATTR = re.compile(r"""([A-Za-z_:][-\w:.]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
-_FENCE_OPEN = re.compile(r"```[\w+.#-]*\s*")
 _SIGNALS = ("screenshot_validated", "finish")
 _TYPES_HINT = 'use type="file", "shell", "start", "screenshot_validated" or "finish"'
 
@@ -146,6 +144,8 @@ class BoltStreamParser:
             self._close_inside_tag(self._tag, out)
         elif self._body is not None:
             self._report_unclosed(self._body, "")
+        elif self._buf.startswith("<boltA") or self._buf.startswith("</boltA"):
+            self._issue(f"the reply ended in the middle of a tag ({self._buf!r})", self._base)
         if self._artifact_at is not None:
             self._issue(
                 "the <boltArtifact> was not closed with </boltArtifact>; "
@@ -190,9 +190,10 @@ class BoltStreamParser:
 
     def _read_tag(self, tag: _Tag, out: list[Action]) -> tuple[int, bool]:
         buf, base = self._buf, self._base
-        end = _scan_tag(tag, buf, base)
         start = tag.start - base
-        if end is None and len(buf) - start > _MAX_TAG:
+        stop = min(len(buf), start + _MAX_TAG)  # where a tag gives up, however it was split
+        end = _scan_tag(tag, buf, base, stop)
+        if end is None and stop == start + _MAX_TAG:
             if tag.first_gt is None:
                 self._tag = None
                 return start + 1, False  # not a tag after all: read on as text
@@ -225,7 +226,7 @@ class BoltStreamParser:
         signal_open, self._signal_open = self._signal_open, False
         inner = text[1 + tag.closing + len(tag.name) : -1].rstrip()
         self_closing = inner.endswith("/")
-        attrs = _parse_attrs(inner[:-1] if self_closing else inner)
+        attrs = parse_attrs(inner[:-1] if self_closing else inner)
         if tag.name == "boltArtifact":
             self._on_artifact(tag, attrs, self_closing)
         elif not tag.closing:
@@ -271,7 +272,7 @@ class BoltStreamParser:
 
     def _close_inside_tag(self, tag: _Tag, out: list[Action]) -> None:
         text = self._buf[tag.start - self._base :]
-        attrs = _parse_attrs(text[1 + tag.closing + len(tag.name) :])
+        attrs = parse_attrs(text[1 + tag.closing + len(tag.name) :] + (tag.quote or ""))
         kind = attrs.get("type", "").lower().replace("-", "_")
         if tag.name == "boltAction" and not tag.closing and kind in _SIGNALS:
             self._emit(SignalAction(kind), out)  # type: ignore[arg-type]
@@ -301,7 +302,9 @@ class BoltStreamParser:
 
     def _report_unclosed(self, body: _Body, where: str) -> None:
         if body.kind == "file":
-            what = f"the file action for {body.path} was not closed{where}; the file was not written"
+            what = (
+                f"the file action for {body.path} was not closed{where}; the file was not written"
+            )
         elif body.kind in ("shell", "start"):
             preview = " ".join(command_text("".join(body.parts)).split())[:60]
             label = f" '{preview}'" if preview else ""
@@ -334,45 +337,10 @@ def parse_reply(text: str) -> ParsedReply:
     return parser.to_reply()
 
 
-def file_content(raw: str) -> str:
-    """The file content of a file action's body (see the module docstring for the rules)."""
-    if raw.startswith("\r\n"):
-        raw = raw[2:]
-    elif raw.startswith("\n"):
-        raw = raw[1:]
-    return strip_fence(raw)
-
-
-def command_text(raw: str) -> str:
-    """The command of a shell or start action's body: unfenced, trimmed, entities decoded."""
-    return html.unescape(strip_fence(raw).strip())
-
-
-def strip_fence(text: str) -> str:
-    """Remove one markdown code fence that wraps all of ``text``, if there is exactly one.
-
-    Args:
-        text: An action body.
-
-    Returns:
-        The text inside the fence (ending with a newline), or ``text`` unchanged.
-    """
-    stripped = text.strip()
-    if not stripped.startswith("```"):
-        return text
-    lines = stripped.split("\n")
-    if len(lines) < 2 or lines[-1].rstrip() != "```" or not _FENCE_OPEN.fullmatch(lines[0]):
-        return text
-    inner = lines[1:-1]
-    if any(line.lstrip().startswith("```") for line in inner):
-        return text
-    return "\n".join(inner) + "\n" if inner else ""
-
-
-def _scan_tag(tag: _Tag, buf: str, base: int) -> int | None:
-    """Advance over a tag's characters; return the index of its closing ``>`` if seen."""
+def _scan_tag(tag: _Tag, buf: str, base: int, stop: int) -> int | None:
+    """Advance over a tag's characters up to ``stop``; return the index of its ``>`` if seen."""
     i = tag.scan - base
-    while i < len(buf):
+    while i < stop:
         ch = buf[i]
         if ch == ">" and tag.first_gt is None:
             tag.first_gt = base + i
@@ -389,20 +357,8 @@ def _scan_tag(tag: _Tag, buf: str, base: int) -> int | None:
             tag.quote = ch
         tag.after_eq = ch == "=" or (tag.after_eq and ch.isspace())
         i += 1
-    tag.scan = base + len(buf)
+    tag.scan = base + stop
     return None
-
-
-def _parse_attrs(inner: str) -> dict[str, str]:
-    """Attributes of a tag, keyed by lower-case name without ``-``/``_``; values decoded."""
-    attrs: dict[str, str] = {}
-    for match in _ATTR.finditer(inner):
-        name, dq, sq, bare = match.groups()
-        key = name.lower().replace("-", "").replace("_", "")
-        value = dq if dq is not None else sq if sq is not None else bare
-        if value is not None and key not in attrs:
-            attrs[key] = html.unescape(value).strip()
-    return attrs
 
 
 def _hold_from(buf: str, start: int, prefixes: tuple[str, ...]) -> int:

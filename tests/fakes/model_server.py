@@ -22,6 +22,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,13 @@ from tests.fakes.model_script import (
 )
 
 __all__ = ["EXHAUSTED", "RecordedRequest", "Reply", "Script", "ScriptedModelServer", "queue"]
+
+
+def _phrase(status: int) -> str:
+    try:
+        return f"scripted {HTTPStatus(status).phrase.lower()}"
+    except ValueError:
+        return f"scripted status {status}"
 
 
 class _Stopping(Exception):
@@ -80,6 +88,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Small streamed writes must not wait for delayed ACKs (Nagle): send at once.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.conn_lock:
             self.server.connections.add(self.connection)
 
@@ -153,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.status != 200:
             body = reply.error_body
             if body is None:
-                body = error_payload(request.protocol, reply.status, f"HTTP {reply.status}")
+                body = error_payload(request.protocol, reply.status, _phrase(reply.status))
             self._send_json(reply.status, body, reply.headers)
         elif request.stream:
             self._stream(request, reply)
@@ -167,14 +177,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Stopping
 
     def _send_json(
-        self, status: int, payload: dict[str, Any] | str, headers: Mapping[str, str] = {}
+        self, status: int, payload: dict[str, Any] | str, headers: Mapping[str, str] | None = None
     ) -> None:
         is_text = isinstance(payload, str)
         data = (payload if is_text else json.dumps(payload)).encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain" if is_text else "application/json")
         self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
+        for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
@@ -286,7 +296,7 @@ class ScriptedModelServer:
         self._httpd = _HTTPServer(self._address, self)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.02},
             name=f"scripted-model-server:{self.port}",
             daemon=True,
         )

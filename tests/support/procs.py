@@ -25,6 +25,34 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
+def parent_of(pid: int) -> int | None:
+    """The parent PID of ``pid``, or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def new_processes(before: set[int]) -> list[int]:
+    """Descendants started since ``before`` was taken, except children of older processes.
+
+    A browser shared by several tests existed before the test, so renderers it starts
+    during the test belong to it, not to the test.
+    """
+    me = os.getpid()
+    found = []
+    for pid in descendants():
+        if pid in before:
+            continue
+        ancestor = parent_of(pid)
+        while ancestor is not None and ancestor != me and ancestor not in before:
+            ancestor = parent_of(ancestor)
+        if ancestor == me:
+            found.append(pid)
+    return found
+
+
 def descendants(pid: int | None = None) -> list[int]:
     """Living (non-zombie) descendants of ``pid`` (default: this process)."""
     root = os.getpid() if pid is None else pid

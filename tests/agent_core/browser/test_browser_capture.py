@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import socket
+import asyncio
 
 import pytest
 
-from agent_core.browser import BrowserSession, PageLoadFailed
+from agent_core.browser import BrowserSession
 from tests.support.procs import cmdline, descendants
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -53,7 +53,7 @@ async def test_screenshot_is_a_1024x768_png_of_the_page(site, browser, png_tools
     capture = await browser.capture(site.url("/"))
     report("first capture", capture)
     assert png_size(capture.png) == (1024, 768)
-    assert png_pixel(capture.png, 1000, 700) == (0, 192, 0)
+    assert png_pixel(capture.png, 1000, 10) == (0, 192, 0)
     assert capture.title == "Green shop"
     assert capture.url == site.url("/")
     assert capture.console_errors == capture.page_errors == capture.failed_requests == []
@@ -88,8 +88,22 @@ async def test_slow_api_data_is_in_the_screenshot(site, browser, png_tools, rout
     capture = await browser.capture(site.url("/dash.html"))
     report("slow API page", capture)
     assert await browser.page.inner_text("#out") == "Revenue 42k Revenue 42k"
-    assert png_pixel(capture.png, 1000, 700) == (0, 0, 255)
+    assert png_pixel(capture.png, 1000, 10) == (0, 0, 255)
     assert capture.pending_requests == []
+
+
+async def test_cancelled_capture_leaves_the_session_usable(site, browser, route):
+    site.routes["/dash.html"] = route(SLOW_API_PAGE)
+    site.routes["/api/slow"] = route('{"text": "late"}', delay_s=0.3, json=True)
+    site.routes["/"] = route(GREEN_PAGE)
+    task = asyncio.create_task(browser.capture(site.url("/dash.html")))
+    await asyncio.sleep(0.2)  # inside the quiet-network wait
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    capture = await browser.capture(site.url("/"))
+    assert capture.title == "Green shop"
+    assert capture.failed_requests == []  # the abandoned fetches are not this capture's
 
 
 async def test_quiet_wait_is_bounded_for_a_request_that_never_ends(site, browser, route):
@@ -113,8 +127,8 @@ async def test_edited_stylesheet_shows_on_the_next_capture(site, browser, png_to
     first = await browser.capture(site.url("/styled.html"))
     site.routes["/style.css"] = route("body{background:#00ff00}", css=True, headers=cached)
     second = await browser.capture(site.url("/styled.html"))
-    assert png_pixel(first.png, 900, 700) == (255, 0, 0)
-    assert png_pixel(second.png, 900, 700) == (0, 255, 0)
+    assert png_pixel(first.png, 900, 10) == (255, 0, 0)
+    assert png_pixel(second.png, 900, 10) == (0, 255, 0)
 
 
 async def test_cannot_get_page_is_captured_with_its_404(site, browser):
@@ -123,22 +137,9 @@ async def test_cannot_get_page_is_captured_with_its_404(site, browser):
     assert any("/no-such-page" in line and "404" in line for line in capture.failed_requests)
 
 
-async def test_unreachable_url_raises_page_load_failed(browser):
-    with socket.socket() as probe:  # a port that nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/"
-    with pytest.raises(PageLoadFailed) as caught:
-        await browser.capture(url)
-    message = str(caught.value)
-    assert url in message and "dev server running" in message
-    assert caught.value.reason == "unreachable"
-
-
 async def test_three_captures_reuse_one_browser(site, browser: BrowserSession, route):
     site.routes["/"] = route(GREEN_PAGE)
     before = browser_main_processes()
     titles = [(await browser.capture(site.url("/"))).title for _ in range(3)]
     assert titles == ["Green shop"] * 3
     assert len(before) == 1 and browser_main_processes() == before
-

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import socket
 import stat
 
 import pytest
@@ -85,7 +89,8 @@ async def test_load_timeout_names_the_hanging_request(site, route):
 
 async def test_page_stuck_in_a_loop_fails_and_the_next_capture_works(site, route):
     site.routes["/loop.html"] = route(
-        "<title>Loop</title><script>setTimeout(() => { for (;;) {} }, 0)</script>"
+        "<title>Loop</title><script>"
+        "addEventListener('load', () => setTimeout(() => { for (;;) {} }, 0))</script>"
     )
     site.routes["/"] = route("<title>Fine</title>")
     async with BrowserSession() as session:
@@ -95,3 +100,31 @@ async def test_page_stuck_in_a_loop_fails_and_the_next_capture_works(site, route
         assert "stopped responding" in str(caught.value)
         assert "endless loop" in str(caught.value)
         assert (await session.capture(site.url("/"))).title == "Fine"
+
+
+async def test_unreachable_url_raises_page_load_failed():
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    async with BrowserSession() as session:
+        with pytest.raises(PageLoadFailed) as caught:
+            await session.capture(url)
+    message = str(caught.value)
+    assert url in message and "connection refused" in message and "dev server running" in message
+    assert caught.value.reason == "unreachable"
+
+
+async def test_browser_killed_between_captures_is_restarted(site, route):
+    site.routes["/"] = route("<title>Back</title>")
+    async with BrowserSession() as session:
+        await session.capture(site.url("/"))
+        browser = session.page.context.browser
+        assert browser is not None
+        gone = asyncio.Event()
+        browser.once("disconnected", lambda _browser: gone.set())
+        (main,) = [p for p in chromium_processes() if "--type=" not in cmdline(p)]
+        os.kill(main, signal.SIGKILL)  # the browser this test started
+        await asyncio.wait_for(gone.wait(), 10)
+        assert (await session.capture(site.url("/"))).title == "Back"
+        assert session.page.context.browser is not browser

@@ -1,0 +1,123 @@
+"""What the coder model is told: the reply format, the house rules, and the recurring texts.
+
+Written in this project's own words. Kept short on purpose (well under 1,200 tokens) so that
+local models with small contexts keep room for the files themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from agent_core.protocol.actions import ParseIssue
+
+SYSTEM_PROMPT = """\
+You are a web developer who builds complete, working websites. Your replies are executed by a \
+tool: files you write are saved into an empty project folder, commands are run, the \
+development server is started, and you then receive a screenshot review and test results.
+
+REPLY FORMAT
+Put all work of a reply inside one artifact:
+
+<boltArtifact id="short-kebab-id" title="Short title">
+<boltAction type="file" filePath="package.json">
+...the complete file...
+</boltAction>
+<boltAction type="file" filePath="src/App.jsx">
+...the complete file...
+</boltAction>
+<boltAction type="shell">npm install</boltAction>
+<boltAction type="start">npm run dev</boltAction>
+</boltArtifact>
+
+- filePath is relative to the project folder (e.g. src/main.jsx), never absolute and never \
+inside node_modules.
+- A file action always holds the WHOLE file, from the first line to the last. Never send a \
+diff, a fragment, or a placeholder such as "rest unchanged" or "...": whatever you write \
+replaces the file completely. To change one line, send the whole file again.
+- Close every action with </boltAction>. Write content as plain text, not escaped and not \
+wrapped in markdown fences.
+- Short explanations outside the artifact are fine but optional.
+
+PROJECT RULES
+- Use Vite (React is a good choice). Declare every dependency in package.json first, then run \
+a shell action with npm install.
+- Start the site with a start action: npm run dev. The dev script must run Vite.
+- Only npm install, npm i and npm ci run automatically; other shell commands are refused \
+unless the user allowed them. Do not scaffold with generators; write the files yourself.
+- Keep the site self-contained: no external APIs that need keys or accounts. Use realistic \
+mock data stored in the code or in localStorage.
+- If the site needs a login, create this user in the seed data: username admin, password \
+admin123456, email admin@example.com.
+- Make the site complete and polished: every page, button and form the task asks for should \
+work, and the layout should look good at 1024x768.
+
+AFTER FEEDBACK
+Each feedback message reports the install and server results and describes a screenshot of \
+the site.
+- If something is wrong or missing, fix it by sending the complete corrected files.
+- If the screenshot shows the site as it should look, reply with only:
+<boltArtifact id="check" title="Screenshot validated">
+<boltAction type="screenshot_validated"/>
+</boltArtifact>
+The site is then tested by clicking through it, and you get the test results.
+- When the tests show that everything works and nothing is left to do, reply with only:
+<boltArtifact id="done" title="Finished">
+<boltAction type="finish"/>
+</boltArtifact>
+Never send finish in a reply that still edits files; finish ends the work immediately.
+"""
+
+
+def first_user_message(instruction: str) -> str:
+    """The opening user message that hands the task to the coder.
+
+    Args:
+        instruction: The user's description of the website.
+
+    Returns:
+        The message text.
+    """
+    return (
+        "Build the following website.\n\n"
+        f"{instruction.strip()}\n\n"
+        "Reply with one <boltArtifact> that writes every file of the project in full, "
+        "installs the dependencies with npm install and starts the site with npm run dev."
+    )
+
+
+def reminder(instruction: str) -> str:
+    """The text that ends every feedback message: the task again and the whole-file rule.
+
+    Args:
+        instruction: The user's description of the website.
+
+    Returns:
+        The reminder text.
+    """
+    return (
+        "Reminder of the task:\n"
+        f"{instruction.strip()}\n\n"
+        "Every file action must contain the whole file, never a diff or a placeholder. "
+        "Send finish only when nothing is left to edit."
+    )
+
+
+def protocol_error_feedback(issues: Iterable[ParseIssue | str]) -> str:
+    """Tell the coder what was wrong with the format of its last reply.
+
+    Args:
+        issues: Parse issues (or their messages) of the last reply.
+
+    Returns:
+        A short text for the feedback message, or ``""`` when there were no issues.
+    """
+    lines = [f"- {i.message if isinstance(i, ParseIssue) else i}" for i in issues]
+    if not lines:
+        return ""
+    return (
+        "Your last reply did not follow the reply format:\n"
+        + "\n".join(lines)
+        + "\nActions that were not taken must be sent again. Wrap actions in one "
+        '<boltArtifact>, give every action a type (and file actions a filePath="..."), '
+        "and end each one with </boltAction>."
+    )

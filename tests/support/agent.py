@@ -1,0 +1,120 @@
+"""Building agents on scripted model servers, and scripting the critic and the coder."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from agent_core.agent.loop import WebGenAgent
+from agent_core.agent.services import AgentModels
+from agent_core.config import ModelSettings, Provider, RoleConfig, RunConfig, Timeouts
+from agent_core.events import Event, EventBus
+from agent_core.llm.factory import make_chat_model
+from agent_core.llm.retry import RetryPolicy
+from agent_core.protocol.actions import FileAction, ShellAction, SignalAction, StartAction
+from agent_core.protocol.render import render_reply
+from agent_core.store.run_store import RunStore
+from tests.fakes.model_server import RecordedRequest, Reply, ScriptedModelServer
+
+CODER, CRITIC, FEEDBACK = "coder-model", "critic-model", "feedback-model"
+FAST_RETRY = RetryPolicy(base_delay_s=0.01, max_delay_s=0.05)
+
+
+def role(server: ScriptedModelServer, provider: str, model: str, **kw) -> RoleConfig:
+    """A role pointed at ``server`` in ``provider``'s protocol."""
+    url = server.base_url_openai if provider == "openai" else server.base_url_ollama
+    return RoleConfig(provider=Provider(provider), model=model, base_url=url,
+                      timeout_s=kw.pop("timeout_s", 30.0), max_retries=kw.pop("max_retries", 1),
+                      **kw)
+
+
+def settings_for(server: ScriptedModelServer, provider: str, **coder_kw) -> ModelSettings:
+    """Coder, critic and feedback roles on one scripted server."""
+    return ModelSettings(
+        coder=role(server, provider, CODER, **coder_kw),
+        critic=role(server, provider, CRITIC),
+        feedback=role(server, provider, FEEDBACK),
+    )
+
+
+def make_models(settings: ModelSettings) -> AgentModels:
+    """Real clients for the three roles, with fast retries."""
+    return AgentModels(
+        coder=make_chat_model(settings.coder, "coder", retry=FAST_RETRY),
+        critic=make_chat_model(settings.critic, "critic", retry=FAST_RETRY),
+        feedback=make_chat_model(settings.feedback, "feedback", retry=FAST_RETRY),
+        settings=settings,
+    )
+
+
+FAST_TIMEOUTS = Timeouts(install_s=120, server_start_s=30, page_load_s=15, command_s=30)
+
+
+def make_agent(run_dir: Path, instruction: str, settings: ModelSettings,
+               config: RunConfig | None = None) -> tuple[WebGenAgent, list[Event]]:
+    """A fresh run in ``run_dir``; returns the agent and the list its events land in."""
+    config = config or RunConfig(timeouts=FAST_TIMEOUTS)
+    store = RunStore.create(run_dir, instruction, models=settings.to_public_dict(),
+                            config=config.to_dict())
+    events: list[Event] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    return WebGenAgent(store, make_models(settings), config, bus), events
+
+
+def coder_reply(files: dict[str, str] | None = None, *, shell: Sequence[str] = (),
+                start: str | None = None, signal: str | None = None, prose: str = "") -> str:
+    """A Bolt-style reply, as a coder model would stream it."""
+    actions = [FileAction(p, c) for p, c in (files or {}).items()]
+    actions += [ShellAction(c) for c in shell]
+    if start:
+        actions.append(StartAction(start))
+    if signal:
+        actions.append(SignalAction(signal))
+    return render_reply(actions, title="Website", artifact_id="website", preamble=prose)
+
+
+class CriticScript:
+    """Answers the critic's two calls (error check, grade) from per-step queues.
+
+    ``steps`` holds one ``(check, grade)`` pair per screenshot; a pair's items are dicts
+    (sent as JSON) or raw strings (sent as they are). Every screenshot received is kept.
+    """
+
+    def __init__(self, steps: Sequence[tuple[object, object]]) -> None:
+        self._checks = [c for c, _ in steps]
+        self._grades = [g for _, g in steps]
+        self.images: list[bytes] = []
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def check(description: str, suggestions: Sequence[str] = (), error: str = "") -> dict:
+        """An error-check answer."""
+        return {"is_error": bool(error), "error_message": error, "description": description,
+                "suggestions": list(suggestions)}
+
+    @staticmethod
+    def grade(value: int, analysis: str = "looks as described") -> dict:
+        """A grade answer."""
+        return {"analysis": analysis, "grade": value}
+
+    def __call__(self, request: RecordedRequest) -> Reply | str:
+        text = request.last_user_text
+        with self._lock:
+            self.images.extend(request.images)
+            if "could not read your answer" in text.lower():
+                queue = self._grades if "You grade" in request.texts[0] else self._checks
+            else:
+                queue = self._grades if "Grade it." in text else self._checks
+            if not queue:
+                return Reply(status=500, error_body={"error": "critic script exhausted"})
+            answer = queue.pop(0)
+        return answer if isinstance(answer, str) else json.dumps(answer)
+
+
+def with_timeouts(config: RunConfig, **changes) -> RunConfig:
+    """``config`` with some timeouts changed."""
+    return replace(config, timeouts=replace(config.timeouts, **changes))
