@@ -10,14 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent_core.llm.factory import make_chat_model
-from agent_core.runtime.processes import reap_orphans
-
 from agent_core.agent.loop import WebGenAgent
 from agent_core.agent.services import AgentModels
 from agent_core.config import ModelSettings, Role, RunConfig, Timeouts
 from agent_core.errors import ConfigError, RunStoreError, WebGenError
 from agent_core.events import EventBus
+from agent_core.llm.factory import make_chat_model
+from agent_core.runtime.processes import reap_orphans
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings

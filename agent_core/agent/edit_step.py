@@ -129,10 +129,10 @@ async def _install(services: StepServices, plan: _Plan, out: EditOutcome,
     }
     if result.ok:
         out.report.install = f"succeeded ({result.command}, {result.seconds:.1f} s)."
-        return result.ran
+        return result.deps_changed
     out.report.install = f"FAILED ({result.command}). Output:\n```\n{result.log_tail}\n```"
     out.errors.append(f"dependency installation failed: {result.command}")
-    return result.ran
+    return result.deps_changed
 
 
 async def _run_others(services: StepServices, commands: Sequence[PlannedCommand],

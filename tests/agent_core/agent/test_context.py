@@ -18,7 +18,7 @@ def test_everything_is_sent_when_it_fits():
     fitted = fit_conversation("sys", "build a site", _turns(3), FILES, 100_000, "go on")
     assert not fitted.trimmed
     roles = [m.role for m in fitted.messages]
-    assert roles == ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]
+    assert roles == ["system", "user"] + ["assistant", "user"] * 3
     assert fitted.messages[-1].content == "feedback 3: grade 3"
 
 

@@ -1,0 +1,127 @@
+"""Backtracking, starting over, context folding and cancellation, on a static site."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from agent_core.config import RunConfig
+from agent_core.events import Backtracked, ContextTrimmed, RunCancelled
+from agent_core.store.records import RunStatus, StepKind
+from tests.fakes.model_server import Reply, ScriptedModelServer, queue
+from tests.support.agent import (
+    CODER,
+    CRITIC,
+    FAST_TIMEOUTS,
+    CriticScript,
+    coder_reply,
+    make_agent,
+    settings_for,
+)
+
+pytestmark = pytest.mark.slow
+INSTRUCTION = "A one-page site for a bakery with a cream background."
+
+
+def page(text: str) -> dict[str, str]:
+    return {"index.html": f"<!doctype html><title>Bakery</title><h1>{text}</h1>"}
+
+
+def graded(*grades: int) -> CriticScript:
+    return CriticScript([(CriticScript.check(f"a page graded {g}"), CriticScript.grade(g))
+                         for g in grades])
+
+
+async def run(agent):
+    try:
+        return await agent.run()
+    finally:
+        await agent.models.close()
+
+
+async def test_backtracks_to_the_best_valid_step_after_consecutive_errors(tmp_path):
+    coder = queue(*(coder_reply(page(f"version {i}")) for i in range(1, 5)),
+                  coder_reply(signal="finish"))
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(4, 1, 2, 3)}) as server:
+        config = RunConfig(error_limit=2, timeouts=FAST_TIMEOUTS)
+        agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                                   config)
+        outcome = await run(agent)
+        step4_prompt = [r for r in server.chat_requests if r.model == CODER][3]
+
+    steps = agent.store.steps()
+    assert [s.parent for s in steps] == [None, 1, 2, 1, 4]
+    assert [s.has_error for s in steps] == [False, True, True, False, False]
+    assert steps[3].backtracked_from == 3
+    backtracks = [e for e in events if isinstance(e, Backtracked)]
+    assert [(b.from_index, b.to_index, b.consecutive_errors) for b in backtracks] == [(3, 1, 2)]
+    # Step 4 continued from step 1's files and conversation: steps 2-3 are gone from it.
+    texts = "\n".join(step4_prompt.texts)
+    assert "version 1" in texts and "version 2" not in texts and "version 3" not in texts
+    assert agent.store.files_of(4)["index.html"].endswith(b"<h1>version 4</h1>")
+    # Best: valid steps 1 (4) and 4/5 (3): the highest appearance wins.
+    assert outcome.best_step == 1
+    assert "version 1" in (agent.store.workspace / "index.html").read_text()
+
+
+async def test_starts_over_when_no_step_is_valid(tmp_path):
+    coder = queue(coder_reply(page("one")), coder_reply(page("two")),
+                  coder_reply(page("fresh")), coder_reply(signal="finish"))
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(1, 2, 4)}) as server:
+        config = RunConfig(error_limit=2, timeouts=FAST_TIMEOUTS)
+        agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "ollama"),
+                                   config)
+        await run(agent)
+        third = [r for r in server.chat_requests if r.model == CODER][2]
+    assert [s.parent for s in agent.store.steps()] == [None, 1, None, 3]
+    assert [m["role"] for m in third.messages] == ["system", "user"]  # a fresh conversation
+    assert any(isinstance(e, Backtracked) and e.to_index is None for e in events)
+    assert agent.store.files_of(3) == {"index.html": page("fresh")["index.html"].encode()}
+
+
+async def test_max_steps_ends_the_run_and_restores_the_best(tmp_path):
+    coder = queue(*(coder_reply(page(f"v{i}")) for i in range(1, 4)))
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(3, 5, 4)}) as server:
+        config = RunConfig(max_steps=3, timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        outcome = await run(agent)
+    assert outcome.reason == "max_steps" and outcome.best_step == 2
+    assert "v2" in (agent.store.workspace / "index.html").read_text()
+
+
+async def test_small_context_folds_old_turns_and_records_it(tmp_path):
+    big = "<p>" + "lorem ipsum " * 600 + "</p>"
+    coder = queue(*(coder_reply({"index.html": f"<h1>v{i}</h1>{big}"}) for i in range(1, 5)),
+                  coder_reply(signal="finish"))
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(3, 3, 3, 3)}) as server:
+        settings = settings_for(server, "openai", context_length=6000, max_tokens=1000)
+        agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings)
+        await run(agent)
+        prompts = [r for r in server.chat_requests if r.model == CODER]
+    trimmed = [s.index for s in agent.store.steps() if s.context_trimmed]
+    assert trimmed and trimmed == [e.index for e in events if isinstance(e, ContextTrimmed)]
+    last = "\n".join(prompts[-1].texts)
+    assert "Context note" in last and "<h1>v4</h1>" in last  # the current files are there
+    assert sum(len(t) for t in prompts[-1].texts) / 3 < 6000
+
+
+async def test_cancel_stops_at_once_and_keeps_committed_steps(tmp_path):
+    slow = Reply(text=coder_reply(page("slow")), chunk_size=2, chunk_delay_s=0.05)
+    coder = queue(coder_reply(page("first")), slow)
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(3)}) as server:
+        agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"))
+        task = asyncio.create_task(agent.run())
+        while len(agent.store.steps()) < 1 or not any(
+            e.kind == "token" and e.index == 2 for e in events
+        ):
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await agent.models.close()
+    assert [s.index for s in agent.store.steps()] == [1]
+    assert agent.store.manifest.status is RunStatus.CANCELLED
+    assert isinstance(events[-1], RunCancelled)
+    assert agent.store.steps()[0].kind is StepKind.EDIT
