@@ -99,6 +99,7 @@ class WebGenAgent:
             if resumed:
                 await self.restore_step(self.store.head, emit=False)
             self.store.update_manifest(status=RunStatus.RUNNING, end_reason="")
+            self.services.prewarm_browser()
             return await self._run_to_end()
         except asyncio.CancelledError:
             self.store.update_manifest(status=RunStatus.CANCELLED, end_reason="cancelled")

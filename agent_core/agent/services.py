@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class StepServices:
     start_request: tuple[str, ...] | None = None
     """The coder's last start command; it holds until the coder sends another."""
     _browser: BrowserSession | None = field(default=None, init=False)
+    _browser_start: asyncio.Task[BrowserSession] | None = field(default=None, init=False)
 
     @classmethod
     def build(cls, workspace_dir: Path, state_dir: Path, logs_dir: Path, config: RunConfig,
@@ -70,22 +72,45 @@ class StepServices:
             config=config,
         )
 
+    def prewarm_browser(self) -> None:
+        """Start launching the browser in the background (it takes about a second).
+
+        The first screenshot then does not wait for Chromium: the launch overlaps the
+        coder's first reply and the install. A launch failure surfaces at first use.
+        """
+        if self._browser_start is None:
+            self._browser_start = asyncio.create_task(self._launch_browser())
+
+    async def _launch_browser(self) -> BrowserSession:
+        browser = BrowserSession(
+            executable_path=find_chromium(self.config.chromium_path),
+            viewport=self.config.viewport,
+        )
+        try:
+            await browser.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await browser.close()
+            raise
+        self._browser = browser
+        return browser
+
     async def browser(self) -> BrowserSession:
         """The session's browser, started on first use."""
-        if self._browser is None:
-            browser = BrowserSession(
-                executable_path=find_chromium(self.config.chromium_path),
-                viewport=self.config.viewport,
-            )
-            await browser.start()
-            self._browser = browser
-        return self._browser
+        self.prewarm_browser()
+        assert self._browser_start is not None
+        return await asyncio.shield(self._browser_start)
 
     async def close(self) -> None:
         """Stop the dev server and close the browser, whatever happens."""
         try:
             await self.server.stop()
         finally:
+            start, self._browser_start = self._browser_start, None
+            if start is not None and not start.done():
+                start.cancel()
+                with contextlib.suppress(BaseException):
+                    await start
             if self._browser is not None:
                 with contextlib.suppress(Exception):
                     await self._browser.close()

@@ -112,11 +112,11 @@ async def test_cancel_stops_at_once_and_keeps_committed_steps(tmp_path):
     coder = queue(coder_reply(page("first")), slow)
     with ScriptedModelServer({CODER: coder, CRITIC: graded(3)}) as server:
         agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"))
+        streaming = asyncio.Event()
+        agent.bus.subscribe(lambda e: streaming.set() if e.kind == "token" and e.index == 2
+                            else None)
         task = asyncio.create_task(agent.run())
-        while len(agent.store.steps()) < 1 or not any(
-            e.kind == "token" and e.index == 2 for e in events
-        ):
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(streaming.wait(), 30)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
