@@ -178,8 +178,19 @@ def _list_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _no_command() -> int:
+    # The desktop window is a later milestone; say so instead of pretending.
+    print("webgen: the desktop window is not part of this build yet; use the command line:\n",
+          file=sys.stderr)
+    build_parser().print_help(sys.stderr)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``webgen`` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        return _no_command()
     args = build_parser().parse_args(argv)
     if args.command in ("run", "resume"):
         reap_orphans(settings.state_dir())

@@ -107,8 +107,9 @@ class StepServices:
             await self.server.stop()
         finally:
             start, self._browser_start = self._browser_start, None
-            if start is not None and not start.done():
-                start.cancel()
+            if start is not None:
+                # Cancelling Playwright halfway through a launch can orphan its driver
+                # process; a launch takes about a second, so let it finish, then close.
                 with contextlib.suppress(BaseException):
                     await start
             if self._browser is not None:

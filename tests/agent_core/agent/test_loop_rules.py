@@ -125,3 +125,45 @@ async def test_cancel_stops_at_once_and_keeps_committed_steps(tmp_path):
     assert agent.store.manifest.status is RunStatus.CANCELLED
     assert isinstance(events[-1], RunCancelled)
     assert agent.store.steps()[0].kind is StepKind.EDIT
+
+
+async def test_restore_any_step_then_continue_from_it(tmp_path):
+    coder = queue(coder_reply(page("one")), coder_reply(page("two")), coder_reply(page("three")))
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(3, 4, 5, 4)}) as server:
+        config = RunConfig(max_steps=3, timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        await agent.run()
+        # The user goes back to step 1 and lets the agent take one more step from there.
+        await agent.restore_step(1)
+        assert "one" in (agent.store.workspace / "index.html").read_text()
+        assert agent.store.head == 1
+        server.set_script(CODER, queue(coder_reply(page("branch from one"))))
+        agent.config = RunConfig(max_steps=4, timeouts=FAST_TIMEOUTS)
+        await run(agent)
+        branch_prompt = [r for r in server.chat_requests if r.model == CODER][-1]
+    assert agent.store.step(4).parent == 1
+    assert "two" not in "\n".join(branch_prompt.texts)
+    assert agent.store.manifest.best_step == 3  # still the best of all four
+
+
+async def test_two_runs_at_once_never_share_a_port_or_files(tmp_path):
+    scripts = {}
+    for name in ("a", "b"):
+        scripts[f"coder-{name}"] = queue(coder_reply(page(f"site {name}")),
+                                         coder_reply(signal="finish"))
+    scripts[CRITIC] = graded(4, 4)
+    with ScriptedModelServer(scripts) as server:
+        agents = []
+        for name in ("a", "b"):
+            settings = settings_for(server, "openai")
+            settings = settings.__class__(
+                settings.coder.__class__(**{**settings.coder.__dict__, "model": f"coder-{name}"}),
+                settings.critic, settings.feedback)
+            agents.append(make_agent(tmp_path / name, INSTRUCTION, settings)[0])
+        outcomes = await asyncio.gather(*(run(a) for a in agents))
+    assert [o.reason for o in outcomes] == ["finish", "finish"]
+    urls = [a.store.step(1).runtime["serve"]["url"] for a in agents]
+    assert urls[0] != urls[1]
+    for agent, name in zip(agents, ("a", "b"), strict=True):
+        assert f"site {name}" in (agent.store.workspace / "index.html").read_text()
