@@ -115,6 +115,14 @@ class CriticScript:
         return answer if isinstance(answer, str) else json.dumps(answer)
 
 
+async def run(agent: WebGenAgent):
+    """Run ``agent`` to its end and close its model clients."""
+    try:
+        return await agent.run()
+    finally:
+        await agent.models.close()
+
+
 def with_timeouts(config: RunConfig, **changes) -> RunConfig:
     """``config`` with some timeouts changed."""
     return replace(config, timeouts=replace(config.timeouts, **changes))

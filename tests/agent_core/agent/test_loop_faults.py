@@ -20,6 +20,7 @@ from tests.support.agent import (
     coder_reply,
     make_agent,
     make_models,
+    run,
     settings_for,
 )
 
@@ -30,13 +31,6 @@ PAGE = {"index.html": "<!doctype html><title>Tea</title><h1>Tea shop</h1>"}
 
 def ok_critic(n: int = 3) -> CriticScript:
     return CriticScript([(CriticScript.check("a tea page"), CriticScript.grade(4))] * n)
-
-
-async def run(agent):
-    try:
-        return await agent.run()
-    finally:
-        await agent.models.close()
 
 
 async def test_reply_without_actions_is_an_error_step_and_the_run_goes_on(tmp_path):

@@ -17,6 +17,7 @@ from tests.support.agent import (
     CriticScript,
     coder_reply,
     make_agent,
+    run,
     settings_for,
 )
 
@@ -31,13 +32,6 @@ def page(text: str) -> dict[str, str]:
 def graded(*grades: int) -> CriticScript:
     return CriticScript([(CriticScript.check(f"a page graded {g}"), CriticScript.grade(g))
                          for g in grades])
-
-
-async def run(agent):
-    try:
-        return await agent.run()
-    finally:
-        await agent.models.close()
 
 
 async def test_backtracks_to_the_best_valid_step_after_consecutive_errors(tmp_path):
