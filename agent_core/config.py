@@ -112,6 +112,8 @@ class RunConfig:
         chromium_path: Explicit browser executable; found automatically when empty.
         viewport: Screenshot size, 1024x768 as in the paper.
         timeouts: Per-phase time bounds.
+        gui_testing: Test the site's features with the GUI agent on ``screenshot_validated``.
+        gui_max_turns: Interactions the GUI agent may make per test.
     """
 
     max_steps: int = 20
@@ -122,6 +124,8 @@ class RunConfig:
     chromium_path: str | None = None
     viewport: tuple[int, int] = (1024, 768)
     timeouts: Timeouts = field(default_factory=Timeouts)
+    gui_testing: bool = True
+    gui_max_turns: int = 15
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""

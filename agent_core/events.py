@@ -91,6 +91,15 @@ class ContextTrimmed(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TestInstructionWritten(Event):
+    """The feedback model turned the instruction into the GUI agent's test instruction."""
+
+    kind: ClassVar[str] = "test_instruction_written"
+    __test__: ClassVar[bool] = False  # not a pytest test class
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class StepFinished(Event):
     """A step was committed to the run directory, with its scores."""
 
@@ -154,8 +163,19 @@ EventSink = Callable[[Event], Awaitable[None] | None]
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
-        RunStarted, StepStarted, Token, FileWritten, PhaseChanged, ContextTrimmed,
-        StepFinished, Backtracked, BestSelected, RunFinished, RunFailed, RunCancelled,
+        RunStarted,
+        StepStarted,
+        Token,
+        FileWritten,
+        PhaseChanged,
+        ContextTrimmed,
+        TestInstructionWritten,
+        StepFinished,
+        Backtracked,
+        BestSelected,
+        RunFinished,
+        RunFailed,
+        RunCancelled,
     )
 }
 

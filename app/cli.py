@@ -43,6 +43,8 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="also run commands starting with PREFIX (repeatable)")
     parser.add_argument("--allow-any-command", action="store_true",
                         help="run any command the model asks for (never through a shell)")
+    parser.add_argument("--no-gui-testing", action="store_true",
+                        help="skip functional testing with the GUI agent")
     parser.add_argument("--chromium", default=None, metavar="PATH",
                         help="browser executable (default: found automatically)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary")
@@ -102,6 +104,8 @@ def _run_config(args: argparse.Namespace, stored: dict[str, Any] | None = None) 
         changes["allow_any_command"] = True
     if args.chromium:
         changes["chromium_path"] = args.chromium
+    if args.no_gui_testing:
+        changes["gui_testing"] = False
     return RunConfig(**{**config.__dict__, **changes})
 
 

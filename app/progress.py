@@ -18,6 +18,7 @@ from agent_core.events import (
     RunStarted,
     StepFinished,
     StepStarted,
+    TestInstructionWritten,
     Token,
 )
 
@@ -55,6 +56,8 @@ class ProgressPrinter:
                 return f"  wrote {path} ({size} bytes)"
             case FileWritten(path=path, refused=reason):
                 return f"  refused {path}: {reason}"
+            case TestInstructionWritten(text=text):
+                return f"  GUI test instruction: {text[:300]}"
             case ContextTrimmed(index=index, dropped_turns=n):
                 return f"  step {index}: folded {n} older turn(s) to fit the coder's context"
             case StepFinished() as e:

@@ -16,8 +16,8 @@ VALIDATE_HINT = (
 )
 
 GUI_UNAVAILABLE = (
-    "Functional testing with a GUI agent is not available in this version of WebGen "
-    "Studio, so the site's features were not exercised. If you are confident the site "
+    "Functional testing with the GUI agent is turned off for this run, so the site's "
+    "features were not exercised. If you are confident the site "
     'meets the instruction, reply with <boltAction type="finish"/>; otherwise keep editing.'
 )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from dataclasses import dataclass
 
@@ -27,10 +29,14 @@ from agent_core.events import (
     RunFailed,
     RunFinished,
     RunStarted,
+    TestInstructionWritten,
 )
+from agent_core.gui.tester import GuiTester
 from agent_core.protocol.coder_prompt import SYSTEM_PROMPT, first_user_message, reminder
 from agent_core.store.records import RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,9 @@ class WebGenAgent:
         self.services = services or StepServices.build(
             store.workspace, store.run_dir / ".webgen", store.logs_dir, config, models.critic
         )
+        if gui_tester is None and config.gui_testing:
+            gui_tester = GuiTester(models.critic, models.feedback, self.services.browser,
+                                   max_turns=config.gui_max_turns)
         self.gui_tester = gui_tester
 
     @property
@@ -100,7 +109,14 @@ class WebGenAgent:
                 await self.restore_step(self.store.head, emit=False)
             self.store.update_manifest(status=RunStatus.RUNNING, end_reason="")
             self.services.prewarm_browser()
-            return await self._run_to_end()
+            writer = self._start_test_instruction()
+            try:
+                return await self._run_to_end()
+            finally:
+                if writer is not None and not writer.done():
+                    writer.cancel()
+                    with contextlib.suppress(BaseException):
+                        await writer
         except asyncio.CancelledError:
             self.store.update_manifest(status=RunStatus.CANCELLED, end_reason="cancelled")
             await self.emit(RunCancelled(run_id=self.run_id))
@@ -112,6 +128,27 @@ class WebGenAgent:
         finally:
             await asyncio.shield(self.services.close())
             unsubscribe()
+
+    def _start_test_instruction(self) -> asyncio.Task[None] | None:
+        """Write the GUI agent's test instruction while the coder works on step one."""
+        tester = self.gui_tester
+        if tester is None or not hasattr(tester, "write_test_instruction"):
+            return None
+        return asyncio.create_task(self._write_test_instruction(tester))
+
+    async def _write_test_instruction(self, tester: GuiTester) -> None:
+        instruction = self.store.manifest.instruction
+        stored = self.store.manifest.test_instruction
+        if stored:
+            tester.remember_test_instruction(instruction, stored)
+            return
+        try:
+            text = await tester.write_test_instruction(instruction)
+        except WebGenError as exc:  # the GUI-test step tries again and reports it
+            log.warning("could not write the test instruction yet: %s", exc)
+            return
+        self.store.update_manifest(test_instruction=text)
+        await self.emit(TestInstructionWritten(run_id=self.run_id, text=text))
 
     async def _run_to_end(self) -> RunOutcome:
         reason = "max_steps"

@@ -159,8 +159,27 @@ class StepRunner:
         self.phases["gui_test"] = round(time.perf_counter() - started, 4)
         for role, usage in outcome.usage.items():
             self.usage[role] = _usage_dict(usage)
+        details = await asyncio.to_thread(self._store_gui_screenshots, outcome.details)
         return _Result(StepKind.GUI_TEST, outcome.feedback, appearance, outcome.gui_grade,
-                       outcome.errors, extra={"gui": outcome.details})
+                       outcome.errors, extra={"gui": details})
+
+    def _store_gui_screenshots(self, details: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Write each turn's annotated screenshot next to the step; keep paths in the record."""
+        if not details:
+            return details
+        details = dict(details)
+        shots = details.pop("screenshots", None) or []
+        paths = [
+            self.agent.store.write_artifact(f"gui/{self.index:06d}/turn-{n:02d}.png", png)
+            for n, png in enumerate(shots, start=1)
+        ]
+        turns = []
+        for turn in details.get("turns", []):
+            position = turn.get("screenshot")
+            path = paths[position] if isinstance(position, int) and position < len(paths) else None
+            turns.append({**turn, "screenshot": path})
+        details["turns"] = turns
+        return details
 
     async def _commit(self, turn: CoderTurn, result: _Result, trimmed: bool) -> StepRecord:
         agent = self.agent

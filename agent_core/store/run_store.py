@@ -200,6 +200,11 @@ class RunStore:
             digests[path] = digest
         return digests
 
+    def write_artifact(self, rel: str, data: bytes) -> str:
+        """Store a file that a step record will point at (write it before the record)."""
+        write_bytes_atomic(self.run_dir / rel, data)
+        return rel
+
     def commit_step(self, record: StepRecord, screenshot: bytes | None = None) -> StepRecord:
         """Make ``record`` durable; its blobs must have been stored with ``put_files``.
 

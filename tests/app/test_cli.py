@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.model_server import Reply, ScriptedModelServer, queue
-from tests.support.agent import CODER, CRITIC, CriticScript, coder_reply
+from tests.support.agent import (
+    CODER,
+    CRITIC,
+    FEEDBACK,
+    CriticScript,
+    FeedbackScript,
+    GuiScript,
+    VisionRouter,
+    coder_reply,
+)
 from tests.support.procs import processes_matching, wait_until_gone
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +39,8 @@ def cli_env(server: ScriptedModelServer, tmp_path: Path, provider: str = "openai
         "WEBGEN_CODER_PROVIDER": provider, "WEBGEN_CODER_BASE_URL": url,
         "WEBGEN_CODER_MODEL": CODER, "WEBGEN_CODER_API_KEY": SECRET,
         "WEBGEN_CRITIC_PROVIDER": provider, "WEBGEN_CRITIC_BASE_URL": url,
-        "WEBGEN_CRITIC_MODEL": CRITIC,
+        "WEBGEN_CRITIC_MODEL": CRITIC, "WEBGEN_FEEDBACK_PROVIDER": provider,
+        "WEBGEN_FEEDBACK_BASE_URL": url, "WEBGEN_FEEDBACK_MODEL": FEEDBACK,
     })
     return env
 
@@ -48,7 +58,11 @@ def critic(n: int) -> CriticScript:
 def test_run_prints_the_documented_json_and_keeps_keys_out(tmp_path):
     coder = queue(coder_reply(PAGE), coder_reply(signal="screenshot_validated"),
                   coder_reply(signal="finish"))
-    with ScriptedModelServer({CODER: coder, CRITIC: critic(2)}) as server:
+    gui = GuiScript(["Thought: the heading is there.\nAction: ANSWER; YES, the page shows it"])
+    feedback = FeedbackScript("Check that the page shows stock reports.",
+                              [{"test_passed": True, "improvement_suggestions": [], "grade": 4}])
+    scripts = {CODER: coder, CRITIC: VisionRouter(critic(2), gui), FEEDBACK: feedback}
+    with ScriptedModelServer(scripts) as server:
         env = cli_env(server, tmp_path)
         done = webgen("run", INSTRUCTION, "--out", str(tmp_path / "run"), "--json", env=env)
         auth = [r.headers.get("authorization") for r in server.chat_requests if r.model == CODER]
@@ -62,6 +76,8 @@ def test_run_prints_the_documented_json_and_keeps_keys_out(tmp_path):
     assert set(first) >= {"index", "kind", "parent", "appearance_grade", "gui_grade",
                           "has_error", "files_changed", "seconds"}
     assert first["appearance_grade"] == 4 and first["gui_grade"] is None
+    assert [s["gui_grade"] for s in summary["steps"]] == [None, 4, 4]
+    assert not any(s["has_error"] for s in summary["steps"])
     assert first["files_changed"] == ["index.html"] and first["parent"] is None
     assert "step 1 edit: appearance 4/5" in done.stderr  # the progress output
     # The key was used, and it is nowhere on disk.

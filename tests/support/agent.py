@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -113,6 +114,64 @@ class CriticScript:
                 return Reply(status=500, error_body={"error": "critic script exhausted"})
             answer = queue.pop(0)
         return answer if isinstance(answer, str) else json.dumps(answer)
+
+
+GUI_SYSTEM_START = "You are a careful tester"
+WRITER_SYSTEM_START = "You prepare acceptance tests"
+
+
+def find_mark(elements_text: str, pattern: str) -> int:
+    """The number of the first marked element whose list line matches ``pattern``."""
+    for line in elements_text.splitlines():
+        found = re.match(r"\s*\[(\d+)\]", line)
+        if found and re.search(pattern, line):
+            return int(found.group(1))
+    raise AssertionError(f"no marked element matches {pattern!r} in:\n{elements_text}")
+
+
+class GuiScript:
+    """The browsing model: each turn, a function of the element list returns the reply."""
+
+    def __init__(self, turns: Sequence[Callable[[str], str] | str]) -> None:
+        self._turns = list(turns)
+        self.requests: list[RecordedRequest] = []
+
+    def __call__(self, request: RecordedRequest) -> Reply | str:
+        self.requests.append(request)
+        if not self._turns:
+            return Reply(status=500, error_body={"error": "GUI script exhausted"})
+        turn = self._turns.pop(0)
+        return turn(request.last_user_text) if callable(turn) else turn
+
+
+class VisionRouter:
+    """One vision model serving both the screenshot critic and the GUI agent."""
+
+    def __init__(self, critic: CriticScript, gui: GuiScript | None = None) -> None:
+        self.critic = critic
+        self.gui = gui or GuiScript([])
+
+    def __call__(self, request: RecordedRequest) -> Reply | str:
+        if request.texts and request.texts[0].startswith(GUI_SYSTEM_START):
+            return self.gui(request)
+        return self.critic(request)
+
+
+class FeedbackScript:
+    """The feedback model: writes the test instruction, then grades each GUI test."""
+
+    def __init__(self, test_instruction: str, summaries: Sequence[dict]) -> None:
+        self.test_instruction = test_instruction
+        self._summaries = list(summaries)
+        self.requests: list[RecordedRequest] = []
+
+    def __call__(self, request: RecordedRequest) -> Reply | str:
+        self.requests.append(request)
+        if request.texts and request.texts[0].startswith(WRITER_SYSTEM_START):
+            return self.test_instruction
+        if not self._summaries:
+            return Reply(status=500, error_body={"error": "summary script exhausted"})
+        return json.dumps(self._summaries.pop(0))
 
 
 async def run(agent: WebGenAgent):

@@ -7,10 +7,29 @@ from __future__ import annotations
 
 import pytest
 
-from agent_core.events import BestSelected, FileWritten, RunFinished, StepFinished, Token
+from agent_core.events import (
+    BestSelected,
+    FileWritten,
+    RunFinished,
+    StepFinished,
+    TestInstructionWritten,
+    Token,
+)
 from agent_core.store.records import RunStatus, StepKind
 from tests.fakes.model_server import ScriptedModelServer, queue
-from tests.support.agent import CODER, CRITIC, CriticScript, coder_reply, make_agent, settings_for
+from tests.support.agent import (
+    CODER,
+    CRITIC,
+    FEEDBACK,
+    CriticScript,
+    FeedbackScript,
+    GuiScript,
+    VisionRouter,
+    coder_reply,
+    find_mark,
+    make_agent,
+    settings_for,
+)
 from tests.support.npm import site_files
 from tests.support.png import png_pixel, png_size
 
@@ -22,21 +41,38 @@ NAVY = (0, 0, 128)
 SEARCH_BG = (224, 232, 255)
 
 APP_V2 = """\
+import { useState } from 'react';
+
 export default function App() {
+  const [code, setCode] = useState('');
+  const [report, setReport] = useState(null);
   return (
     <main style={{ margin: 0, fontFamily: 'sans-serif' }}>
       <header style={{ background: 'rgb(0,0,128)', color: 'white', height: 120 }}>
         <h1 style={{ margin: 0, padding: 24 }}>Stock Reports</h1>
       </header>
       <section style={{ background: 'rgb(224,232,255)', height: 300, padding: 24 }}>
-        <label>Stock code <input placeholder="e.g. AAPL" /></label>
-        <button style={{ background: 'navy', color: 'white' }}>Search stocks</button>
+        <label>Stock code <input placeholder="e.g. AAPL" value={code}
+          onChange={(e) => setCode(e.target.value)} /></label>
+        <button style={{ background: 'navy', color: 'white' }}
+          onClick={() => setReport(code.toUpperCase())}>Search stocks</button>
+        {report && <button>Download report for {report}</button>}
       </section>
     </main>
   );
 }
 """
-APP_V1 = APP_V2.split("      <section")[0] + "    </main>\n  );\n}\n"
+APP_V1 = """\
+export default function App() {
+  return (
+    <main style={{ margin: 0, fontFamily: 'sans-serif' }}>
+      <header style={{ background: 'rgb(0,0,128)', color: 'white', height: 120 }}>
+        <h1 style={{ margin: 0, padding: 24 }}>Stock Reports</h1>
+      </header>
+    </main>
+  );
+}
+"""
 CSS = "html, body { margin: 0; background: white; }\n"
 
 
@@ -66,7 +102,18 @@ async def test_multi_step_run_builds_a_real_site(tmp_path, provider):
         (CriticScript.check("Header plus a search form with a navy button."),
          CriticScript.grade(4)),
     ])
-    with ScriptedModelServer({CODER: coder, CRITIC: critic}) as server:
+    gui_model = GuiScript([
+        lambda marks: f"Thought: enter a code.\nAction: Type [{find_mark(marks, 'AAPL')}]; aapl",
+        lambda marks: f"Thought: search.\nAction: Click [{find_mark(marks, 'Search stocks')}]",
+        lambda marks: "Thought: the report is offered.\nAction: ANSWER; "
+        + ("YES, the report appeared" if "Download report for AAPL" in marks else "NO"),
+    ])
+    feedback = FeedbackScript(
+        "Verify the white background and navy components; search for AAPL and get a report.",
+        [{"test_passed": True, "improvement_suggestions": [], "grade": 5}],
+    )
+    scripts = {CODER: coder, CRITIC: VisionRouter(critic, gui_model), FEEDBACK: feedback}
+    with ScriptedModelServer(scripts) as server:
         settings = settings_for(server, provider, context_length=16384)
         agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings)
         try:
@@ -81,6 +128,7 @@ async def test_multi_step_run_builds_a_real_site(tmp_path, provider):
                                        StepKind.FINISH]
     assert [s.parent for s in steps] == [None, 1, 2, 3]
     assert [s.appearance_grade for s in steps] == [3, 4, 4, 4]
+    assert [s.gui_grade for s in steps] == [None, None, 5, 5]
     assert not any(s.has_error for s in steps)
     first, second, gui, _finish = steps
 
@@ -104,7 +152,16 @@ async def test_multi_step_run_builds_a_real_site(tmp_path, provider):
     assert "A navy header 'Stock Reports' on white." in step2_prompt
     assert "Add a search form" in step2_prompt and "3/5" in step2_prompt
     assert INSTRUCTION in step2_prompt
-    assert "not available" in gui.feedback and gui.gui_grade is None
+    # The GUI agent really drove the site: typing and clicking made the report appear.
+    assert gui.gui["answer"].startswith("YES")
+    assert [t["status"] for t in gui.gui["turns"]] == ["done", "done", "done"]
+    for turn in gui.gui["turns"]:
+        assert png_size((agent.store.run_dir / turn["screenshot"]).read_bytes()) == (1024, 768)
+    assert "testing succeeded" in gui.feedback.lower() or "finish" in gui.feedback
+    test_instruction = agent.store.manifest.test_instruction
+    assert test_instruction.startswith("Verify the white background and navy components")
+    assert any(isinstance(e, TestInstructionWritten) for e in events)
+    assert test_instruction in gui_script_prompts(gui_model)
     if provider == "ollama":
         assert coder_requests[0].num_ctx == 16384
 
@@ -113,8 +170,14 @@ async def test_multi_step_run_builds_a_real_site(tmp_path, provider):
     assert "Search stocks" in (agent.store.workspace / "src/App.jsx").read_text()
     assert agent.store.manifest.status is RunStatus.FINISHED
 
+    assert max(len(r.images) for r in gui_model.requests) <= 3
     kinds = [type(e) for e in events]
     assert kinds.count(StepFinished) == 4 and kinds[-2:] == [BestSelected, RunFinished]
     assert Token in kinds
     written = [e.path for e in events if isinstance(e, FileWritten)]
     assert "src/App.jsx" in written and "package.json" in written
+
+
+def gui_script_prompts(gui: GuiScript) -> str:
+    """Everything the GUI model was told, as one text."""
+    return "\n".join(t for r in gui.requests for t in r.texts)

@@ -16,7 +16,10 @@ from tests.support.agent import (
     CODER,
     CRITIC,
     FAST_TIMEOUTS,
+    FEEDBACK,
     CriticScript,
+    GuiScript,
+    VisionRouter,
     coder_reply,
     make_agent,
     make_models,
@@ -181,3 +184,33 @@ async def test_missing_browser_is_a_clear_failure(tmp_path):
     assert outcome.status is RunStatus.FAILED
     assert "no-such-chrome" in outcome.reason
     assert agent.store.steps() == []
+
+
+async def test_gui_test_without_a_readable_summary_is_flagged_and_the_run_goes_on(tmp_path):
+    coder = queue(coder_reply(PAGE), coder_reply(signal="screenshot_validated"),
+                  coder_reply(signal="finish"))
+    gui = GuiScript(["Thought: fine.\nAction: ANSWER; YES"])
+    # The feedback model writes the test instruction, then never returns a readable summary.
+    feedback_replies = queue("Check the tea page.", "it went well", "still not JSON")
+    scripts = {CODER: coder, CRITIC: VisionRouter(ok_critic(), gui), FEEDBACK: feedback_replies}
+    with ScriptedModelServer(scripts) as server:
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"))
+        outcome = await run(agent)
+    step = agent.store.step(2)
+    assert step.kind.value == "gui_test" and step.has_error and step.gui_grade is None
+    assert any("summary" in e for e in step.errors), step.errors
+    assert step.gui["raw_summary"] == "still not JSON"
+    assert outcome.status is RunStatus.FINISHED
+
+
+async def test_gui_testing_can_be_turned_off(tmp_path):
+    coder = queue(coder_reply(PAGE), coder_reply(signal="screenshot_validated"),
+                  coder_reply(signal="finish"))
+    with ScriptedModelServer({CODER: coder, CRITIC: ok_critic()}) as server:
+        config = RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        await run(agent)
+        assert not [r for r in server.chat_requests if r.model == FEEDBACK]
+    step = agent.store.step(2)
+    assert "turned off" in step.feedback and not step.has_error and step.gui_grade is None

@@ -1,0 +1,39 @@
+"""The GUI agent: tests the running site's features in a browser, WebVoyager style.
+
+Pure asyncio and Playwright. ``GuiTester`` is the loop's functional tester; ``GuiAgent`` the
+browsing agent; ``mark_page`` the set-of-mark screenshot; ``parse_gui_reply`` the grammar;
+``ActionExecutor`` carries actions out.
+"""
+
+from __future__ import annotations
+
+from agent_core.gui.agent import GuiAgent, GuiTrajectory, GuiTurn
+from agent_core.gui.executor import ActionExecutor, ActionOutcome
+from agent_core.gui.grammar import GuiAction, ParseFailure, parse_gui_reply
+from agent_core.gui.marks import (
+    MarkedElement,
+    MarkedPage,
+    MarkingFailed,
+    format_elements,
+    mark_page,
+)
+from agent_core.gui.tester import GuiSummary, GuiTester, read_summary
+
+__all__ = [
+    "ActionExecutor",
+    "ActionOutcome",
+    "GuiAction",
+    "GuiAgent",
+    "GuiSummary",
+    "GuiTester",
+    "GuiTrajectory",
+    "GuiTurn",
+    "MarkedElement",
+    "MarkedPage",
+    "MarkingFailed",
+    "ParseFailure",
+    "format_elements",
+    "mark_page",
+    "parse_gui_reply",
+    "read_summary",
+]

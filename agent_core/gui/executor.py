@@ -1,0 +1,441 @@
+"""Carrying out one GUI action on the page of the site under test, with bounded time.
+
+Rules the agent can rely on (the system prompt repeats the ones it needs):
+
+- Click scrolls the element into view and clicks it. A disabled element is not clicked.
+  When the click opens a new tab on the same origin the agent continues in that tab; a tab
+  on another origin is closed and the action is refused.
+- Type clears the field and types the text key by key (date, time, colour and range inputs
+  are filled at once; a ``select`` picks the option with that label or value). Enter is
+  pressed afterwards only for a single-line text input that is a search field, or the only
+  text field of its form (submitting it is what a user would do), or that sits outside any
+  form with no button near it (Enter is then the only way to send it). Never for a textarea,
+  a contenteditable or an input among several fields of a form: the agent clicks the form's
+  button itself once every field is filled.
+- Scroll moves the window, or the element (or its nearest scrollable ancestor), by 2/3 of
+  its visible height, instantly.
+- Wait pauses ~2 s; GoBack goes one entry back in the tab's history.
+- Dialogs (alert, confirm, prompt, beforeunload) are accepted and their message reported.
+- Any action that ends on another origin is undone (history back or forward, else the
+  previous URL is loaded again) and reported as refused.
+- Nothing raises: a missing element, a timeout, a crashed tab all come back as an outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from playwright.async_api import Dialog, Locator, Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from agent_core.browser.activity import PageActivity
+from agent_core.browser.navigation import describe_navigation_error
+from agent_core.gui.grammar import GuiAction
+from agent_core.gui.marks import MARK_ATTRIBUTE, MarkedElement
+from agent_core.gui.pagetools import (
+    FIELD_JS,
+    PICK_OPTION_JS,
+    SCROLL_JS,
+    TWO_FRAMES_JS,
+    close_page_quietly,
+    crash_aware,
+    first_line,
+    same_origin,
+    why_not_clickable,
+)
+
+__all__ = ["ActionExecutor", "ActionOutcome", "OutcomeStatus", "close_page_quietly", "same_origin"]
+
+OutcomeStatus = Literal["done", "element_missing", "timed_out", "refused", "error"]
+_MAX_REPORTED = 3
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What came of one action.
+
+    Attributes:
+        status: ``done``; ``element_missing`` (no such number on the page); ``timed_out``
+            (the page did not respond in time); ``refused`` (it would have left the site);
+            ``error`` (anything else, e.g. a crashed tab or a field that takes no text).
+        detail: One or two sentences for the agent and the user.
+    """
+
+    status: OutcomeStatus
+    detail: str
+
+
+@dataclass
+class _Watch:
+    """What happened on the page while one action ran."""
+
+    dialogs: list[str] = field(default_factory=list)
+    popups: list[Page] = field(default_factory=list)
+
+
+class ActionExecutor:
+    """Runs GUI actions in one tab of the site under test and reports each outcome.
+
+    Args:
+        page: The tab to act in; the executor may move on to a same-origin tab it opens.
+        site_url: The start URL; its origin is the site under test.
+        action_timeout_s: Upper bound for one action including the settling afterwards.
+        element_timeout_s: How long a click or key press may wait for its element.
+        wait_s: Length of the Wait action.
+        settle_max_s: Longest wait for the network to go quiet after an action.
+        load_timeout_s: Longest wait for the start page to load.
+    """
+
+    def __init__(
+        self,
+        page: Page,
+        site_url: str,
+        *,
+        action_timeout_s: float = 20.0,
+        element_timeout_s: float = 5.0,
+        wait_s: float = 2.0,
+        settle_max_s: float = 3.0,
+        load_timeout_s: float = 20.0,
+    ) -> None:
+        self._page = self._first_page = page
+        self._site_url = site_url
+        self._action_timeout_s = action_timeout_s
+        self._element_ms = element_timeout_s * 1000
+        self._wait_s = wait_s
+        self._settle_max_s = settle_max_s
+        self._load_timeout_s = load_timeout_s
+        self._watch = _Watch()
+        self.opened_pages: list[Page] = []
+        """Tabs the executor switched to (it closes them in ``close()``)."""
+        self.dialogs: list[str] = []
+        """Every dialog seen so far, as ``alert "message"``."""
+        self._listen(page)
+
+    @property
+    def page(self) -> Page:
+        """The tab the agent currently works in (the previous one if that tab closed itself)."""
+        if self._page.is_closed():
+            for candidate in reversed([self._first_page, *self.opened_pages]):
+                if not candidate.is_closed():
+                    self._page = candidate
+                    break
+        return self._page
+
+    def _listen(self, page: Page) -> None:
+        page.on("dialog", self._on_dialog)
+        page.on("popup", self._on_popup)
+
+    def _unlisten(self, page: Page) -> None:
+        for event, handler in (("dialog", self._on_dialog), ("popup", self._on_popup)):
+            try:
+                page.remove_listener(event, handler)
+            except (KeyError, ValueError):
+                pass
+
+    async def _on_dialog(self, dialog: Dialog) -> None:
+        text = f'{dialog.type} "{dialog.message}"'
+        self._watch.dialogs.append(text)
+        self.dialogs.append(text)
+        try:
+            await dialog.accept(dialog.default_value if dialog.type == "prompt" else None)
+        except PlaywrightError:
+            pass  # the page went away meanwhile
+
+    def _on_popup(self, popup: Page) -> None:
+        self._watch.popups.append(popup)
+
+    async def close(self) -> None:
+        """Stop listening and close the tabs the executor opened; the first tab stays."""
+        for page in [self._first_page, *self.opened_pages]:
+            self._unlisten(page)
+        for page in self.opened_pages:
+            await close_page_quietly(page)
+        self.opened_pages.clear()
+
+    async def open(self, url: str) -> ActionOutcome:
+        """Load the start page and let it settle.
+
+        Returns:
+            ``done``, or ``error``/``timed_out`` with the reason the page did not load.
+        """
+        activity = PageActivity(self._page)
+        activity.attach()
+        try:
+            await self._page.goto(url, wait_until="load", timeout=self._load_timeout_s * 1000)
+            await self._settle(self._page, activity)
+        except PlaywrightTimeout:
+            return ActionOutcome(
+                "timed_out", f"{url} did not finish loading within {self._load_timeout_s:g} s"
+            )
+        except PlaywrightError as error:
+            return ActionOutcome("error", describe_navigation_error(url, error.message))
+        finally:
+            activity.detach()
+        return ActionOutcome("done", f"opened {url}")
+
+    async def execute(self, action: GuiAction, elements: Sequence[MarkedElement]) -> ActionOutcome:
+        """Carry out ``action`` on the current tab.
+
+        Args:
+            action: The parsed action (an ANSWER is accepted without touching the page).
+            elements: The elements marked on the screenshot the model saw.
+
+        Returns:
+            The outcome; never raises for a page fault (only cancellation propagates).
+        """
+        if action.kind == "answer":
+            return ActionOutcome("done", "answer recorded")
+        page = self.page
+        before = page.url
+        self._watch = _Watch()
+        activity = PageActivity(page)
+        activity.attach()
+        try:
+            return await asyncio.wait_for(
+                self._run(action, elements, page, before, activity), self._action_timeout_s
+            )
+        except TimeoutError:
+            return ActionOutcome(
+                "timed_out",
+                f"{action.describe()}: the page did not respond within "
+                f"{self._action_timeout_s:g} s; a script may be stuck",
+            )
+        except PlaywrightTimeout as error:
+            return ActionOutcome("timed_out", f"{action.describe()}: {why_not_clickable(error)}")
+        except PlaywrightError as error:
+            return ActionOutcome("error", f"{action.describe()} failed: {crash_aware(error)}")
+        except Exception as error:  # a bug must not end the test; the outcome names it
+            return ActionOutcome("error", f"{action.describe()} failed: {first_line(error)}")
+        finally:
+            activity.detach()
+
+    async def _run(
+        self,
+        action: GuiAction,
+        elements: Sequence[MarkedElement],
+        page: Page,
+        before: str,
+        activity: PageActivity,
+    ) -> ActionOutcome:
+        outcome = await self._dispatch(action, elements, page)
+        if outcome.status in ("element_missing", "timed_out") and not self._watch.dialogs:
+            return outcome
+        await self._settle(page, activity)
+        notes: list[str] = []
+        popup_outcome = await self._handle_popups(notes)
+        left = await self._keep_on_site(action, before)
+        if left is not None:
+            outcome = left
+        elif popup_outcome is not None:
+            outcome = popup_outcome
+        notes += self._page_notes(before, activity)
+        return ActionOutcome(outcome.status, " ".join([outcome.detail, *notes]))
+
+    async def _dispatch(
+        self, action: GuiAction, elements: Sequence[MarkedElement], page: Page
+    ) -> ActionOutcome:
+        if action.kind == "wait":
+            await asyncio.sleep(self._wait_s)
+            return ActionOutcome("done", f"waited {self._wait_s:g} s")
+        if action.kind == "go_back":
+            return await self._go_back(page)
+        if action.kind == "scroll" and action.target is None:
+            return await self._scroll(page, None, action)
+        found = await self._locate(page, action.target, elements)
+        if isinstance(found, ActionOutcome):
+            return found
+        locator, element = found
+        if action.kind == "click":
+            return await self._click(locator, element)
+        if action.kind == "type":
+            return await self._type(locator, element, action.text)
+        return await self._scroll(page, (locator, element), action)
+
+    async def _locate(
+        self, page: Page, number: int | None, elements: Sequence[MarkedElement]
+    ) -> tuple[Locator, MarkedElement] | ActionOutcome:
+        element = next((e for e in elements if e.number == number), None)
+        if element is None:
+            span = (
+                f"the numbers go from 0 to {len(elements) - 1}"
+                if elements
+                else ("no element is numbered on this screenshot")
+            )
+            return ActionOutcome("element_missing", f"there is no element [{number}]; {span}")
+        locator = page.locator(f'[{MARK_ATTRIBUTE}="{number}"]').first
+        if await locator.count() == 0:
+            return ActionOutcome(
+                "element_missing",
+                f"{element.describe()} is no longer on the page (it changed after the "
+                "screenshot); look at the new screenshot",
+            )
+        return locator, element
+
+    async def _click(self, locator: Locator, element: MarkedElement) -> ActionOutcome:
+        if await locator.is_disabled(timeout=self._element_ms):
+            return ActionOutcome("done", f"{element.describe()} is disabled; clicking did nothing")
+        try:
+            await locator.scroll_into_view_if_needed(timeout=self._element_ms)
+            await locator.click(timeout=self._element_ms)
+        except PlaywrightTimeout as error:
+            seconds = self._element_ms / 1000
+            return ActionOutcome(
+                "timed_out",
+                f"{element.describe()} could not be clicked within {seconds:g} s: "
+                f"{why_not_clickable(error)}",
+            )
+        return ActionOutcome("done", f"clicked {element.describe()}")
+
+    async def _type(self, locator: Locator, element: MarkedElement, text: str) -> ActionOutcome:
+        info: dict[str, Any] = await locator.evaluate(FIELD_JS)
+        name = element.describe()
+        if info["kind"] == "other":
+            return ActionOutcome(
+                "error",
+                f"{name} does not take text; Type into an input, textarea or select, or Click it",
+            )
+        if info["disabled"] or info["readOnly"]:
+            state = "disabled" if info["disabled"] else "read-only"
+            return ActionOutcome("error", f"{name} is {state}; nothing was typed")
+        try:
+            await locator.scroll_into_view_if_needed(timeout=self._element_ms)
+            if info["kind"] == "select":
+                return await self._select(locator, name, text, element)
+            if info["kind"] == "fill":
+                await locator.fill(text, timeout=self._element_ms)
+            else:
+                await locator.fill("", timeout=self._element_ms)
+                await locator.press_sequentially(text, timeout=self._element_ms)
+            enter = info["kind"] == "text" and (
+                info["search"]
+                or (info["inForm"] and info["onlyField"])
+                or (not info["inForm"] and not info["buttonNear"])
+            )
+            if enter:
+                await locator.press("Enter", timeout=self._element_ms)
+        except PlaywrightTimeout as error:
+            return ActionOutcome(
+                "timed_out", f"typing into {name} did not finish: {why_not_clickable(error)}"
+            )
+        then = " and pressed Enter" if enter else " (Enter was not pressed)"
+        return ActionOutcome("done", f"typed {text!r} into {name}{then}")
+
+    async def _select(
+        self, locator: Locator, name: str, text: str, element: MarkedElement
+    ) -> ActionOutcome:
+        value = await locator.evaluate(PICK_OPTION_JS, text.strip())
+        if value is None:
+            choices = ", ".join(element.options) or "none"
+            return ActionOutcome("error", f"{name} has no option {text!r}; its options: {choices}")
+        await locator.select_option(value=value, timeout=self._element_ms)
+        return ActionOutcome("done", f"selected {text!r} in {name}")
+
+    async def _scroll(
+        self, page: Page, target: tuple[Locator, MarkedElement] | None, action: GuiAction
+    ) -> ActionOutcome:
+        sign = -1 if action.direction == "up" else 1
+        if target is None:
+            result = await page.evaluate(f"(sign) => ({SCROLL_JS})(null, sign)", sign)
+            what = "the window"
+        else:
+            locator, element = target
+            result = await locator.evaluate(SCROLL_JS, sign)
+            what = {
+                "element": element.describe(),
+                "container": f"the area around {element.describe()}",
+                "window": "the window",
+            }[result["what"]]
+        moved = int(result["moved"])
+        if moved == 0:
+            edge = "top" if sign < 0 else "bottom"
+            return ActionOutcome("done", f"{what} is already at the {edge}; nothing moved")
+        return ActionOutcome("done", f"scrolled {what} {action.direction} by {abs(moved)} px")
+
+    async def _go_back(self, page: Page) -> ActionOutcome:
+        start = page.url
+        try:
+            response = await page.go_back(timeout=self._load_timeout_s * 1000, wait_until="load")
+        except PlaywrightTimeout:
+            return ActionOutcome(
+                "timed_out", f"going back did not finish within {self._load_timeout_s:g} s"
+            )
+        if response is None and page.url == start:
+            return ActionOutcome("done", "there is no earlier page in this tab; nothing changed")
+        return ActionOutcome("done", "went back one page")
+
+    async def _settle(self, page: Page, activity: PageActivity) -> None:
+        """Let the page finish what the action started (load, requests, two frames)."""
+        try:
+            await page.wait_for_load_state("load", timeout=self._settle_max_s * 1000)
+        except PlaywrightTimeout:
+            pass  # still loading: the next screenshot shows what is there
+        await activity.wait_quiet(0.1, self._settle_max_s)
+        try:
+            await asyncio.wait_for(page.evaluate(TWO_FRAMES_JS), self._settle_max_s)
+        except TimeoutError:
+            pass  # a stuck page: the next marking reports it
+
+    async def _handle_popups(self, notes: list[str]) -> ActionOutcome | None:
+        """Move on to a same-origin tab the action opened; close and refuse any other."""
+        refused: ActionOutcome | None = None
+        for popup in self._watch.popups:
+            try:
+                await popup.wait_for_load_state("domcontentloaded", timeout=5000)
+            except PlaywrightError:
+                pass
+            url = popup.url
+            if same_origin(url, self._site_url) and not popup.is_closed():
+                self.opened_pages.append(popup)
+                self._listen(popup)
+                self._page = popup
+                notes.append(f"It opened a new tab at {url}; you now see that tab.")
+                continue
+            await close_page_quietly(popup)
+            if url in ("", "about:blank"):
+                notes.append("A blank new tab opened; it was closed.")
+                continue
+            refused = ActionOutcome(
+                "refused",
+                f"refused: the link leads away from the site under test ({url}); the new tab "
+                "was closed and you stay on the site",
+            )
+        return refused
+
+    async def _keep_on_site(self, action: GuiAction, before: str) -> ActionOutcome | None:
+        """Undo an action that left the site's origin; None when the page stayed on it."""
+        page = self._page
+        url = page.url
+        if same_origin(url, self._site_url) or page.is_closed():
+            return None
+        timeout = self._load_timeout_s * 1000
+        try:
+            if action.kind == "go_back":
+                await page.go_forward(timeout=timeout, wait_until="load")
+            else:
+                await page.go_back(timeout=timeout, wait_until="load")
+            if not same_origin(page.url, self._site_url):
+                await page.goto(before, timeout=timeout, wait_until="load")
+        except PlaywrightError:
+            pass  # reported below with where the page is now
+        if action.kind == "click":
+            reason = f"refused: the link leads away from the site under test ({url})"
+        elif action.kind == "go_back":
+            reason = f"refused: going back would leave the site under test (to {url})"
+        else:
+            reason = f"refused: the action led away from the site under test ({url})"
+        return ActionOutcome("refused", f"{reason}; the page went back to {page.url}")
+
+    def _page_notes(self, before: str, activity: PageActivity) -> list[str]:
+        notes = []
+        for dialog in self._watch.dialogs:
+            notes.append(f"The page showed a dialog: {dialog} (accepted).")
+        if self._page.url != before:
+            notes.append(f"The page is now {self._page.url}.")
+        errors = [*activity.page_errors, *activity.console_errors][:_MAX_REPORTED]
+        if errors:
+            notes.append("The page reported errors: " + "; ".join(e[:200] for e in errors))
+        return notes
