@@ -20,22 +20,13 @@ from agent_core.runtime.processes import reap_orphans
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings
+from app.bench import add_bench_parser, run_bench
+from app.flags import add_role_flags, apply_run_flags, role_flags
 from app.progress import ProgressPrinter
 from app.summary import run_summary, summary_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
-ROLE_FLAGS = ("provider", "base-url", "model", "api-key-env", "temperature", "max-tokens",
-              "context-length", "timeout")
-
-
-def _add_role_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("models (flags beat WEBGEN_<ROLE>_* variables and "
-                                      "the settings file)")
-    for role in Role:
-        for flag in ROLE_FLAGS:
-            group.add_argument(f"--{role}-{flag}", default=None, metavar="VALUE")
-
-
+MODELS_TITLE = "models (flags beat WEBGEN_<ROLE>_* variables and the settings file)"
 def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--error-limit", type=int, default=None)
@@ -50,7 +41,7 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON summary")
     parser.add_argument("--stream", action="store_true", help="print the coder's tokens")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
-    _add_role_flags(parser)
+    add_role_flags(parser, MODELS_TITLE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,42 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true")
     models = sub.add_parser("models", help="list the models a role's server offers")
     models.add_argument("--role", choices=[str(r) for r in Role], default="coder")
-    _add_role_flags(models)
+    add_role_flags(models, MODELS_TITLE)
+    add_bench_parser(sub)
     return parser
 
 
-def _role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    flags: dict[str, dict[str, Any]] = {}
-    for role in Role:
-        values = {}
-        for flag in ROLE_FLAGS:
-            value = getattr(args, f"{role}_{flag.replace('-', '_')}")
-            name = "timeout_s" if flag == "timeout" else flag.replace("-", "_")
-            values[name] = value
-        flags[str(role)] = values
-    return flags
-
-
 def _run_config(args: argparse.Namespace, stored: dict[str, Any] | None = None) -> RunConfig:
-    base = dict(stored or {})
+    if not stored:
+        return apply_run_flags(RunConfig(), args)
+    base = dict(stored)
     timeouts = Timeouts(**base.pop("timeouts", {}))
     base["allowed_commands"] = tuple(base.get("allowed_commands", ()))
     base["viewport"] = tuple(base.get("viewport", (1024, 768)))
-    config = RunConfig(**{**base, "timeouts": timeouts}) if stored else RunConfig()
-    changes: dict[str, Any] = {}
-    if args.max_steps is not None:
-        changes["max_steps"] = args.max_steps
-    if args.error_limit is not None:
-        changes["error_limit"] = args.error_limit
-    if args.allow_command:
-        changes["allowed_commands"] = (*config.allowed_commands, *args.allow_command)
-    if args.allow_any_command:
-        changes["allow_any_command"] = True
-    if args.chromium:
-        changes["chromium_path"] = args.chromium
-    if args.no_gui_testing:
-        changes["gui_testing"] = False
-    return RunConfig(**{**config.__dict__, **changes})
+    return apply_run_flags(RunConfig(**{**base, "timeouts": timeouts}), args)
 
 
 def _models(model_settings: ModelSettings) -> AgentModels:
@@ -149,7 +117,7 @@ def _print_summary(store: RunStore, args: argparse.Namespace) -> None:
 
 
 def _start_run(args: argparse.Namespace) -> int:
-    model_settings = settings.resolve_model_settings(_role_flags(args))
+    model_settings = settings.resolve_model_settings(role_flags(args))
     config = _run_config(args)
     store = RunStore.create(args.out, args.instruction,
                            models=model_settings.to_public_dict(), config=config.to_dict())
@@ -165,7 +133,7 @@ def _resume_run(args: argparse.Namespace) -> int:
         _print_summary(store, args)
         return EXIT_OK
     stored = settings.model_settings_from_dict(store.manifest.models)
-    model_settings = settings.resolve_model_settings(_role_flags(args), env={}, file_data={},
+    model_settings = settings.resolve_model_settings(role_flags(args), env={}, file_data={},
                                                      base=stored)
     config = _run_config(args, store.manifest.config)
     store.lock()
@@ -175,7 +143,7 @@ def _resume_run(args: argparse.Namespace) -> int:
 def _list_models(args: argparse.Namespace) -> int:
     from agent_core.llm.factory import list_server_models
 
-    model_settings = settings.resolve_model_settings(_role_flags(args), file_data=None)
+    model_settings = settings.resolve_model_settings(role_flags(args), file_data=None)
     config = model_settings.for_role(Role(args.role))
     for name in asyncio.run(list_server_models(config)):
         print(name)
@@ -205,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             return _resume_run(args)
         if args.command == "models":
             return _list_models(args)
+        if args.command == "bench":
+            return run_bench(args)
         _print_summary(RunStore.open(args.run_dir), args)
         return EXIT_OK
     except WebGenError as exc:

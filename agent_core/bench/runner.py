@@ -1,0 +1,331 @@
+"""The bench: build or take each task's site, test its cases, grade its looks, and score.
+
+For every selected task (``concurrency`` at a time): generate the site in ``RUNS_DIR/<id>``
+(unless ``evaluate_only``, or a finished run is there), serve its best step, grade its
+appearance, and let the GUI agent try each test case that has no result yet. Results are
+appended to ``bench-cases.jsonl`` / ``bench-appearance.jsonl`` as they come, so an
+interrupted bench continues where it stopped; ``bench-results.json`` holds the scores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent_core.agent.services import AgentModels
+from agent_core.bench.dataset import BenchTask
+from agent_core.bench.evaluate import (
+    MAX_ACTIONS,
+    SiteJudge,
+    start_failed_appearance,
+    start_failed_case,
+)
+from agent_core.bench.generate import check_run_dir, generate_site
+from agent_core.bench.journal import BenchJournal
+from agent_core.bench.results import AppearanceResult, CaseResult
+from agent_core.bench.scoring import BenchSummary, Tally, summarize
+from agent_core.bench.site import RunSite
+from agent_core.browser.session import BrowserSession
+from agent_core.config import RunConfig
+from agent_core.errors import WebGenError
+from agent_core.llm.base import ChatModel
+from agent_core.store.atomic import write_json_atomic
+
+RESULTS_FILE = "bench-results.json"
+LOCK_FILE = ".bench.lock"
+
+
+class BenchError(WebGenError):
+    """The bench cannot run: its folder is in use or unusable."""
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """How to run the bench.
+
+    Attributes:
+        runs_dir: Where the run directories and the result files live.
+        tasks_file: The benchmark file (recorded in the results).
+        concurrency: Tasks handled at the same time.
+        evaluate_only: Take the run directories as they are; generate nothing.
+        max_turns: GUI-agent actions per case (the benchmark allows 15).
+        run_config: Limits of new runs; its timeouts also bound serving and screenshots.
+        agent_options: Extra keyword arguments for the evaluating GUI agent (e.g. ``wait_s``).
+    """
+
+    runs_dir: Path
+    tasks_file: Path | None = None
+    concurrency: int = 1
+    evaluate_only: bool = False
+    max_turns: int = MAX_ACTIONS
+    run_config: RunConfig = field(default_factory=RunConfig)
+    agent_options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BenchProgress:
+    """Where the bench stands, sent after every result and with every note.
+
+    Attributes:
+        done: Cases with a result (including those from an earlier invocation).
+        total: Cases of the selected tasks.
+        yes: YES verdicts so far.
+        partial: PARTIAL verdicts so far.
+        no: NO verdicts so far.
+        note: A line to show ('' for a plain count update).
+    """
+
+    done: int
+    total: int
+    yes: int
+    partial: int
+    no: int
+    note: str = ""
+
+
+ProgressCallback = Callable[[BenchProgress], None]
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    """The outcome of a bench invocation.
+
+    Attributes:
+        summary: The scores of the selected tasks.
+        results_path: ``bench-results.json``.
+        cases_path: ``bench-cases.jsonl``.
+        appearance_path: ``bench-appearance.jsonl``.
+        evaluated_cases: Cases judged by this invocation (0 when all were done before).
+        skipped_lines: Unreadable lines found in the result files.
+    """
+
+    summary: BenchSummary
+    results_path: Path
+    cases_path: Path
+    appearance_path: Path
+    evaluated_cases: int
+    skipped_lines: int
+
+
+class BenchRunner:
+    """Runs the benchmark over ``tasks``.
+
+    Args:
+        tasks: The selected tasks.
+        options: Folder, concurrency, mode and limits.
+        critic: The vision model (critic role): GUI agent and appearance grade.
+        agent_models: The loop's three clients, needed unless ``evaluate_only``.
+        on_progress: Called with counts and notes (from the event loop's thread).
+    """
+
+    def __init__(
+        self,
+        tasks: Sequence[BenchTask],
+        options: BenchOptions,
+        *,
+        critic: ChatModel,
+        agent_models: AgentModels | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        if not options.evaluate_only and agent_models is None:
+            raise ValueError("generating sites needs agent_models (or use evaluate_only)")
+        self.tasks = list(tasks)
+        self.options = options
+        self.runs_dir = Path(options.runs_dir).resolve()
+        self._critic = critic
+        self._agent_models = agent_models
+        self._on_progress = on_progress
+        self._journal = BenchJournal(self.runs_dir)
+        self._tally = Tally()
+        self._total = sum(len(t.cases) for t in self.tasks)
+        self._evaluated = 0
+        self._browser: BrowserSession | None = None
+        self._judge: SiteJudge | None = None
+        self._judge_lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(max(1, options.concurrency))
+
+    async def run(self) -> BenchReport:
+        """Run every task that has results missing, then score and write the results.
+
+        The results file is written even when the bench is interrupted or fails (with the
+        cases done so far).
+
+        Raises:
+            BenchError: Another bench uses the folder.
+            BrowserUnavailable: No browser could be started for the evaluation.
+            RunStoreError: A task's folder is not a run, or a run is in use elsewhere.
+        """
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        lock = _lock_folder(self.runs_dir)
+        try:
+            await asyncio.to_thread(self._journal.load)
+            self._count_recorded()
+            if not self.options.evaluate_only:
+                for task in self.tasks:
+                    check_run_dir(self.runs_dir / task.id)
+            self._progress("")
+            try:
+                await _all_or_nothing([self._task(task) for task in self.tasks])
+            finally:
+                report = await asyncio.shield(asyncio.to_thread(self._write_results))
+        finally:
+            await asyncio.shield(self._close_browser())
+            os.close(lock)
+        return report
+
+    # -- one task --------------------------------------------------------------------
+
+    async def _task(self, task: BenchTask) -> None:
+        async with self._slots:
+            if self._journal.task_done(task):
+                return
+            run_dir = self.runs_dir / task.id
+            if not self.options.evaluate_only:
+                await self._generate(task, run_dir)
+            await self._evaluate(task, run_dir)
+
+    async def _generate(self, task: BenchTask, run_dir: Path) -> None:
+        assert self._agent_models is not None
+        self._progress(f"{task.id}: generating the site in {run_dir}")
+        outcome = await generate_site(
+            run_dir, task, self._agent_models, self.options.run_config, on_note=self._progress
+        )
+        state = "generated" if outcome.ran else "already generated"
+        self._progress(
+            f"{task.id}: {state} ({outcome.status}, {outcome.reason or 'no reason'}); "
+            f"best step {outcome.best_step}"
+        )
+
+    async def _evaluate(self, task: BenchTask, run_dir: Path) -> None:
+        site = RunSite(run_dir, self.options.run_config)
+        try:
+            served = await site.start()
+            if served.url is None:
+                self._progress(f"{task.id}: the site did not start: {served.problem}")
+                await self._record_start_failure(task, served.problem)
+                return
+            self._progress(f"{task.id}: testing step {served.best_step} at {served.url}")
+            judge = await self._get_judge()
+            if task.id not in self._journal.appearance:
+                await self._add_appearance(await judge.grade_appearance(task, served.url))
+            for index in self._journal.missing_cases(task):
+                await self._add_case(await judge.run_case(task, task.cases[index], served.url))
+        finally:
+            await asyncio.shield(site.stop())
+
+    async def _record_start_failure(self, task: BenchTask, problem: str) -> None:
+        if task.id not in self._journal.appearance:
+            await self._add_appearance(start_failed_appearance(task, problem))
+        for index in self._journal.missing_cases(task):
+            await self._add_case(start_failed_case(task, task.cases[index], problem))
+
+    async def _add_case(self, result: CaseResult) -> None:
+        await self._journal.add_case(result)
+        self._tally.add(result)
+        self._evaluated += 1
+        self._progress("")
+
+    async def _add_appearance(self, result: AppearanceResult) -> None:
+        await self._journal.add_appearance(result)
+        grade = "missing" if result.grade is None else f"{result.grade}/5"
+        self._progress(f"{result.task_id}: appearance {grade}")
+
+    # -- shared browser --------------------------------------------------------------
+
+    async def _get_judge(self) -> SiteJudge:
+        async with self._judge_lock:
+            if self._judge is None:
+                config = self.options.run_config
+                browser = BrowserSession(config.chromium_path, config.viewport)
+                await browser.start()
+                self._browser = browser
+                self._judge = SiteJudge(
+                    self._critic, browser, viewport=config.viewport,
+                    max_turns=self.options.max_turns, timeouts=config.timeouts,
+                    agent_options=self.options.agent_options,
+                )  # fmt: skip
+            return self._judge
+
+    async def _close_browser(self) -> None:
+        browser, self._browser, self._judge = self._browser, None, None
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                await browser.close()
+
+    # -- counting and writing --------------------------------------------------------
+
+    def _count_recorded(self) -> None:
+        for task in self.tasks:
+            for case in task.cases:
+                result = self._journal.cases.get((task.id, case.index))
+                if result is not None:
+                    self._tally.add(result)
+
+    def _progress(self, note: str) -> None:
+        if self._on_progress is None:
+            return
+        t = self._tally
+        self._on_progress(BenchProgress(t.cases, self._total, t.yes, t.partial, t.no, note))
+
+    def _write_results(self) -> BenchReport:
+        summary = summarize(self.tasks, self._journal.cases, self._journal.appearance)
+        path = self.runs_dir / RESULTS_FILE
+        data = {
+            **summary.to_results(),
+            "tasks_file": str(self.options.tasks_file) if self.options.tasks_file else None,
+            "runs_dir": str(self.runs_dir),
+            "cases_file": str(self._journal.cases_log.path),
+            "appearance_file": str(self._journal.appearance_log.path),
+            "written_at": time.time(),
+        }
+        write_json_atomic(path, data)
+        return BenchReport(
+            summary, path, self._journal.cases_log.path, self._journal.appearance_log.path,
+            self._evaluated, self._journal.skipped_lines,
+        )  # fmt: skip
+
+
+async def _all_or_nothing(jobs: list[Any]) -> None:
+    """Run the coroutines together; the first failure cancels the others and is raised."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _lock_folder(runs_dir: Path) -> int:
+    """Take the runs folder's lock, or say which process holds it."""
+    fd = os.open(runs_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "another process"
+        os.close(fd)
+        raise BenchError(
+            f"{runs_dir} is in use by another `webgen bench` (process {holder}); wait for it "
+            "to end or choose another --runs-dir"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
+__all__ = [
+    "RESULTS_FILE",
+    "BenchError",
+    "BenchOptions",
+    "BenchProgress",
+    "BenchReport",
+    "BenchRunner",
+]
