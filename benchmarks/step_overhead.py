@@ -77,18 +77,24 @@ def report(result: dict, edits: int) -> dict:
     steps: list[StepRecord] = result["steps"]
     edit_steps = [s for s in steps[1:] if s.kind is StepKind.EDIT]
     overhead = [s.seconds - model_seconds(s) for s in edit_steps]
-    print(f"run: 1 scaffold + {edits} edits + finish = {len(steps)} steps, "
-          f"{result['total']:.2f} s wall time (including browser start and shutdown)")
+    print(
+        f"run: 1 scaffold + {edits} edits + finish = {len(steps)} steps, "
+        f"{result['total']:.2f} s wall time (including browser start and shutdown)"
+    )
     first = steps[0]
-    print(f"scaffold step: {first.seconds:.2f} s "
-          + ", ".join(f"{p} {first.phases.get(p, 0):.3f}" for p in PHASES))
+    print(
+        f"scaffold step: {first.seconds:.2f} s "
+        + ", ".join(f"{p} {first.phases.get(p, 0):.3f}" for p in PHASES)
+    )
     print("edit steps (dependencies unchanged), median seconds per phase:")
     for phase in PHASES:
         values = [s.phases.get(phase, 0.0) for s in edit_steps]
         print(f"  {phase:<10} {statistics.median(values):.3f}")
     print(f"  model time {statistics.median(model_seconds(s) for s in edit_steps):.3f}")
-    print(f"non-model overhead per edit step: median {statistics.median(overhead):.3f} s, "
-          f"max {max(overhead):.3f} s")
+    print(
+        f"non-model overhead per edit step: median {statistics.median(overhead):.3f} s, "
+        f"max {max(overhead):.3f} s"
+    )
     four = steps[:3] + steps[-1:]
     four_total = sum(s.seconds for s in four)
     print(f"a 4-step run (scaffold, 2 edits, finish): {four_total:.2f} s of step time")

@@ -109,6 +109,8 @@ class GuiAgent:
         action_timeout_s: Upper bound for one action.
         element_timeout_s: How long a click or key press waits for its element.
         load_timeout_s: Longest wait for the start page (and for going back).
+        settle_max_s: Longest wait after an action for the page to load and its network to
+            go quiet; a page still loading then is screenshot as it is (the outcome says so).
     """
 
     def __init__(
@@ -121,6 +123,7 @@ class GuiAgent:
         action_timeout_s: float = 20.0,
         element_timeout_s: float = 5.0,
         load_timeout_s: float = 20.0,
+        settle_max_s: float = 3.0,
     ) -> None:
         self.model = model
         """The vision model that chooses the actions."""
@@ -131,6 +134,7 @@ class GuiAgent:
             "action_timeout_s": action_timeout_s,
             "element_timeout_s": element_timeout_s,
             "load_timeout_s": load_timeout_s,
+            "settle_max_s": settle_max_s,
         }
 
     async def run(self, page: Page, task: str, start_url: str) -> GuiTrajectory:
@@ -175,44 +179,44 @@ class _Run:
 
     async def loop(self) -> GuiTrajectory:
         for index in range(self.agent.max_turns):
-            clock = _Clock()
-            try:
-                marked = await mark_page(self.executor.page)
-            except MarkingFailed as error:
-                return self.end(f"could not read the page: {error}", "page_error")
-            clock.lap("mark")
-            self._add_exchange(marked, index)
-            try:
-                completion = await self.agent.model.complete(
-                    _prompt(self.history, self.agent.keep_screenshots)
-                )
-            except ModelError as error:
-                return self.end(f"the GUI model failed: {error}", "model_error")
-            clock.lap("model")
-            self.usage += completion.usage
-            self.history[-1].reply = completion.text[: prompts.MAX_REPLY_IN_HISTORY]
-            parsed = parse_gui_reply(completion.text)
-            if isinstance(parsed, ParseFailure):
-                self._unreadable_turn(index, marked, parsed, completion.text, clock)
-                if self.unreadable >= MAX_UNREADABLE:
-                    return self.end(
-                        f"the GUI model's replies could not be read {MAX_UNREADABLE} times in "
-                        f"a row (last: {parsed.reason})",
-                        "unreadable",
-                    )
-                continue
-            self.unreadable = 0
-            outcome = await self.executor.execute(parsed, marked.elements)
-            clock.lap("action")
-            self.turns.append(
-                GuiTurn(index, marked.png, parsed.thought, parsed.describe(), parsed,
-                        outcome.status, outcome.detail, marked.url, clock.total(),
-                        completion.text, clock.laps)
-            )  # fmt: skip
-            if parsed.kind == "answer":
-                return self.end(ENDED_ANSWERED, "answered", parsed.text)
-            self.previous = f"{outcome.status}: {outcome.detail}"
+            ended = await self._turn(index)
+            if ended is not None:
+                return ended
         return self.end(ENDED_TURN_LIMIT, "turn_limit")
+
+    async def _turn(self, index: int) -> GuiTrajectory | None:
+        """Mark, ask, act; the finished trajectory when this turn ends the test."""
+        clock = _Clock()
+        try:
+            marked = await mark_page(self.executor.page)
+        except MarkingFailed as error:
+            return self.end(f"could not read the page: {error}", "page_error")
+        clock.lap("mark")
+        self._add_exchange(marked, index)
+        try:
+            completion = await self.agent.model.complete(
+                _prompt(self.history, self.agent.keep_screenshots)
+            )
+        except ModelError as error:
+            return self.end(f"the GUI model failed: {error}", "model_error")
+        clock.lap("model")
+        self.usage += completion.usage
+        self.history[-1].reply = completion.text[: prompts.MAX_REPLY_IN_HISTORY]
+        parsed = parse_gui_reply(completion.text)
+        if isinstance(parsed, ParseFailure):
+            return self._unreadable_turn(index, marked, parsed, completion.text, clock)
+        self.unreadable = 0
+        outcome = await self.executor.execute(parsed, marked.elements)
+        clock.lap("action")
+        self.turns.append(
+            GuiTurn(index, marked.png, parsed.thought, parsed.describe(), parsed,
+                    outcome.status, outcome.detail, marked.url, clock.total(),
+                    completion.text, clock.laps)
+        )  # fmt: skip
+        if parsed.kind == "answer":
+            return self.end(ENDED_ANSWERED, "answered", parsed.text)
+        self.previous = f"{outcome.status}: {outcome.detail}"
+        return None
 
     def _add_exchange(self, marked: MarkedPage, index: int) -> None:
         full = prompts.gui_turn_text(
@@ -228,7 +232,8 @@ class _Run:
 
     def _unreadable_turn(
         self, index: int, marked: MarkedPage, failure: ParseFailure, reply: str, clock: _Clock
-    ) -> None:
+    ) -> GuiTrajectory | None:
+        """Record a reply that could not be read; end the test after too many in a row."""
         self.unreadable += 1
         self.previous = prompts.parse_error_text(failure.reason)
         self.turns.append(
@@ -236,6 +241,13 @@ class _Run:
                     f"could not read the reply: {failure.reason}", marked.url, clock.total(),
                     reply, clock.laps)
         )  # fmt: skip
+        if self.unreadable < MAX_UNREADABLE:
+            return None
+        return self.end(
+            f"the GUI model's replies could not be read {MAX_UNREADABLE} times in a row "
+            f"(last: {failure.reason})",
+            "unreadable",
+        )
 
 
 def _prompt(history: list[_Exchange], keep_screenshots: int) -> list[Message]:

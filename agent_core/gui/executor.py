@@ -18,6 +18,9 @@ Rules the agent can rely on (the system prompt repeats the ones it needs):
 - Dialogs (alert, confirm, prompt, beforeunload) are accepted and their message reported.
 - Any action that ends on another origin is undone (history back or forward, else the
   previous URL is loaded again) and reported as refused.
+- After an action the page gets up to ``settle_max_s`` to fire its load event and go quiet
+  on the network (then two frames are painted); a page still loading by then is
+  screenshot as it is and the outcome says what it was still waiting for.
 - Nothing raises: a missing element, a timeout, a crashed tab all come back as an outcome.
 """
 
@@ -37,14 +40,15 @@ from agent_core.browser.navigation import describe_navigation_error
 from agent_core.gui.grammar import GuiAction
 from agent_core.gui.marks import MARK_ATTRIBUTE, MarkedElement
 from agent_core.gui.pagetools import (
+    DISABLED_JS,
     FIELD_JS,
     PICK_OPTION_JS,
     SCROLL_JS,
-    TWO_FRAMES_JS,
     close_page_quietly,
     crash_aware,
     first_line,
     same_origin,
+    settle_page,
     why_not_clickable,
 )
 
@@ -75,6 +79,7 @@ class _Watch:
 
     dialogs: list[str] = field(default_factory=list)
     popups: list[Page] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 class ActionExecutor:
@@ -86,7 +91,8 @@ class ActionExecutor:
         action_timeout_s: Upper bound for one action including the settling afterwards.
         element_timeout_s: How long a click or key press may wait for its element.
         wait_s: Length of the Wait action.
-        settle_max_s: Longest wait for the network to go quiet after an action.
+        settle_max_s: Longest wait after an action for the page's load event and a quiet
+            network (100 ms without requests); a page still loading then is noted.
         load_timeout_s: Longest wait for the start page to load.
     """
 
@@ -168,8 +174,12 @@ class ActionExecutor:
             await self._page.goto(url, wait_until="load", timeout=self._load_timeout_s * 1000)
             await self._settle(self._page, activity)
         except PlaywrightTimeout:
+            waiting = activity.pending()[:_MAX_REPORTED]
+            still = f"; still waiting for: {', '.join(waiting)}" if waiting else ""
             return ActionOutcome(
-                "timed_out", f"{url} did not finish loading within {self._load_timeout_s:g} s"
+                "timed_out",
+                f"{url} did not finish loading within {self._load_timeout_s:g} s{still}. A "
+                "request may be hanging, or a script may be stuck before the page's load event",
             )
         except PlaywrightError as error:
             return ActionOutcome("error", describe_navigation_error(url, error.message))
@@ -248,16 +258,17 @@ class ActionExecutor:
         found = await self._locate(page, action.target, elements)
         if isinstance(found, ActionOutcome):
             return found
-        locator, element = found
+        locator, element, disabled = found
         if action.kind == "click":
-            return await self._click(locator, element)
+            return await self._click(locator, element, disabled)
         if action.kind == "type":
             return await self._type(locator, element, action.text)
         return await self._scroll(page, (locator, element), action)
 
     async def _locate(
         self, page: Page, number: int | None, elements: Sequence[MarkedElement]
-    ) -> tuple[Locator, MarkedElement] | ActionOutcome:
+    ) -> tuple[Locator, MarkedElement, bool] | ActionOutcome:
+        """The marked element ``number`` and whether it is disabled (one page round trip)."""
         element = next((e for e in elements if e.number == number), None)
         if element is None:
             span = (
@@ -266,21 +277,23 @@ class ActionExecutor:
                 else ("no element is numbered on this screenshot")
             )
             return ActionOutcome("element_missing", f"there is no element [{number}]; {span}")
-        locator = page.locator(f'[{MARK_ATTRIBUTE}="{number}"]').first
-        if await locator.count() == 0:
+        selector = f'[{MARK_ATTRIBUTE}="{number}"]'
+        disabled = await page.evaluate(DISABLED_JS, selector)
+        if disabled is None:
             return ActionOutcome(
                 "element_missing",
                 f"{element.describe()} is no longer on the page (it changed after the "
                 "screenshot); look at the new screenshot",
             )
-        return locator, element
+        return page.locator(selector).first, element, bool(disabled)
 
-    async def _click(self, locator: Locator, element: MarkedElement) -> ActionOutcome:
-        if await locator.is_disabled(timeout=self._element_ms):
+    async def _click(
+        self, locator: Locator, element: MarkedElement, disabled: bool
+    ) -> ActionOutcome:
+        if disabled:
             return ActionOutcome("done", f"{element.describe()} is disabled; clicking did nothing")
         try:
-            await locator.scroll_into_view_if_needed(timeout=self._element_ms)
-            await locator.click(timeout=self._element_ms)
+            await locator.click(timeout=self._element_ms)  # scrolls it into view first
         except PlaywrightTimeout as error:
             seconds = self._element_ms / 1000
             return ActionOutcome(
@@ -368,16 +381,21 @@ class ActionExecutor:
         return ActionOutcome("done", "went back one page")
 
     async def _settle(self, page: Page, activity: PageActivity) -> None:
-        """Let the page finish what the action started (load, requests, two frames)."""
-        try:
-            await page.wait_for_load_state("load", timeout=self._settle_max_s * 1000)
-        except PlaywrightTimeout:
-            pass  # still loading: the next screenshot shows what is there
-        await activity.wait_quiet(0.1, self._settle_max_s)
-        try:
-            await asyncio.wait_for(page.evaluate(TWO_FRAMES_JS), self._settle_max_s)
-        except TimeoutError:
-            pass  # a stuck page: the next marking reports it
+        """Let the page settle; note when it is still loading after ``settle_max_s``."""
+        state = await settle_page(page, activity, self._settle_max_s)
+        if state == "settled":
+            return
+        waiting = ", ".join(activity.pending()[:_MAX_REPORTED])
+        seconds = f"{self._settle_max_s:g} s"
+        if state == "loading":
+            still = f" (still waiting for: {waiting})" if waiting else ""
+            note = (
+                f"The page had not finished loading after {seconds}{still}; the screenshot "
+                "shows what has arrived so far."
+            )
+        else:
+            note = f"Requests were still running after {seconds}: {waiting}."
+        self._watch.notes.append(note)
 
     async def _handle_popups(self, notes: list[str]) -> ActionOutcome | None:
         """Move on to a same-origin tab the action opened; close and refuse any other."""
@@ -433,6 +451,7 @@ class ActionExecutor:
         notes = []
         for dialog in self._watch.dialogs:
             notes.append(f"The page showed a dialog: {dialog} (accepted).")
+        notes += self._watch.notes
         if self._page.url != before:
             notes.append(f"The page is now {self._page.url}.")
         errors = [*activity.page_errors, *activity.console_errors][:_MAX_REPORTED]

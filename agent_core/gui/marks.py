@@ -10,23 +10,44 @@ Which elements count as interactive: ``a``, ``button``, ``input`` (not hidden), 
 widget roles (button, link, checkbox, radio, tab, menuitem, switch, option), any element with
 ``tabindex >= 0``, and any element whose computed cursor is ``pointer`` while its parent's is
 not (frameworks attach click handlers that leave no attribute, but such elements are styled
-with a pointer; children that merely inherit the cursor are left out). An element is marked
-only when the visible part of its box lies in the viewport, is at least 2x2 px, is not
-``visibility:hidden``/``opacity:0``, and the element (or one of its children) is what the
-browser hits at the centre of that visible part - so covered elements are left out.
+with a pointer; children that merely inherit the cursor are left out).
+
+An element is marked only when a sighted user could see and click it right now:
+
+- its box is at least 2x2 px, and not hidden by style: ``display:none`` (also the ``hidden``
+  attribute or a closed ``details``), ``visibility:hidden`` or ``opacity:0`` - its own or an
+  ancestor's;
+- part of it lies in the viewport and inside every ancestor that clips its overflow (a row
+  scrolled out of a list is not marked; a half visible one is, with its visible part boxed);
+- the browser hits the element (or one of its children) at the centre of that visible part,
+  so elements covered by another one (a modal's backdrop, an overlapping box), ``inert``
+  ones and ``pointer-events:none`` ones are left out.
+
+Only the viewport is marked: on a long page the agent scrolls, and the next marking numbers
+what came into view. Decisions on the borderline cases:
+
+- Disabled controls (``disabled``, inside a disabled ``fieldset``, ``aria-disabled=true``)
+  are listed but flagged ``(disabled)``: a user sees them, and a tester should notice and
+  report that e.g. a submit button stays disabled. Clicking one reports that nothing
+  happened, typing into one is refused.
+- ``aria-hidden="true"`` alone does not hide an element: it is for screen readers, and a
+  sighted user still sees and clicks it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from playwright.async_api import CDPSession, Frame, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
 
 from agent_core.errors import WebGenError
+from agent_core.gui.markscript import MARK_JS, UNMARK_JS
 
 MARK_ATTRIBUTE = "data-webgen-mark"
 """Attribute set on every marked element; its value is the element's number."""
@@ -36,140 +57,11 @@ MAX_MARKS = 200
 MARK_TIMEOUT_S = 5.0
 SCREENSHOT_TIMEOUT_S = 10.0
 TEXT_LIMIT = 80
-
-_MARK_JS = r"""
-([attr, overlayId, maxMarks, limit]) => {
-  document.getElementById(overlayId)?.remove();
-  for (const old of document.querySelectorAll('[' + attr + ']')) old.removeAttribute(attr);
-  const vw = window.innerWidth, vh = window.innerHeight;
-  const NATIVE = 'a, button, input:not([type=hidden]), textarea, select, summary, label[for], ' +
-    '[contenteditable=""], [contenteditable=true], [onclick], [role=button], [role=link], ' +
-    '[role=checkbox], [role=radio], [role=tab], [role=menuitem], [role=switch], [role=option]';
-  const clip = (s) => {
-    s = (s || '').replace(/\s+/g, ' ').trim();
-    return s.length > limit ? s.slice(0, limit - 3) + '...' : s;
-  };
-  const pointer = (el) => el && el.nodeType === 1 && getComputedStyle(el).cursor === 'pointer';
-  const candidate = (el) => {
-    if (el.matches(NATIVE)) return true;
-    if (el.hasAttribute('tabindex') && el.tabIndex >= 0) return true;
-    return pointer(el) && !pointer(el.parentElement);
-  };
-  const styleHidden = (el) => {
-    if (el.checkVisibility) {
-      return !el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true,
-                                  opacityProperty: true, visibilityProperty: true});
-    }
-    for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
-      const s = getComputedStyle(n);
-      if (s.display === 'none' || parseFloat(s.opacity) === 0) return true;
-    }
-    return getComputedStyle(el).visibility !== 'visible';
-  };
-  // The part of r inside the viewport and inside every ancestor that clips its overflow.
-  const clipped = (el, r) => {
-    let left = Math.max(0, r.left), top = Math.max(0, r.top);
-    let right = Math.min(vw, r.right), bottom = Math.min(vh, r.bottom);
-    for (let n = el.parentElement; n && n !== document.body && n !== document.documentElement;
-         n = n.parentElement) {
-      const s = getComputedStyle(n);
-      if (s.overflowX !== 'visible' || s.overflowY !== 'visible') {
-        const c = n.getBoundingClientRect();
-        if (s.overflowX !== 'visible') { left = Math.max(left, c.left); right = Math.min(right, c.right); }
-        if (s.overflowY !== 'visible') { top = Math.max(top, c.top); bottom = Math.min(bottom, c.bottom); }
-      }
-      if (s.position === 'fixed') break;
-    }
-    return {left, top, right, bottom};
-  };
-  const hits = (el, b) => {
-    if (b.right - b.left < 2 || b.bottom - b.top < 2) return null;
-    const cx = (b.left + b.right) / 2, cy = (b.top + b.bottom) / 2;
-    const hit = document.elementFromPoint(cx, cy);
-    if (!hit || !(hit === el || el.contains(hit))) return null;
-    return {left: b.left, top: b.top, width: b.right - b.left, height: b.bottom - b.top, cx, cy};
-  };
-  // The visible part of el's box, or null when nothing of it can be seen and clicked: too
-  // small, hidden by style, outside the viewport or its scrolled container, or covered at
-  // the centre of its visible part (the hit test also skips inert and pointer-events:none).
-  const visibleBox = (el) => {
-    const r = el.getBoundingClientRect();
-    if (r.width < 2 || r.height < 2 || r.bottom <= 0 || r.right <= 0 || r.top >= vh ||
-        r.left >= vw || styleHidden(el)) {
-      return null;
-    }
-    const inView = {left: Math.max(0, r.left), top: Math.max(0, r.top),
-                    right: Math.min(vw, r.right), bottom: Math.min(vh, r.bottom)};
-    // An absolutely placed element may escape a clipping ancestor: the hit test decides.
-    return hits(el, clipped(el, r)) || hits(el, inView);
-  };
-  const textOf = (el, tag) => {
-    if (tag === 'select') return clip(el.selectedOptions[0]?.textContent || '');
-    let text = tag === 'input' || tag === 'textarea' ? '' : (el.innerText || el.textContent);
-    if (!text && tag === 'input' && ['submit', 'button', 'reset'].includes(el.type)) {
-      text = el.value;
-    }
-    if (!text || !text.trim()) text = el.querySelector('img[alt]')?.alt || el.title || '';
-    return clip(text);
-  };
-  const valueOf = (el, tag) => {
-    if (tag === 'textarea') return clip(el.value);
-    if (tag !== 'input' || ['submit', 'button', 'reset', 'image'].includes(el.type)) return '';
-    if (el.type === 'checkbox' || el.type === 'radio') return el.checked ? 'checked' : '';
-    if (el.type === 'password') return el.value ? '*'.repeat(Math.min(el.value.length, 12)) : '';
-    return clip(el.value);
-  };
-  const found = [];
-  const walker = document.createTreeWalker(document.body || document.documentElement,
-                                           NodeFilter.SHOW_ELEMENT);
-  for (let el = walker.currentNode; el && found.length < maxMarks; el = walker.nextNode()) {
-    if (el.nodeType !== 1 || el === document.body || !candidate(el)) continue;
-    const box = visibleBox(el);
-    if (!box) continue;
-    const tag = el.tagName.toLowerCase();
-    const number = found.length;
-    el.setAttribute(attr, String(number));
-    found.push({
-      number, tag, box,
-      type: tag === 'input' ? (el.getAttribute('type') || 'text').toLowerCase() : '',
-      role: el.getAttribute('role') || '',
-      text: textOf(el, tag),
-      placeholder: clip(el.getAttribute('placeholder')),
-      aria_label: clip(el.getAttribute('aria-label')),
-      href: tag === 'a' && el.hasAttribute('href') ? clip(el.href) : '',
-      value: valueOf(el, tag),
-      disabled: el.matches(':disabled') || el.getAttribute('aria-disabled') === 'true',
-      options: tag === 'select'
-        ? Array.from(el.options).slice(0, 15).map((o) => clip(o.textContent)) : [],
-    });
-  }
-  const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#008080',
-                  '#f032e6', '#9a6324', '#800000', '#000075'];
-  const layer = document.createElement('div');
-  layer.id = overlayId;
-  layer.setAttribute('aria-hidden', 'true');
-  layer.style.cssText = 'position:fixed;left:0;top:0;width:0;height:0;margin:0;padding:0;' +
-    'z-index:2147483647;pointer-events:none;';
-  for (const item of found) {
-    const c = COLORS[item.number % COLORS.length], b = item.box;
-    const frame = document.createElement('div');
-    frame.style.cssText = `position:absolute;left:${b.left}px;top:${b.top}px;` +
-      `width:${b.width}px;height:${b.height}px;border:2px solid ${c};box-sizing:border-box;` +
-      'pointer-events:none;margin:0;padding:0;';
-    const label = document.createElement('div');
-    label.textContent = String(item.number);
-    label.style.cssText = `position:absolute;left:-2px;top:${b.top >= 16 ? -16 : 0}px;` +
-      `background:${c};color:#fff;font:bold 12px/14px monospace;padding:1px 3px;` +
-      'pointer-events:none;margin:0;white-space:nowrap;';
-    frame.appendChild(label);
-    layer.appendChild(frame);
-  }
-  document.documentElement.appendChild(layer);
-  return found;
-}
-"""
-
-_UNMARK_JS = "(id) => { document.getElementById(id)?.remove(); }"
+_MARK_ATTEMPTS = 3
+_NAVIGATED = ("Execution context was destroyed", "because of a navigation")
+_SCREENSHOT_PARAMS = {"format": "png", "optimizeForSpeed": True, "captureBeyondViewport": False}
+_CDP_SESSIONS: weakref.WeakKeyDictionary[Page, CDPSession] = weakref.WeakKeyDictionary()
+"""One DevTools session per marked tab, for screenshots; it goes away with its tab."""
 
 
 class MarkingFailed(WebGenError):
@@ -236,7 +128,9 @@ class MarkedPage:
 async def mark_page(page: Page, *, timeout_s: float = MARK_TIMEOUT_S) -> MarkedPage:
     """Number the page's visible interactive elements and take the annotated screenshot.
 
-    The overlay is removed again before returning (also when the screenshot fails).
+    The overlay is removed again before returning (also when the screenshot fails). When the
+    page navigates while it is being marked, the new document is marked instead (twice at
+    most, after its DOM has loaded).
 
     Args:
         page: The page to mark.
@@ -246,13 +140,56 @@ async def mark_page(page: Page, *, timeout_s: float = MARK_TIMEOUT_S) -> MarkedP
         The annotated screenshot and the elements.
 
     Raises:
-        MarkingFailed: The page did not answer in time, crashed or was closed.
+        MarkingFailed: The page did not answer in time, crashed, was closed or kept
+            navigating.
     """
-    url = page.url
+    watch = _Navigations(page)
+    last = _Navigated("")
+    try:
+        for _attempt in range(_MARK_ATTEMPTS):
+            try:
+                return await _mark_once(page, timeout_s, watch)
+            except _Navigated as navigated:
+                last = navigated
+            try:
+                await page.wait_for_load_state("domcontentloaded", timeout=timeout_s * 1000)
+            except PlaywrightError:
+                pass  # the next attempt reports what is wrong
+    finally:
+        watch.detach()
+    raise MarkingFailed(
+        f"the page at {page.url} kept navigating while it was being marked ({last})"
+    )
+
+
+class _Navigated(Exception):
+    """The page navigated while it was being marked; try again on the new document."""
+
+
+class _Navigations:
+    """Counts the main frame's navigations while a marking runs."""
+
+    def __init__(self, page: Page) -> None:
+        self._page = page
+        self.count = 0
+        self.changed = asyncio.Event()
+        page.on("framenavigated", self._on_navigated)
+
+    def _on_navigated(self, frame: Frame) -> None:
+        if frame.parent_frame is None:
+            self.count += 1
+            self.changed.set()
+
+    def detach(self) -> None:
+        self._page.remove_listener("framenavigated", self._on_navigated)
+
+
+async def _mark_once(page: Page, timeout_s: float, watch: _Navigations) -> MarkedPage:
+    url, before = page.url, watch.count
+    watch.changed.clear()
     try:
         raw = await asyncio.wait_for(
-            page.evaluate(_MARK_JS, [MARK_ATTRIBUTE, OVERLAY_ID, MAX_MARKS, TEXT_LIMIT]),
-            timeout_s,
+            page.evaluate(MARK_JS, [MARK_ATTRIBUTE, OVERLAY_ID, MAX_MARKS, TEXT_LIMIT]), timeout_s
         )
     except TimeoutError:
         raise MarkingFailed(
@@ -260,19 +197,65 @@ async def mark_page(page: Page, *, timeout_s: float = MARK_TIMEOUT_S) -> MarkedP
             "stuck in an endless loop"
         ) from None
     except PlaywrightError as error:
+        if watch.count != before or any(c in (error.message or "") for c in _NAVIGATED):
+            raise _Navigated(_first_line(error)) from None
         raise MarkingFailed(f"could not read the page at {url}: {_first_line(error)}") from None
     try:
-        png = await page.screenshot(type="png", timeout=SCREENSHOT_TIMEOUT_S * 1000)
+        png = await _screenshot_unless_navigating(page, watch)
     except PlaywrightError as error:
-        raise MarkingFailed(f"could not take a screenshot of {url}: {_first_line(error)}") from None
+        # Chromium refuses to capture while a navigation swaps the document.
+        raise _Navigated(_first_line(error)) from None
     finally:
         await _remove_overlay(page)
+    if watch.count != before:
+        raise _Navigated(f"it went to {page.url}")
     return MarkedPage(png=png, elements=[_element(item) for item in raw or []], url=url)
+
+
+async def _screenshot_unless_navigating(page: Page, watch: _Navigations) -> bytes:
+    """The screenshot; ``_Navigated`` when a navigation comes first (a capture can hang then)."""
+    capture = asyncio.ensure_future(_screenshot(page))
+    navigated = asyncio.ensure_future(watch.changed.wait())
+    try:
+        await asyncio.wait(
+            {capture, navigated}, timeout=SCREENSHOT_TIMEOUT_S, return_when="FIRST_COMPLETED"
+        )
+        if capture.done():
+            return capture.result()
+        if navigated.done():
+            raise _Navigated(f"it went to {page.url}")
+        raise MarkingFailed(
+            f"could not take a screenshot of {page.url}: no answer within "
+            f"{SCREENSHOT_TIMEOUT_S:g} s"
+        )
+    finally:
+        for task in (capture, navigated):
+            task.cancel()
+        await asyncio.gather(capture, navigated, return_exceptions=True)
+
+
+async def _screenshot(page: Page) -> bytes:
+    """The viewport as PNG, through the DevTools protocol when possible (faster, and it does
+    not wait for web fonts the way ``page.screenshot`` does)."""
+    cdp = _CDP_SESSIONS.get(page)
+    if cdp is None:
+        try:
+            cdp = await page.context.new_cdp_session(page)
+        except PlaywrightError:
+            # Not Chromium: Playwright's own screenshot.
+            return await page.screenshot(type="png", timeout=SCREENSHOT_TIMEOUT_S * 1000)
+        _CDP_SESSIONS[page] = cdp
+    try:
+        reply = await cdp.send("Page.captureScreenshot", _SCREENSHOT_PARAMS)
+    except BaseException:
+        _CDP_SESSIONS.pop(page, None)  # detached or interrupted: a new session next time
+        raise
+    return base64.b64decode(reply["data"])
 
 
 async def _remove_overlay(page: Page) -> None:
     try:
-        await asyncio.wait_for(page.evaluate(_UNMARK_JS, OVERLAY_ID), 2.0)
+        await asyncio.wait_for(page.evaluate(UNMARK_JS, OVERLAY_ID), 2.0)
     except (TimeoutError, PlaywrightError):
         pass  # a dead or stuck page: nothing to clean up that anyone will see
 

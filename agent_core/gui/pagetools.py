@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
+from typing import Literal
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from agent_core.browser.activity import PageActivity
+
 TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 """Resolves once the page has painted two more frames."""
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+QUIET_S = 0.1
+"""The network must be idle this long after an action before the page counts as settled."""
+
+DISABLED_JS = r"""
+(selector) => {
+  const el = document.querySelector(selector);
+  if (!el) return null;
+  return el.matches(':disabled') || el.getAttribute('aria-disabled') === 'true';
+}
+"""
+"""Whether the element matching ``selector`` is disabled; null when there is none."""
 
 FIELD_JS = r"""
 (el) => {
@@ -39,7 +55,7 @@ FIELD_JS = r"""
   }
   return {tag, type: tag === 'input' ? type : '', kind, inForm: !!form,
           onlyField: fields.length <= 1, search, buttonNear: button,
-          disabled: !!el.disabled, readOnly: !!el.readOnly};
+          disabled: el.matches(':disabled'), readOnly: !!el.readOnly};
 }
 """
 """Describes a field for Type: its kind, its form, whether it is a search box, buttons near."""
@@ -141,3 +157,58 @@ async def close_page_quietly(page: Page) -> None:
         await asyncio.wait_for(page.close(run_before_unload=False), 5.0)
     except (TimeoutError, PlaywrightError):
         pass  # already closed or the browser is gone
+
+
+async def settle_page(
+    page: Page, activity: PageActivity, max_s: float
+) -> Literal["settled", "loading", "busy"]:
+    """Let the page finish what an action started: its load event, a quiet network, and two
+    painted frames (counted while the network settles, again if a request came or went).
+
+    Args:
+        page: The tab the action ran in.
+        activity: Listening to ``page`` since before the action.
+        max_s: Longest wait for the load event and for the network (waited for together).
+
+    Returns:
+        ``settled``; ``loading`` when the load event had not come within ``max_s`` (the next
+        screenshot shows what has arrived so far); ``busy`` when the page loaded but requests
+        the action started were still running.
+    """
+    started = time.monotonic()
+    frames = asyncio.ensure_future(_two_frames(page, max_s))
+    try:
+        loaded, quiet = await asyncio.gather(
+            _loaded(page, max_s), activity.wait_quiet(QUIET_S, max_s)
+        )
+        if activity.last_change > started:
+            await _cancelled(frames)
+            frames = asyncio.ensure_future(_two_frames(page, max_s))
+        await frames
+    finally:
+        await _cancelled(frames)
+    if not loaded:
+        return "loading"
+    return "settled" if quiet else "busy"
+
+
+async def _loaded(page: Page, max_s: float) -> bool:
+    try:
+        await page.wait_for_load_state("load", timeout=max_s * 1000)
+    except PlaywrightError:
+        return False  # still loading (or gone): the next marking shows or reports it
+    return True
+
+
+async def _two_frames(page: Page, max_s: float) -> None:
+    try:
+        await asyncio.wait_for(page.evaluate(TWO_FRAMES_JS), max_s)
+    except (TimeoutError, PlaywrightError):
+        pass  # stuck, navigating or crashed: the next marking reports it
+
+
+async def _cancelled(task: asyncio.Future[None]) -> None:
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

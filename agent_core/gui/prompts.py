@@ -53,6 +53,8 @@ by two thirds of a screen. Use it to reach content below or above the screenshot
 
 Rules:
 - Use only numbers from the current list; numbers change from turn to turn.
+- Only what is visible in the window is numbered: scroll to reach anything below or above \
+it. An element listed as (disabled) cannot be used at the moment.
 - Try every feature the task names: fill forms with realistic values and submit them, follow \
 the site's own links, and check that each result actually appears on the page.
 - Check colours and layout against the task by looking at the screenshot.

@@ -299,6 +299,7 @@ def _details(
             "status": turn.outcome_status,
             "detail": turn.outcome_detail,
             "seconds": turn.seconds,
+            "timings": dict(turn.timings),
         })  # fmt: skip
     return {
         "step": index,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Page
 
 from agent_core.browser import BrowserSession
+from agent_core.gui.tester import GuiTester
+from tests.agent_core.gui.helpers import FAST_AGENT, FEEDBACK, GUI, client
 from tests.agent_core.gui.sites import SCENARIOS, PageServer
+from tests.fakes.model_server import Script, ScriptedModelServer
 
 APP = """<!doctype html><html><head><title>Stock desk</title><style>
 body { margin: 0; font-family: sans-serif; background: #fdf6e3; }
@@ -141,3 +145,32 @@ async def page(session: BrowserSession) -> AsyncIterator[Page]:
         for opened in list(context.pages):
             if opened not in before:
                 await opened.close()
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedModelServer]:
+    """A scripted model server for the test (scripts are set by the test)."""
+    with ScriptedModelServer() as running:
+        yield running
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def make_tester(
+    server: ScriptedModelServer, session: BrowserSession
+) -> AsyncIterator[Callable[..., GuiTester]]:
+    """Builds a GuiTester on the module's browser with scripted GUI and feedback models."""
+    made = []
+
+    async def provider() -> BrowserSession:
+        return session
+
+    def build(gui_script: Script, feedback_script: Script, **options: Any) -> GuiTester:
+        server.set_script(GUI, gui_script)
+        server.set_script(FEEDBACK, feedback_script)
+        gui, feedback = client(server, GUI), client(server, FEEDBACK, "feedback")
+        made.extend([gui, feedback])
+        return GuiTester(gui, feedback, provider, agent_options=FAST_AGENT, **options)
+
+    yield build
+    for model in made:
+        await model.close()

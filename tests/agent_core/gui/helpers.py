@@ -1,14 +1,21 @@
-"""Scripted vision and feedback models for GUI tests: real clients, loopback server."""
+"""Scripted vision and feedback models for GUI tests (real clients, loopback server), and
+checks of annotated screenshots."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.async_api import Page
 
 from agent_core.config import Provider, RoleConfig
+from agent_core.gui.agent import GuiAgent, GuiTrajectory
 from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
 from agent_core.llm.retry import RetryPolicy
-from tests.fakes.model_server import RecordedRequest, ScriptedModelServer
+from tests.fakes.model_server import RecordedRequest, Reply, Script, ScriptedModelServer
+from tests.support.png import png_pixel, png_size
 
 GUI, FEEDBACK = "gui-model", "feedback-model"
 FAST_RETRY = RetryPolicy(base_delay_s=0.01, max_delay_s=0.05)
@@ -58,3 +65,115 @@ def stock_tester(request: RecordedRequest) -> str:
     if element_number(request, '"Add AAPL to watchlist"') is not None:
         return "Thought: The price is shown.\nAction: ANSWER; YES - the lookup shows a price"
     return "Thought: Nothing happened.\nAction: ANSWER; NO - no result appeared"
+
+
+WRITTEN = "Verify the teal header and cream background. Enter AAPL and look up its price."
+FIRST_MARK_COLOUR = (0xE6, 0x19, 0x4B)
+"""The colour of element 0's box on an annotated screenshot."""
+_NEEDLE = re.compile(r"<([^<>]+)>")
+
+
+class FeedbackScript:
+    """The feedback model: writes the test instruction, then grades from queued answers.
+
+    Args:
+        grades: Replies to the grading requests, in order (then HTTP 500).
+        written: The test instruction it writes.
+    """
+
+    def __init__(self, *grades: str | Reply, written: str = WRITTEN) -> None:
+        self.grades = list(grades)
+        self.written = written
+        self.writer_calls = 0
+        self.summary_requests: list[RecordedRequest] = []
+
+    def __call__(self, request: RecordedRequest) -> str | Reply:
+        if "acceptance tests" in request.texts[0]:
+            self.writer_calls += 1
+            return f"```\n{self.written}\n```"
+        self.summary_requests.append(request)
+        if not self.grades:
+            return Reply(status=500, error_body={"error": "feedback script exhausted"})
+        return self.grades.pop(0)
+
+
+def clicker(clicks: int, needle: str = '"Increment"') -> Script:
+    """A vision model that clicks the element listed with ``needle`` ``clicks`` times, then
+    answers (the benchmark's model, too)."""
+
+    def script(request: RecordedRequest) -> str:
+        if turn_of(request) >= clicks:
+            return "Thought: done.\nAction: ANSWER; YES - it counts"
+        return f"Thought: once more.\nAction: Click [{element_number(request, needle)}]"
+
+    return script
+
+
+@dataclass(frozen=True)
+class ScrollUntil:
+    """A playbook step: scroll the window down until an element with ``needle`` is listed."""
+
+    needle: str
+
+
+class Playbook:
+    """A vision model that plays its steps in order, reading numbers from the element list.
+
+    A step is an action in the grammar in which ``<needle>`` stands for the number of the
+    first listed element whose line contains ``needle`` (e.g. ``Click [<"Sign up">]``), or a
+    ``ScrollUntil``. A needle that is not listed fails the request (HTTP 500 naming it), so
+    the agent ends with a model error saying what was missing.
+
+    Attributes:
+        listings: The element list of every request, in order.
+    """
+
+    def __init__(self, *steps: str | ScrollUntil) -> None:
+        self.steps = list(steps)
+        self.position = 0
+        self.listings: list[str] = []
+
+    def __call__(self, request: RecordedRequest) -> str:
+        self.listings.append(request.last_user_text.split("Interactive elements")[-1])
+        while True:
+            if self.position >= len(self.steps):
+                raise AssertionError(f"the playbook has no step {self.position + 1}")
+            step = self.steps[self.position]
+            if isinstance(step, ScrollUntil):
+                if element_number(request, step.needle) is None:
+                    return "Thought: not in view yet.\nAction: Scroll [WINDOW]; down"
+                self.position += 1
+                continue
+            self.position += 1
+            action = _NEEDLE.sub(lambda m: str(_listed(request, m.group(1))), step)
+            return f"Thought: step {self.position}.\nAction: {action}"
+
+
+def _listed(request: RecordedRequest, needle: str) -> int:
+    number = element_number(request, needle)
+    if number is None:
+        raise AssertionError(f"no element with {needle} in: {request.last_user_text[-600:]}")
+    return number
+
+
+async def run_agent(
+    server: ScriptedModelServer, script: Script, page: Page, url: str, task: str, **options: Any
+) -> GuiTrajectory:
+    """Run the GUI agent with the fast test options and a real client on ``server``."""
+    server.set_script(GUI, script)
+    model = client(server, GUI)
+    try:
+        return await GuiAgent(model, **{**FAST_AGENT, **options}).run(page, task, url)
+    finally:
+        await model.close()
+
+
+def assert_annotated(png: bytes, plain: bytes, first_box: tuple[float, ...]) -> None:
+    """``png`` is an annotated screenshot of the page ``plain`` shows: the viewport's size,
+    not the plain one, with element 0's box drawn on the left edge of ``first_box``."""
+    assert png_size(png) == png_size(plain) == (1024, 768)
+    assert png != plain
+    left, top, _width, height = first_box
+    x, y = int(left) + 1, int(top + height / 2)
+    assert png_pixel(png, x, y) == FIRST_MARK_COLOUR
+    assert png_pixel(plain, x, y) != FIRST_MARK_COLOUR

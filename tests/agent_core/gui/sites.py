@@ -3,7 +3,8 @@
 ``PageServer`` answers fixed HTML pages by path; a path registered with ``hold()`` sends its
 headers and the start of the page, then holds the response open (the page never finishes
 loading) until the server closes. The pages below are the scenarios the GUI agent is tested
-on: a counter, a form with validation, three linked pages, a modal and a button far below.
+on (a counter, a form with validation, three linked pages, a modal, a button far below) and
+pages that are hard to mark.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ WELCOME = """<!doctype html><html><head><title>Welcome</title></head>
 <h1 id="success">You are signed up!</h1><p id="who"></p>
 <script>
 const q = new URLSearchParams(location.search);
-document.getElementById('who').textContent = 'Welcome, ' + q.get('name') + ' (' + q.get('email') + ')';
+document.getElementById('who').textContent =
+  'Welcome, ' + q.get('name') + ' (' + q.get('email') + ')';
 </script></body></html>"""
 
 _NAV_PAGE = """<!doctype html><html><head><title>{title} - Bakery</title><style>
@@ -107,6 +109,61 @@ FAR_BUTTON = """<!doctype html><html><head><title>Long read</title></head>
 <button id="subscribe" onclick="this.textContent = 'Subscribed'">Subscribe</button>
 <div style="height:200px"></div></body></html>"""
 
+TRICKY = """<!doctype html><html><head><title>Tricky</title><style>
+body { margin: 0; padding: 10px; font-family: sans-serif; }
+button, input { margin: 2px; }
+#box { height: 100px; width: 240px; overflow: auto; border: 0; margin: 8px 0; }
+#box button { display: block; height: 40px; margin: 0; }
+.stack { position: relative; height: 50px; }
+.stack > * { position: absolute; top: 0; height: 40px; width: 150px; }
+</style></head><body>
+<div><button>Shown</button>
+<button style="display:none">Display none</button>
+<button hidden>Hidden attribute</button>
+<button style="visibility:hidden">Visibility hidden</button>
+<button style="opacity:0">Opacity zero</button>
+<span style="opacity:0"><button>Inside transparent</button></span>
+<span style="visibility:hidden"><a href="#x">Inside invisible</a></span>
+<button style="width:0;height:0;padding:0;border:0;overflow:hidden">Zero size</button>
+<button style="pointer-events:none">No pointer</button>
+<span inert><button>Inert</button></span>
+<details><summary>More</summary><button>In closed details</button></details>
+<button aria-hidden="true">Aria hidden</button></div>
+<div><button disabled>Disabled</button>
+<fieldset disabled style="display:inline"><input placeholder="In disabled fieldset"></fieldset>
+<span role="button" aria-disabled="true" tabindex="0">Aria disabled</span></div>
+<div id="box">
+  <button>Row 1</button><button>Row 2</button><button>Row 3</button><button>Row 4</button>
+  <button>Row 5</button><button>Row 6</button><button>Row 7</button><button>Row 8</button>
+</div>
+<div class="stack"><button style="left:0">Underneath</button>
+  <button style="left:0">On top</button>
+  <button style="left:200px">Half covered</button>
+  <div style="left:300px;background:#333"></div></div>
+</body></html>"""
+"""Elements hidden in every way, disabled ones, a scrolled list and overlapping buttons."""
+
+LONG = """<!doctype html><html><head><title>Long page</title><style>
+body { margin: 0; font-family: sans-serif; }
+section { height: 300px; padding: 10px; box-sizing: border-box; border-bottom: 1px solid #ccc; }
+.filler { display: none; }
+</style></head><body><main id="main"></main>
+<script>
+const main = document.getElementById('main');
+for (let i = 0; i < 60; i++) {
+  const section = document.createElement('section');
+  const button = document.createElement('button');
+  button.textContent = 'Go ' + i;
+  section.append(button);
+  const filler = document.createElement('div');
+  filler.className = 'filler';
+  for (let j = 0; j < 400; j++) filler.append(document.createElement('span'));
+  section.append(filler);
+  main.append(section);
+}
+</script></body></html>"""
+"""60 sections of 300 px, a button "Go N" at the top of each, and 24,000 hidden elements."""
+
 SCENARIOS = {
     "/counter.html": COUNTER,
     "/signup.html": SIGNUP,
@@ -114,6 +171,8 @@ SCENARIOS = {
     **NAV_PAGES,
     "/modal.html": MODAL,
     "/far.html": FAR_BUTTON,
+    "/tricky.html": TRICKY,
+    "/long.html": LONG,
 }
 """The scenario pages by path."""
 

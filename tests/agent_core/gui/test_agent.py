@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from agent_core.gui.agent import GuiAgent
-from tests.agent_core.gui.helpers import FAST_AGENT, GUI, client, stock_tester
-from tests.fakes.model_server import Reply, ScriptedModelServer, queue
+from tests.agent_core.gui import helpers
+from tests.agent_core.gui.helpers import stock_tester
+from tests.fakes.model_server import Reply, queue
 from tests.support.png import png_size
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -17,19 +17,8 @@ SCROLL = "Thought: let me see more.\nAction: Scroll [WINDOW]; down"
 TASK = "Look up the price of AAPL."
 
 
-@pytest.fixture
-def server():
-    with ScriptedModelServer() as running:
-        yield running
-
-
 async def run_agent(server, script, page, url, **options):
-    server.set_script(GUI, script)
-    model = client(server, GUI)
-    try:
-        return await GuiAgent(model, **{**FAST_AGENT, **options}).run(page, TASK, url)
-    finally:
-        await model.close()
+    return await helpers.run_agent(server, script, page, url, TASK, **options)
 
 
 async def test_the_agent_uses_the_numbers_it_sees_and_answers(server, sites, page):

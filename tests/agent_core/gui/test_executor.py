@@ -133,6 +133,39 @@ async def test_alert_and_confirm_are_accepted_and_reported(sites, page):
     await executor.close()
 
 
+async def test_disabled_elements_are_listed_but_not_clicked_or_typed_into(sites, page):
+    url = sites.app.url("/tricky.html")
+    executor = ActionExecutor(page, url)
+    assert (await executor.open(url)).status == "done"
+    elements = (await mark_page(page)).elements
+    off = number(elements, "Disabled")
+    clicked = await executor.execute(GuiAction("click", off), elements)
+    assert clicked == type(clicked)(
+        "done", f'[{off}] <button> "Disabled" is disabled; clicking did nothing'
+    )
+    field = number(elements, "In disabled fieldset")
+    typed = await executor.execute(GuiAction("type", field, "x"), elements)
+    assert typed.status == "error" and typed.detail.endswith("is disabled; nothing was typed")
+    assert await page.input_value("fieldset input") == ""
+    await executor.close()
+
+
+async def test_a_request_that_never_ends_is_reported_after_the_settle_time(sites, page):
+    sites.app.hold("/api/slow", "[")
+    sites.app.pages["/slow.html"] = "<button onclick=\"fetch('/api/slow')\">Load data</button>"
+    url = sites.app.url("/slow.html")
+    executor = ActionExecutor(page, url, settle_max_s=0.5)
+    assert (await executor.open(url)).status == "done"
+    elements = (await mark_page(page)).elements
+    clicked = await executor.execute(GuiAction("click", number(elements, "Load data")), elements)
+    assert clicked == type(clicked)(
+        "done",
+        f'clicked [0] <button> "Load data" Requests were still running after 0.5 s: '
+        f"{sites.app.url('/api/slow')}.",
+    )
+    await executor.close()
+
+
 async def test_typing_into_a_select_picks_the_option_by_its_label(sites, page):
     executor, elements = await opened(page, sites)
     sector = next(e for e in elements if e.tag == "select")

@@ -6,64 +6,25 @@ import asyncio
 import json
 
 import pytest
-import pytest_asyncio
 
-from agent_core.gui.tester import GuiTester, read_summary
-from tests.agent_core.gui.helpers import FAST_AGENT, FEEDBACK, GUI, client, stock_tester
-from tests.fakes.model_server import RecordedRequest, Reply, ScriptedModelServer, queue
+from agent_core.gui.tester import read_summary
+from tests.agent_core.gui.helpers import (
+    FEEDBACK,
+    GUI,
+    WRITTEN,
+    FeedbackScript,
+    stock_tester,
+)
+from tests.fakes.model_server import Reply, queue
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 INSTRUCTION = "A stock desk: enter a stock code and see its price. Teal header, cream page."
-WRITTEN = "Verify the teal header and cream background. Enter AAPL and look up its price."
 SUMMARY = {
     "test_passed": True,
     "improvement_suggestions": ["Show the currency next to the price."],
     "grade": 4,
 }
-
-
-class FeedbackScript:
-    """The feedback model: writes the test instruction, then grades from queued answers."""
-
-    def __init__(self, *grades: str | Reply) -> None:
-        self.grades = list(grades)
-        self.writer_calls = 0
-        self.summary_requests: list[RecordedRequest] = []
-
-    def __call__(self, request: RecordedRequest) -> str | Reply:
-        if "acceptance tests" in request.texts[0]:
-            self.writer_calls += 1
-            return f"```\n{WRITTEN}\n```"
-        self.summary_requests.append(request)
-        if not self.grades:
-            return Reply(status=500, error_body={"error": "feedback script exhausted"})
-        return self.grades.pop(0)
-
-
-@pytest.fixture
-def server():
-    with ScriptedModelServer() as running:
-        yield running
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def make_tester(server, session):
-    made = []
-
-    async def provider():
-        return session
-
-    def build(gui_script, feedback_script, **options):
-        server.set_script(GUI, gui_script)
-        server.set_script(FEEDBACK, feedback_script)
-        gui, feedback = client(server, GUI), client(server, FEEDBACK, "feedback")
-        made.extend([gui, feedback])
-        return GuiTester(gui, feedback, provider, agent_options=FAST_AGENT, **options)
-
-    yield build
-    for model in made:
-        await model.close()
 
 
 async def test_the_site_is_tested_graded_and_the_screenshot_tab_is_untouched(
