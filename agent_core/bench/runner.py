@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +36,7 @@ from agent_core.config import RunConfig
 from agent_core.errors import WebGenError
 from agent_core.llm.base import ChatModel
 from agent_core.store.atomic import write_json_atomic
+from agent_core.store.locks import LockHeld, take_pid_lock
 
 RESULTS_FILE = "bench-results.json"
 LOCK_FILE = ".bench.lock"
@@ -306,19 +306,13 @@ async def _all_or_nothing(jobs: list[Any]) -> None:
 
 def _lock_folder(runs_dir: Path) -> int:
     """Take the runs folder's lock, or say which process holds it."""
-    fd = os.open(runs_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.read(fd, 32).decode(errors="replace").strip() or "another process"
-        os.close(fd)
+        return take_pid_lock(runs_dir / LOCK_FILE)
+    except LockHeld as held:
         raise BenchError(
-            f"{runs_dir} is in use by another `webgen bench` (process {holder}); wait for it "
-            "to end or choose another --runs-dir"
+            f"{runs_dir} is in use by another `webgen bench` (process {held.holder}); wait for "
+            "it to end or choose another --runs-dir"
         ) from None
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode())
-    return fd
 
 
 __all__ = [

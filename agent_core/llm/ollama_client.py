@@ -20,7 +20,6 @@ from agent_core.llm.failures import (
     timed_out,
     unreachable,
 )
-from agent_core.llm.retry import RetryPolicy
 from agent_core.llm.support import RetryingChatModel, StreamState
 
 # What a broken or odd reply can raise inside the client while it is decoded.
@@ -55,19 +54,9 @@ class OllamaChatModel(RetryingChatModel):
 
     provider = "ollama"
 
-    def __init__(
-        self,
-        config: RoleConfig,
-        api_key: str | None = None,
-        *,
-        role: str | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(config, api_key, role=role, retry=retry)
+    def _build_client(self, config: RoleConfig, api_key: str | None) -> ollama.AsyncClient:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-        self._client = ollama.AsyncClient(
-            host=config.url, headers=headers, timeout=config.timeout_s
-        )
+        return ollama.AsyncClient(host=config.url, headers=headers, timeout=config.timeout_s)
 
     async def list_models(self) -> list[str]:
         """Names of the pulled models, from ``GET /api/tags`` (one attempt, no retries).

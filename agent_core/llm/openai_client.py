@@ -21,7 +21,6 @@ from agent_core.llm.failures import (
     timed_out,
     unreachable,
 )
-from agent_core.llm.retry import RetryPolicy
 from agent_core.llm.support import RetryingChatModel, StreamState, image_mime
 
 log = logging.getLogger(__name__)
@@ -50,22 +49,14 @@ class OpenAIChatModel(RetryingChatModel):
 
     provider = "openai"
 
-    def __init__(
-        self,
-        config: RoleConfig,
-        api_key: str | None = None,
-        *,
-        role: str | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(config, api_key, role=role, retry=retry)
-        self._client = openai.AsyncOpenAI(
+    def _build_client(self, config: RoleConfig, api_key: str | None) -> openai.AsyncOpenAI:
+        self._stream_usage = True  # dropped if the server refuses stream_options
+        return openai.AsyncOpenAI(
             base_url=config.url,
             api_key=api_key or "not-needed",
             max_retries=0,
             timeout=config.timeout_s,
         )
-        self._stream_usage = True
 
     async def list_models(self) -> list[str]:
         """Model ids from ``GET {base_url}/models`` (one attempt, no retries).

@@ -6,6 +6,7 @@ import inspect
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from agent_core.config import RoleConfig
 from agent_core.errors import ModelError
@@ -87,6 +88,11 @@ class RetryingChatModel:
             key_hint=key_hint_for(config.api_key_env, role),
             key_sent=bool(api_key),
         )
+        self._client = self._build_client(config, self._api_key)
+
+    def _build_client(self, config: RoleConfig, api_key: str | None) -> Any:
+        """The provider's HTTP client (subclasses build theirs)."""
+        raise NotImplementedError
 
     @property
     def description(self) -> str:

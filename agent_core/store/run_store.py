@@ -19,7 +19,6 @@ therefore leaves a readable run whose last step is complete.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -34,6 +33,7 @@ from agent_core import __version__
 from agent_core.errors import RunStoreError
 from agent_core.events import Event, Token
 from agent_core.store.atomic import write_bytes_atomic, write_json_atomic
+from agent_core.store.locks import LockHeld, take_pid_lock
 from agent_core.store.records import SCHEMA_VERSION, Manifest, StepRecord
 
 MANIFEST = "manifest.json"
@@ -109,19 +109,12 @@ class RunStore:
 
     def lock(self) -> None:
         """Take the writer's lock, or explain who holds it."""
-        path = self.run_dir / ".lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "another process"
-            os.close(fd)
+            self._lock_fd = take_pid_lock(self.run_dir / ".lock")
+        except LockHeld as held:
             raise RunStoreError(
-                f"{self.run_dir} is being run by process {holder}; stop it first"
+                f"{self.run_dir} is being run by process {held.holder}; stop it first"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._lock_fd = fd
 
     def unlock(self) -> None:
         """Release the writer's lock."""
