@@ -39,6 +39,7 @@ class RunStarted(Event):
     run_dir: str
     workspace: str
     resumed: bool = False
+    request: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +98,16 @@ class TestInstructionWritten(Event):
     kind: ClassVar[str] = "test_instruction_written"
     __test__: ClassVar[bool] = False  # not a pytest test class
     text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerReady(Event):
+    """The site answers at ``url`` (``restarted``: a new server process, maybe a new port)."""
+
+    kind: ClassVar[str] = "server_ready"
+    index: int
+    url: str
+    restarted: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +181,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PhaseChanged,
         ContextTrimmed,
         TestInstructionWritten,
+        ServerReady,
         StepFinished,
         Backtracked,
         BestSelected,

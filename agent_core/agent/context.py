@@ -22,12 +22,17 @@ FEEDBACK_LOG_CHARS = 300
 
 @dataclass(frozen=True)
 class Turn:
-    """One earlier step as the coder saw it: its reply and the feedback that followed."""
+    """One earlier step as the coder saw it: its reply and the feedback that followed.
+
+    ``request`` is the user's follow-up message (already worded for the coder) that came
+    just before the reply, if any.
+    """
 
     index: int
     reply: str
     feedback: str
     summary: str = ""
+    request: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ def fit_conversation(
     files: Mapping[str, str],
     budget: int,
     closing: str,
+    pending: str = "",
 ) -> FittedPrompt:
     """Build the coder's messages within ``budget`` tokens.
 
@@ -72,31 +78,39 @@ def fit_conversation(
         files: The project's current text files (for the state note).
         budget: Prompt tokens allowed.
         closing: User text to send when the last turn has no feedback (e.g. after finish).
+        pending: A follow-up request (worded for the coder) to add to the last user message.
     """
     for keep in range(len(turns), -1, -1):
         dropped = turns[: len(turns) - keep]
         note = _state_note(dropped, files, budget // 2) if dropped else ""
-        messages = _assemble(system, first_user, note, turns[len(turns) - keep :], closing)
+        messages = _assemble(system, first_user, note, turns[len(turns) - keep :], closing, pending)
         tokens = sum(estimate_tokens(m.content) for m in messages)
         if tokens <= budget:
             return FittedPrompt(messages, len(dropped), tokens)
     # Even the newest turn is too large: send the state note with file names only.
     note = _state_note(turns, files, 0)
-    messages = _assemble(system, first_user, note, [], closing)
+    messages = _assemble(system, first_user, note, [], closing, pending)
     return FittedPrompt(messages, len(turns), sum(estimate_tokens(m.content) for m in messages))
 
 
 def _assemble(
-    system: str, first_user: str, note: str, kept: Sequence[Turn], closing: str
+    system: str, first_user: str, note: str, kept: Sequence[Turn], closing: str, pending: str
 ) -> list[Message]:
     opening = first_user if not note else f"{first_user}\n\n{note}"
     messages = [Message("system", system), Message("user", opening)]
     for turn in kept:
+        if turn.request:
+            _extend_last(messages, turn.request)
         messages.append(Message("assistant", turn.reply))
         messages.append(Message("user", turn.feedback or closing))
-    if messages[-1].role == "assistant":
-        messages.append(Message("user", closing))
+    if pending:
+        _extend_last(messages, pending)
     return messages
+
+
+def _extend_last(messages: list[Message], text: str) -> None:
+    last = messages[-1]
+    messages[-1] = Message(last.role, f"{last.content}\n\n{text}")
 
 
 def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: int) -> str:
@@ -108,6 +122,9 @@ def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: 
         "Feedback log:",
     ]
     for turn in dropped:
+        if turn.request:
+            asked = turn.request.strip().replace("\n", " ")
+            lines.append(f"- before step {turn.index}: {asked[:FEEDBACK_LOG_CHARS]}")
         text = (turn.summary or turn.feedback).strip().replace("\n", " ")
         lines.append(f"- step {turn.index}: {text[:FEEDBACK_LOG_CHARS]}")
     if dropped and dropped[-1].feedback:

@@ -19,6 +19,8 @@ from agent_core.workspace.commands import PlannedCommand
 from .services import StepServices
 
 PhaseCallback = Callable[[str, str], Awaitable[None]]
+ServerCallback = Callable[[str, bool], Awaitable[None]]
+"""Told the URL and whether the server was (re)started, as soon as the site answers."""
 
 MAX_GRADE_WITH_ERROR = 2
 SERVER_SCRIPTS = ("dev", "start", "preview", "serve")
@@ -84,6 +86,7 @@ async def run_edit_phases(
     turn: CoderTurn,
     instruction: str,
     on_phase: PhaseCallback,
+    on_server: ServerCallback | None = None,
 ) -> EditOutcome:
     """Install, serve, screenshot and review the files the coder just wrote."""
     report = EditReport(
@@ -96,6 +99,8 @@ async def run_edit_phases(
     deps_changed = await _install(services, plan, out, on_phase)
     await _run_others(services, plan.others, out, on_phase)
     url = None if out.errors else await _serve(services, plan, deps_changed, out, on_phase)
+    if url is not None and on_server is not None:
+        await on_server(url, bool(out.runtime["serve"].get("restarted")))
     if url is None:
         report.screenshot_error = "the site is not running."
         out.errors.append("no screenshot: the site is not running")

@@ -32,7 +32,13 @@ from agent_core.events import (
     TestInstructionWritten,
 )
 from agent_core.gui.tester import GuiTester
-from agent_core.protocol.coder_prompt import SYSTEM_PROMPT, first_user_message, reminder
+from agent_core.protocol.coder_prompt import (
+    SYSTEM_PROMPT,
+    effective_instruction,
+    first_user_message,
+    follow_up_message,
+    reminder,
+)
 from agent_core.store.records import RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 
@@ -56,7 +62,9 @@ class WebGenAgent:
         models: Clients of the three roles (closed by the caller).
         config: Step limits, command policy, timeouts.
         bus: Where events go; the store's event log subscribes itself.
-        services: Side-effect owners; built from ``config`` when omitted.
+        services: Side-effect owners; built from ``config`` when omitted. Services built here
+            are closed when ``run()`` ends; services passed in belong to the caller, who
+            may keep the dev server and browser alive between runs (the app's preview).
         gui_tester: Runs GUI-test steps; None means functional testing is unavailable.
     """
 
@@ -74,6 +82,7 @@ class WebGenAgent:
         self.models = models
         self.config = config
         self.bus = bus or EventBus()
+        self._owns_services = services is None
         self.services = services or StepServices.build(
             store.workspace, store.run_dir / ".webgen", store.logs_dir, config, models.critic
         )
@@ -91,11 +100,26 @@ class WebGenAgent:
         """Send ``event`` to the subscribers."""
         await self.bus.emit(event)
 
-    async def run(self) -> RunOutcome:
+    def instruction_for(self, parent: int | None) -> str:
+        """The task as it stands for a step continuing from ``parent``.
+
+        The first instruction plus the follow-up requests along the parent chain and the
+        one waiting for an answer.
+        """
+        steps = {s.index: s for s in self.store.steps()}
+        requests = [s.request for s in parent_chain(steps, parent)]
+        requests.append(self.store.manifest.pending_request)
+        return effective_instruction(self.store.manifest.instruction, requests)
+
+    async def run(self, request: str | None = None) -> RunOutcome:
         """Take steps until finish or ``max_steps``, then restore the best step.
 
         Cancelling the task stops the run at once: the current step is abandoned (the
-        last committed step stays the head), the dev server and browser are closed.
+        last committed step stays the head), and services this agent built are closed.
+
+        Args:
+            request: A follow-up request from the user; the next step continues from the
+                head with this request added to the conversation.
         """
         unsubscribe = self.bus.subscribe(self.store.append_event)
         resumed = bool(self.store.steps())
@@ -103,8 +127,12 @@ class WebGenAgent:
             await self.emit(RunStarted(
                 run_id=self.run_id, instruction=self.store.manifest.instruction,
                 run_dir=str(self.store.run_dir), workspace=str(self.store.workspace),
-                resumed=resumed,
+                resumed=resumed, request=(request or "").strip(),
             ))
+            if request and request.strip():
+                # A new request changes what the GUI test must check: write it afresh.
+                self.store.update_manifest(pending_request=request.strip(),
+                                           test_instruction=None)
             if resumed:
                 await self.restore_step(self.store.head, emit=False)
             self.store.update_manifest(status=RunStatus.RUNNING, end_reason="")
@@ -126,7 +154,8 @@ class WebGenAgent:
             await self.emit(RunFailed(run_id=self.run_id, error=str(exc)))
             return RunOutcome(RunStatus.FAILED, str(exc), self.store.manifest.best_step)
         finally:
-            await asyncio.shield(self.services.close())
+            if self._owns_services:
+                await asyncio.shield(self.services.close())
             unsubscribe()
 
     def _start_test_instruction(self) -> asyncio.Task[None] | None:
@@ -137,7 +166,7 @@ class WebGenAgent:
         return asyncio.create_task(self._write_test_instruction(tester))
 
     async def _write_test_instruction(self, tester: GuiTester) -> None:
-        instruction = self.store.manifest.instruction
+        instruction = self.instruction_for(self.store.head)
         stored = self.store.manifest.test_instruction
         if stored:
             tester.remember_test_instruction(instruction, stored)
@@ -202,9 +231,12 @@ class WebGenAgent:
     def _prompt(self, index: int, parent: int | None) -> FittedPrompt:
         steps = {s.index: s for s in self.store.steps()}
         turns = [
-            Turn(s.index, s.reply, s.feedback, _summary(s)) for s in parent_chain(steps, parent)
+            Turn(s.index, s.reply, s.feedback, _summary(s),
+                 follow_up_message(s.request) if s.request else "")
+            for s in parent_chain(steps, parent)
         ]
         instruction = self.store.manifest.instruction
+        pending = self.store.manifest.pending_request
         files = self.services.workspace.snapshot()
         text_files = {p: _as_text(b) for p, b in files.items()}
         coder = self.models.settings.coder
@@ -212,7 +244,8 @@ class WebGenAgent:
         return fit_conversation(
             SYSTEM_PROMPT, first_user_message(instruction), turns,
             {p: t for p, t in text_files.items() if t is not None}, budget,
-            closing=reminder(instruction),
+            closing=reminder(self.instruction_for(parent)),
+            pending=follow_up_message(pending) if pending else "",
         )
 
     async def _take_step(self, parent: int | None, left: int | None) -> StepRecord:

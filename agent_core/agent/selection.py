@@ -69,3 +69,24 @@ def parent_chain(steps: Mapping[int, StepRecord], head: int | None) -> list[Step
         index = steps[index].parent
     chain.reverse()
     return chain
+
+
+def explain_best(steps: Iterable[StepRecord]) -> str:
+    """Why ``select_best_step`` picks the step it picks, in one or two sentences."""
+    steps = list(steps)
+    best = select_best_step(steps)
+    if best is None:
+        return "There are no steps yet."
+    valid = [s for s in steps if is_valid(s)]
+    pool = (
+        f"{len(valid)} of {len(steps)} steps are valid (appearance 3 or more, no error)"
+        if valid else
+        f"no step is valid (appearance 3 or more, no error), so all {len(steps)} compete"
+    )
+    gui = "no GUI grade" if best.gui_grade is None else f"GUI grade {best.gui_grade}"
+    look = "no appearance grade" if best.appearance_grade is None else (
+        f"appearance {best.appearance_grade}")
+    rivals = [s for s in (valid or steps) if s is not best and _rank(s)[:2] == _rank(best)[:2]]
+    tie = f"; it is the latest of {len(rivals) + 1} steps with the same grades" if rivals else ""
+    return (f"Step {best.index}: {pool}; ranked by GUI grade, then appearance, then the later "
+            f"step, it has the highest ({gui}, {look}){tie}.")

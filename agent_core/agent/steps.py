@@ -11,7 +11,14 @@ from agent_core.agent import feedback as fb
 from agent_core.agent.coder_turn import CoderTurn, run_coder_turn
 from agent_core.agent.context import FittedPrompt
 from agent_core.agent.edit_step import EditOutcome, run_edit_phases
-from agent_core.events import FileWritten, PhaseChanged, StepFinished, StepStarted, Token
+from agent_core.events import (
+    FileWritten,
+    PhaseChanged,
+    ServerReady,
+    StepFinished,
+    StepStarted,
+    Token,
+)
 from agent_core.llm.base import Usage
 from agent_core.store.records import StepKind, StepRecord
 
@@ -96,6 +103,11 @@ class StepRunner:
             run_id=self.agent.run_id, index=self.index, phase=phase, detail=detail,
         ))
 
+    async def _server_ready(self, url: str, restarted: bool) -> None:
+        await self.agent.emit(ServerReady(
+            run_id=self.agent.run_id, index=self.index, url=url, restarted=restarted,
+        ))
+
     async def _ask_coder(self, prompt: FittedPrompt) -> CoderTurn:
         agent = self.agent
         await self._phase("coding", agent.models.coder.description)
@@ -118,7 +130,7 @@ class StepRunner:
         return turn
 
     async def _act(self, turn: CoderTurn) -> _Result:
-        instruction = self.agent.store.manifest.instruction
+        instruction = self.agent.instruction_for(self.parent)
         kind = decide_kind(turn)
         inherited = self.parent_record
         appearance = inherited.appearance_grade if inherited else None
@@ -135,7 +147,7 @@ class StepRunner:
 
     async def _edit(self, turn: CoderTurn, instruction: str) -> _Result:
         outcome: EditOutcome = await run_edit_phases(
-            self.agent.services, turn, instruction, self._phase
+            self.agent.services, turn, instruction, self._phase, self._server_ready
         )
         if turn.parsed.signal:
             outcome.report.notes.append(fb.signal_with_files_note())
@@ -198,9 +210,12 @@ class StepRunner:
             critic=result.extra.get("critic"), runtime=result.extra.get("runtime") or {},
             gui=result.extra.get("gui"), errors=result.errors, phases=self.phases,
             usage=self.usage, context_trimmed=trimmed, backtracked_from=self.backtracked_from,
+            request=agent.store.manifest.pending_request,
             started_at=self.started_at, finished_at=time.time(),
         )
         record = await asyncio.to_thread(agent.store.commit_step, record, result.screenshot)
+        if record.request:
+            agent.store.update_manifest(pending_request="")
         await agent.emit(StepFinished(
             run_id=agent.run_id, index=record.index, step_kind=str(record.kind),
             parent=record.parent, appearance_grade=record.appearance_grade,

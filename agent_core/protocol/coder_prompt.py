@@ -85,6 +85,40 @@ def first_user_message(instruction: str) -> str:
     )
 
 
+def follow_up_message(request: str) -> str:
+    """The user's follow-up request, appended to the message before the coder's next reply.
+
+    Args:
+        request: What the user asks to change or add, in their words.
+
+    Returns:
+        The message text.
+    """
+    return (
+        "New request from the user:\n"
+        f"{request.strip()}\n\n"
+        "Change the project to do this. Keep what already works, and restate every file "
+        "you touch in full."
+    )
+
+
+def effective_instruction(instruction: str, requests: Iterable[str]) -> str:
+    """The original instruction followed by the user's follow-up requests, in order.
+
+    Args:
+        instruction: The run's first instruction.
+        requests: Follow-up requests along the current conversation.
+
+    Returns:
+        The text the feedback reminders and the GUI test work from.
+    """
+    extra = [r.strip() for r in requests if r.strip()]
+    if not extra:
+        return instruction
+    listed = "\n".join(f"- {r}" for r in extra)
+    return f"{instruction.strip()}\n\nLater requests from the user:\n{listed}"
+
+
 def reminder(instruction: str) -> str:
     """The text that ends every feedback message: the task again and the whole-file rule.
 

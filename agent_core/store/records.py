@@ -52,6 +52,7 @@ class StepRecord:
         usage: Tokens and model seconds per role.
         context_trimmed: Older turns were folded to fit the coder's context.
         backtracked_from: Set when the run backtracked before this step (the step it left).
+        request: A follow-up request the user sent before this step (empty for most steps).
         started_at: Wall-clock start (epoch seconds).
         finished_at: Wall-clock end (epoch seconds).
     """
@@ -76,6 +77,7 @@ class StepRecord:
     usage: dict[str, dict[str, float]] = field(default_factory=dict)
     context_trimmed: bool = False
     backtracked_from: int | None = None
+    request: str = ""
     started_at: float = 0.0
     finished_at: float = 0.0
 
@@ -117,6 +119,7 @@ class Manifest:
         best_step: The selected best step once the run ended.
         end_reason: Why the run ended (finish, max_steps, an error message...).
         test_instruction: The GUI agent's test instruction, once written.
+        pending_request: A follow-up request not yet answered by a committed step.
         schema_version: Layout version of the run directory.
         app_version: Version of WebGen Studio that wrote the run.
     """
@@ -133,6 +136,7 @@ class Manifest:
     best_step: int | None = None
     end_reason: str = ""
     test_instruction: str | None = None
+    pending_request: str = ""
     schema_version: int = SCHEMA_VERSION
     app_version: str = ""
 

@@ -76,3 +76,17 @@ def test_parent_chain_runs_from_the_start_to_the_head():
     steps = {s.index: s for s in [step(1), step(2, 1), step(3, 1), step(4, 3)]}
     assert [s.index for s in parent_chain(steps, 4)] == [1, 3, 4]
     assert parent_chain(steps, None) == []
+
+
+def test_explain_best_names_the_step_the_pool_and_the_ranking():
+    from agent_core.agent.selection import explain_best
+
+    steps = [step(1, look=4), step(2, look=2, error=True), step(3, look=4, gui=5),
+             step(4, look=4, gui=5)]
+    text = explain_best(steps)
+    assert text.startswith("Step 4: 3 of 4 steps are valid")
+    assert "(GUI grade 5, appearance 4)" in text
+    assert "latest of 2 steps with the same grades" in text
+    assert explain_best([]) == "There are no steps yet."
+    invalid = explain_best([step(1, look=2, error=True), step(2, look=1, error=True)])
+    assert invalid.startswith("Step 1: no step is valid") and "all 2 compete" in invalid
