@@ -21,8 +21,11 @@ from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings
 from app.bench import add_bench_parser, run_bench
+from app.export_cmd import add_export_parser, run_export
 from app.flags import add_role_flags, apply_run_flags, role_flags
+from app.import_cmd import add_import_parser, run_import
 from app.progress import ProgressPrinter
+from app.review_cmd import add_review_parser, run_review_summary
 from app.summary import run_summary, summary_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -64,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--role", choices=[str(r) for r in Role], default="coder")
     add_role_flags(models, MODELS_TITLE)
     add_bench_parser(sub)
+    add_import_parser(sub)
+    add_review_parser(sub)
+    add_export_parser(sub)
     return parser
 
 
@@ -150,20 +156,20 @@ def _list_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _no_command() -> int:
-    # The desktop window is a later milestone; say so instead of pretending.
-    print("webgen: the desktop window is not part of this build yet; use the command line:\n",
-          file=sys.stderr)
-    build_parser().print_help(sys.stderr)
-    return EXIT_OK
+def _gui(run_dir: Path | None) -> int:
+    from app.desktop.main import run_gui
+
+    return run_gui(run_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``webgen`` console script."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        return _no_command()
+        return _gui(None)
     args = build_parser().parse_args(argv)
+    if args.command == "gui":
+        return _gui(args.run_dir)
     if args.command in ("run", "resume"):
         reap_orphans(settings.state_dir())
     try:
@@ -175,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
             return _list_models(args)
         if args.command == "bench":
             return run_bench(args)
+        if args.command == "import-webgen-agent":
+            return run_import(args)
+        if args.command == "review-summary":
+            return run_review_summary(args)
+        if args.command == "export":
+            return run_export(args)
         _print_summary(RunStore.open(args.run_dir), args)
         return EXIT_OK
     except WebGenError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from agent_core.agent import steps as step_kinds
 from agent_core.agent.context import FittedPrompt, Turn, fit_conversation, prompt_budget
 from agent_core.agent.selection import (
+    answering_latest_request,
     backtrack_target,
     consecutive_errors,
     parent_chain,
@@ -41,6 +42,7 @@ from agent_core.protocol.coder_prompt import (
 )
 from agent_core.store.records import RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
+from agent_core.workspace.guard import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -194,20 +196,14 @@ class WebGenAgent:
 
     async def select_best(self) -> int | None:
         """Restore the best step's files into the workspace and record the choice."""
-        best = select_best_step(self.store.steps())
-        index = best.index if best else None
-        if index is not None:
-            await self.restore_step(index, emit=False)
-        self.store.update_manifest(best_step=index)
+        index = await apply_best_step(self.store, self.services.workspace)
         await self.emit(BestSelected(run_id=self.run_id, index=index))
         return index
 
     async def restore_step(self, index: int | None, *, emit: bool = True) -> None:
         """Put step ``index``'s files back and continue from it (None: the empty start)."""
-        files = await asyncio.to_thread(self.store.files_of, index) if index else {}
         previous = self.store.head
-        await asyncio.to_thread(self.services.workspace.restore, files)
-        self.store.set_head(index)
+        await restore_step_files(self.store, self.services.workspace, index)
         if emit:
             await self.emit(Backtracked(
                 run_id=self.run_id, from_index=previous or 0, to_index=index,
@@ -260,6 +256,30 @@ class WebGenAgent:
         return await runner.run(prompt)
 
 
+async def restore_step_files(store: RunStore, workspace: Workspace, index: int | None) -> None:
+    """Put step ``index``'s files in the workspace and make it the head (None: empty start).
+
+    Files are read and written off the event loop.
+    """
+    files = await asyncio.to_thread(store.files_of, index) if index else {}
+    await asyncio.to_thread(workspace.restore, files)
+    store.set_head(index)
+
+
+async def apply_best_step(store: RunStore, workspace: Workspace) -> int | None:
+    """Select the best step by the METHOD rule, restore its files and record the choice.
+
+    After a follow-up request only the steps answering it compete, so a finished follow-up
+    is never undone by an earlier step that scored higher on the older task.
+    """
+    best = select_best_step(answering_latest_request(store.steps()))
+    index = best.index if best else None
+    if index is not None:
+        await restore_step_files(store, workspace, index)
+    store.update_manifest(best_step=index)
+    return index
+
+
 def _summary(step: StepRecord) -> str:
     grade = "no grade" if step.appearance_grade is None else f"appearance {step.appearance_grade}/5"
     gui = "" if step.gui_grade is None else f", GUI {step.gui_grade}/5"
@@ -274,4 +294,4 @@ def _as_text(data: bytes) -> str | None:
         return None
 
 
-__all__ = ["RunOutcome", "WebGenAgent"]
+__all__ = ["RunOutcome", "WebGenAgent", "apply_best_step", "restore_step_files"]

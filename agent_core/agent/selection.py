@@ -71,8 +71,27 @@ def parent_chain(steps: Mapping[int, StepRecord], head: int | None) -> list[Step
     return chain
 
 
+def answering_latest_request(steps: Iterable[StepRecord]) -> list[StepRecord]:
+    """The steps that can be the result once the user has sent follow-up requests.
+
+    A follow-up changes the task, so steps from before it answer an older task: only the
+    step that took the latest request and the steps continuing from it compete. Without
+    follow-ups every step competes.
+    """
+    steps = list(steps)
+    asked = [s.index for s in steps if s.request]
+    if not asked:
+        return steps
+    latest = max(asked)
+    by_index = {s.index: s for s in steps}
+    return [s for s in steps if latest in {c.index for c in parent_chain(by_index, s.index)}]
+
+
 def explain_best(steps: Iterable[StepRecord]) -> str:
-    """Why ``select_best_step`` picks the step it picks, in one or two sentences."""
+    """Why ``select_best_step`` picks the step it picks, in one or two sentences.
+
+    ``steps`` are the competing steps (see ``answering_latest_request``).
+    """
     steps = list(steps)
     best = select_best_step(steps)
     if best is None:

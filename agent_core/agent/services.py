@@ -72,6 +72,10 @@ class StepServices:
             config=config,
         )
 
+    def use_critic(self, critic_model: ChatModel) -> None:
+        """Review screenshots with ``critic_model`` from now on (settings changed between runs)."""
+        self.critic = ScreenshotCritic(critic_model)
+
     def prewarm_browser(self) -> None:
         """Start launching the browser in the background (it takes about a second).
 

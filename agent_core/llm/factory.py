@@ -47,6 +47,35 @@ def resolve_api_key(config: RoleConfig, role: str) -> str | None:
     return _keyring_password(str(role))
 
 
+def stored_api_key(role: str) -> str | None:
+    """The key kept in the OS keyring for ``role``, or None (also when there is no keyring)."""
+    return _keyring_password(str(role))
+
+
+def store_api_key(role: str, key: str | None) -> None:
+    """Keep ``key`` in the OS keyring for ``role``; None or "" deletes the stored key.
+
+    Raises:
+        ConfigError: The keyring refused (no backend, locked...); the message says what to
+            do instead.
+    """
+    try:
+        import keyring
+        import keyring.errors
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if key:
+                keyring.set_password(KEYRING_SERVICE, str(role), key)
+            elif keyring.get_password(KEYRING_SERVICE, str(role)) is not None:
+                keyring.delete_password(KEYRING_SERVICE, str(role))
+    except Exception as exc:
+        raise ConfigError(
+            f"the system keyring did not accept the {role} key ({type(exc).__name__}: {exc}); "
+            f"set {role_key_env(role)} in the environment instead"
+        ) from None
+
+
 def _keyring_password(role: str) -> str | None:
     try:
         import keyring

@@ -34,6 +34,20 @@ def parent_of(pid: int) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
+QT_HELPERS = ("QtWebEngineProcess",)
+"""Qt WebEngine's helper processes live as long as the QApplication (the whole session)."""
+
+
+def is_qt_helper(pid: int) -> bool:
+    """Whether ``pid`` is one of Qt WebEngine's own helper processes."""
+    return any(name in cmdline(pid) for name in QT_HELPERS)
+
+
+def started_processes() -> list[int]:
+    """Living descendants of this process, other than Qt WebEngine's helpers."""
+    return [p for p in descendants() if not is_qt_helper(p)]
+
+
 def new_processes(before: set[int]) -> list[int]:
     """Descendants started since ``before`` was taken, except children of older processes.
 
@@ -48,7 +62,7 @@ def new_processes(before: set[int]) -> list[int]:
         ancestor = parent_of(pid)
         while ancestor is not None and ancestor != me and ancestor not in before:
             ancestor = parent_of(ancestor)
-        if ancestor == me:
+        if ancestor == me and not is_qt_helper(pid):
             found.append(pid)
     return found
 

@@ -43,7 +43,7 @@ class StepSpec:
     gui: int | None = None
     errors: list[str] = field(default_factory=list)
     files: dict[str, str] | None = None
-    parent: int | None | str = "previous"
+    parent: int | str | None = "previous"
     screenshot: bool = True
     reply: str = ""
     feedback: str = ""

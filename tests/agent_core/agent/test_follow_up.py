@@ -110,3 +110,22 @@ async def test_services_passed_in_outlive_the_run_and_announce_the_server(tmp_pa
             await services.close()
             await models.close()
         assert not services.server.alive
+
+
+async def test_stored_steps_rebuild_the_prompt_the_coder_was_sent(tmp_path):
+    from agent_core.agent.conversation import prompt_of_step
+
+    coder = queue(coder_reply(page("bakery")), coder_reply(signal="finish"),
+                  coder_reply(page("bakery with prices")), coder_reply(signal="finish"))
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(4, 4)}) as server:
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS))
+        await agent.run()
+        await agent.run("Add a price list under the title.")
+        await agent.models.close()
+        sent = [r.messages for r in server.chat_requests if r.model == CODER]
+    steps = {s.index: s for s in agent.store.steps()}
+    for index in steps:
+        rebuilt = [{"role": m.role, "content": m.content}
+                   for m in prompt_of_step(agent.store.manifest, steps, index)]
+        assert rebuilt == [{"role": m["role"], "content": m["content"]} for m in sent[index - 1]]

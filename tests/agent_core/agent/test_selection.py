@@ -90,3 +90,17 @@ def test_explain_best_names_the_step_the_pool_and_the_ranking():
     assert explain_best([]) == "There are no steps yet."
     invalid = explain_best([step(1, look=2, error=True), step(2, look=1, error=True)])
     assert invalid.startswith("Step 1: no step is valid") and "all 2 compete" in invalid
+
+
+def test_after_a_follow_up_only_the_steps_answering_it_compete():
+    from dataclasses import replace
+
+    from agent_core.agent.selection import answering_latest_request
+
+    steps = [step(1, look=4, gui=5), step(2, 1, look=3),
+             replace(step(3, 2, look=3), request="Add a footer"), step(4, 3, look=4),
+             step(5, 2, look=5)]  # 5 branched off before the request
+    competing = answering_latest_request(steps)
+    assert [s.index for s in competing] == [3, 4]
+    assert select_best_step(competing).index == 4  # not step 1, which scored higher before
+    assert [s.index for s in answering_latest_request(steps[:2])] == [1, 2]

@@ -1,0 +1,1 @@
+"""The desktop application: the qasync loop, the event bridge and the controllers."""

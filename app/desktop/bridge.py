@@ -1,0 +1,102 @@
+"""The one place where engine events become Qt signals.
+
+The engine runs on the same (qasync) loop as the widgets, so events arrive on the GUI
+thread; the bridge only sorts them into typed signals and coalesces streamed tokens so
+the chat re-renders a few dozen times per reply instead of once per fragment.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from agent_core.events import (
+    Backtracked,
+    BestSelected,
+    ContextTrimmed,
+    Event,
+    FileWritten,
+    PhaseChanged,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    ServerReady,
+    StepFinished,
+    StepStarted,
+    TestInstructionWritten,
+    Token,
+)
+
+TOKEN_FLUSH_MS = 40
+
+_SIGNAL_OF: dict[type[Event], str] = {
+    RunStarted: "runStarted",
+    StepStarted: "stepStarted",
+    FileWritten: "fileWritten",
+    PhaseChanged: "phaseChanged",
+    ServerReady: "serverReady",
+    StepFinished: "stepFinished",
+    Backtracked: "backtracked",
+    BestSelected: "bestSelected",
+    ContextTrimmed: "contextTrimmed",
+    TestInstructionWritten: "testInstructionWritten",
+    RunFinished: "runEnded",
+    RunFailed: "runEnded",
+    RunCancelled: "runEnded",
+}
+
+
+class EventBridge(QObject):
+    """Re-emits engine events as Qt signals; subscribe ``sink`` to the run's EventBus.
+
+    Every signal carries the frozen event object, except ``tokens`` which carries the step
+    index and the text streamed since the last flush.
+    """
+
+    runStarted = Signal(object)
+    stepStarted = Signal(object)
+    tokens = Signal(int, str)
+    fileWritten = Signal(object)
+    phaseChanged = Signal(object)
+    serverReady = Signal(object)
+    stepFinished = Signal(object)
+    backtracked = Signal(object)
+    bestSelected = Signal(object)
+    contextTrimmed = Signal(object)
+    testInstructionWritten = Signal(object)
+    runEnded = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pending: dict[int, list[str]] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(TOKEN_FLUSH_MS)
+        self._timer.timeout.connect(self.flush_tokens)
+        self.events_seen = 0
+        self.token_flushes = 0
+
+    def sink(self, event: Event) -> None:
+        """The EventBus subscriber: tokens are batched, everything else goes out at once.
+
+        Pending tokens are flushed before any other event, so the order the user sees is
+        the order of the engine.
+        """
+        self.events_seen += 1
+        if isinstance(event, Token):
+            self._pending.setdefault(event.index, []).append(event.text)
+            if not self._timer.isActive():
+                self._timer.start()
+            return
+        self.flush_tokens()
+        name = _SIGNAL_OF.get(type(event))
+        if name is not None:
+            getattr(self, name).emit(event)
+
+    def flush_tokens(self) -> None:
+        """Emit the text streamed since the last flush, per step."""
+        self._timer.stop()
+        pending, self._pending = self._pending, {}
+        for index, parts in pending.items():
+            self.token_flushes += 1
+            self.tokens.emit(index, "".join(parts))

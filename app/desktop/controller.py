@@ -1,0 +1,411 @@
+"""The window's controller: user intents become named operations on the open run."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QUrl
+from PySide6.QtGui import QDesktopServices
+
+from agent_core.agent.loop import RunOutcome
+from agent_core.agent.services import AgentModels
+from agent_core.config import ModelSettings, RunConfig
+from agent_core.llm.factory import make_chat_model
+from agent_core.store.records import RunStatus
+from agent_core.store.run_store import RunStore
+from app.desktop import preflight
+from app.desktop.bridge import EventBridge
+from app.desktop.live import LiveRunView
+from app.desktop.ops import Notifier, Ops
+from app.desktop.session import RunSession, SessionStatus, new_run_dir
+from app.desktop.settings_flow import SettingsFlow
+from app.desktop.views import load_image, load_thumbnails, show_conversation, show_files_of_step
+from app.desktop.views import show_run as show_stored_run
+from ui.main_window import TAB_PREVIEW, TAB_STEP, MainWindow
+
+RECENT_KEY = "runs/recent"
+MAX_RECENT = 10
+
+
+class MainController(QObject):
+    """Owns the open run (a ``RunSession``) and answers the window's intents.
+
+    Args:
+        window: The main window.
+        runs_dir: Where new runs are created.
+        qsettings: Window layout and recent runs.
+        base_config: Limits, timeouts and command policy for runs started here.
+    """
+
+    def __init__(self, window: MainWindow, *, runs_dir: Path, qsettings: QSettings,
+                 base_config: RunConfig | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.runs_dir = runs_dir
+        self.qsettings = qsettings
+        self.base_config = base_config or RunConfig()
+        self.bridge = EventBridge(self)
+        self.notifier = Notifier(window.notices)
+        self.ops = Ops(self.notifier)
+        self.session: RunSession | None = None
+        self._limit = self.base_config.max_steps
+        self.live = LiveRunView(window, self.bridge, self.notifier, self._store,
+                                lambda: self._limit)
+        self.settings_flow = SettingsFlow(window, self.ops, self.notifier)
+        self.closed = asyncio.Event()
+        self._connect()
+        window.max_steps.setValue(self.base_config.max_steps)
+        window.error_limit.setValue(self.base_config.error_limit)
+        window.restore_layout(qsettings)
+        window.set_recent_runs(self.recent_runs())
+        self._update_actions()
+
+    def _connect(self) -> None:
+        w = self.window
+        w.chat.submitted.connect(self.submit)
+        w.startRequested.connect(self.start)
+        w.stopRequested.connect(self.stop)
+        w.pickBestRequested.connect(self.pick_best)
+        w.restoreRequested.connect(self.restore)
+        w.newRunRequested.connect(self.new_run)
+        w.openRunRequested.connect(self.open_run)
+        w.settingsRequested.connect(self.settings_flow.open)
+        w.servePreviewRequested.connect(self.serve_preview)
+        w.closing.connect(self._window_closing)
+        w.timeline.stepSelected.connect(self.show_step)
+        w.detail.compareFilesRequested.connect(self._show_files)
+        w.preview.openInBrowserRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+
+    def _store(self) -> RunStore | None:
+        return self.session.store if self.session else None
+
+    # -- state -------------------------------------------------------------------------
+
+    def _update_actions(self, _status: SessionStatus | None = None) -> None:
+        w, s = self.window, self.session
+        if s is None or (not s.store.steps() and not s.running):
+            fresh = s is None
+            w.set_actions_enabled(start=True, stop=False, restore=False, best=False, serve=False)
+            w.chat.set_input_mode("first" if fresh else "follow_up")
+            return
+        if s.read_only or s.status is SessionStatus.STOPPING:
+            w.set_actions_enabled(start=False, stop=False, restore=False, best=False, serve=False)
+            w.chat.set_input_mode("busy")
+            return
+        if s.running:
+            w.set_actions_enabled(start=False, stop=True, restore=False, best=False, serve=False,
+                                  start_label="▶ Continue")
+            w.chat.set_input_mode("busy")
+            return
+        selected = w.timeline.selected() is not None
+        w.set_actions_enabled(start=True, stop=False, restore=selected, best=True, serve=True,
+                              start_label="▶ Continue")
+        w.chat.set_input_mode("follow_up")
+
+    def _set_session(self, session: RunSession | None) -> None:
+        self.session = session
+        if session is not None:
+            session.on_status = self._update_actions
+            name = session.store.run_dir.name
+            self.window.set_run_title(name, read_only=session.read_only)
+            self._remember_recent(session.store.run_dir)
+        else:
+            self.window.set_run_title(None)
+        self._update_actions()
+
+    # -- starting and stopping ---------------------------------------------------------
+
+    def submit(self, text: str) -> None:
+        """The user sent text from the chat box: a new project, or a follow-up request."""
+        session = self.session
+        if session is None:
+            self._launch(instruction=text)
+        elif session.running:
+            self.notifier.notify("A run is in progress; send your request when it ends.", "info")
+        elif not session.store.steps() and not session.store.manifest.pending_request:
+            self._launch(request=None)
+        else:
+            self._launch(request=text)
+
+    def start(self) -> None:
+        """Start (or continue) with what is in the chat box, if anything."""
+        text = self.window.chat.instruction_edit().toPlainText().strip()
+        if self.session is None and not text:
+            self.notifier.notify("Describe the website in the box on the left, then press "
+                                 "Start (or Ctrl+Enter in the box).", "info")
+            return
+        if text:
+            self.window.chat.instruction_edit().clear()
+            self.submit(text)
+        else:
+            self._launch(request=None)
+
+    def continue_run(self) -> None:
+        """Continue the open run from its current step (e.g. Retry after a failure)."""
+        self._launch(request=None)
+
+    def _launch(self, *, instruction: str | None = None, request: str | None = None) -> None:
+        settings = self._check_ready()
+        if settings is None:
+            return
+        try:
+            models = _models(settings)
+            if instruction is not None:
+                self._new_session(instruction, settings)
+        except Exception as exc:  # one notification path for every failure
+            self.notifier.notify(f"Could not start: {exc}", "error")
+            return
+        session = self.session
+        assert session is not None
+        window = self.window
+        if instruction is not None:
+            window.chat.add_user_message(instruction)
+        elif request:
+            window.chat.add_user_message(request)
+        config = self._run_config(session)
+        self.window.notices.dismiss()
+        self.ops.run("Run", session.run(models, config, request), on_success=self._run_ended,
+                     actions=[("Retry", self.continue_run),
+                              ("Models…", self.settings_flow.open)])
+
+    def _check_ready(self) -> ModelSettings | None:
+        settings = preflight.model_settings()
+        if isinstance(settings, preflight.Problem):
+            self.notifier.notify(settings.text(), "error",
+                                 [("Models…", self.settings_flow.open)])
+            return None
+        problems = preflight.tool_problems(self.base_config.chromium_path)
+        if problems:
+            self.notifier.notify(" ".join(p.text() for p in problems), "error")
+            return None
+        return settings
+
+    def _new_session(self, instruction: str, settings: ModelSettings) -> None:
+        run_dir = new_run_dir(self.runs_dir, instruction)
+        session = RunSession.create(run_dir, instruction, settings, self.base_config,
+                                    self.bridge.sink)
+        self.window.chat.clear()
+        self.window.timeline.clear()
+        self.window.code.clear()
+        self.window.detail.clear()
+        self._set_session(session)
+
+    def _run_config(self, session: RunSession) -> RunConfig:
+        done = len(session.store.steps())
+        self._limit = done + self.window.max_steps.value()
+        return replace(self.base_config, max_steps=self._limit,
+                       error_limit=self.window.error_limit.value())
+
+    def _run_ended(self, outcome: RunOutcome) -> None:
+        self._update_actions()
+        self.live.update_tokens()
+        if outcome.status is RunStatus.FAILED:
+            self.notifier.notify(
+                f"The run stopped: {outcome.reason}", "error",
+                [("Retry", self.continue_run), ("Models…", self.settings_flow.open)])
+        elif outcome.best_step:
+            store = self.session.store if self.session else None
+            if store is not None:
+                show_files_of_step(self.window, store, store.head)
+
+    def stop(self) -> None:
+        """Cancel the run at once; its processes are killed."""
+        if self.session is None:
+            return
+        self.window.preview.set_url(None, "The run was stopped and its dev server with it. "
+                                          "Use Serve preview to start the site again.")
+        self.ops.run("Stop", self.session.stop(), on_success=lambda _r: self._update_actions())
+
+    # -- steps -------------------------------------------------------------------------
+
+    def show_step(self, index: int) -> None:
+        """Show step ``index``'s screenshot, scores, feedback and files."""
+        store = self._store()
+        if store is None:
+            return
+        self.window.timeline.select(index)
+        self._update_actions()
+        self.ops.run(f"Show step {index}", self._show_step(store, index))
+
+    async def _show_step(self, store: RunStore, index: int) -> None:
+        step = store.step(index)
+        image = await asyncio.to_thread(load_image, store.screenshot_path(index))
+        w = self.window
+        w.detail.show_step(step, image, is_head=store.head == index,
+                           is_best=store.manifest.best_step == index)
+        w.tabs.setCurrentIndex(TAB_STEP)
+        if not (self.session and self.session.running):
+            show_files_of_step(w, store, index)
+
+    def _show_files(self, index: int) -> None:
+        store = self._store()
+        if store is not None:
+            show_files_of_step(self.window, store, index)
+            self.window.tabs.setCurrentIndex(1)
+
+    def restore(self, index: int) -> None:
+        """Make step ``index`` current: files, conversation and preview go back to it."""
+        if self.session is None:
+            return
+        self.ops.run(f"Restore step {index}", self._restore(index))
+
+    async def _restore(self, index: int) -> None:
+        session = self.session
+        assert session is not None
+        await session.restore(index)
+        self._after_head_change(f"Step {index} is the current step again; the next run "
+                                "continues from it.")
+        await self._serve()
+
+    def pick_best(self) -> None:
+        """Go to the best step by the paper's rule and say why it is the best."""
+        if self.session is None:
+            return
+        self.ops.run("Pick best", self._pick_best())
+
+    async def _pick_best(self) -> None:
+        session = self.session
+        assert session is not None
+        index, reason = await session.pick_best()
+        self.window.timeline.set_best(index, reason)
+        self._after_head_change(reason)
+        self.notifier.notify(reason, "success")
+        await self._serve()
+
+    def _after_head_change(self, note: str) -> None:
+        store = self._store()
+        assert store is not None
+        w = self.window
+        w.timeline.set_head(store.head)
+        show_conversation(w, store, store.head)
+        w.chat.add_notice(note, "info")
+        show_files_of_step(w, store, store.head)
+        self._update_actions()
+
+    def serve_preview(self) -> None:
+        """Start the dev server for the current files."""
+        if self.session is not None:
+            self.ops.run("Serve preview", self._serve())
+
+    async def _serve(self) -> None:
+        session = self.session
+        assert session is not None
+        preview = self.window.preview
+        preview.set_url(None, "Starting the dev server for the current files…")
+        self.window.tabs.setCurrentIndex(TAB_PREVIEW)
+        result = await session.serve_preview()
+        if result.url:
+            preview.set_url(result.url)  # loads afresh: the placeholder cleared the old page
+            return
+        preview.set_url(None, f"Not served: {result.error}.")
+        if result.log_tail:
+            tail = " / ".join(result.log_tail.strip().splitlines()[-3:])
+            self.notifier.notify(f"Preview: {result.error}. Last output: {tail}", "warning")
+
+    # -- runs --------------------------------------------------------------------------
+
+    def new_run(self) -> None:
+        """Close the open run; the next instruction starts a new project."""
+        if self.session is not None and self.session.running:
+            self.notifier.notify("Stop the run before starting a new one.", "warning")
+            return
+        self.ops.run("New run", self._new_run())
+
+    async def _new_run(self) -> None:
+        await self._close_session()
+        w = self.window
+        for panel in (w.chat, w.timeline, w.code, w.detail):
+            panel.clear()
+        w.preview.set_url(None)
+        w.run_status.set_step(None, None)
+        w.run_status.set_elapsed(None)
+        w.run_status.set_phase("Idle")
+        self._set_session(None)
+
+    def open_run(self, path: str) -> None:
+        """Open a run folder: its timeline, conversation, code and screenshots."""
+        if self.session is not None and self.session.running:
+            self.notifier.notify("Stop the run before opening another.", "warning")
+            return
+        self.ops.run("Open run", self._open(Path(path)))
+
+    async def _open(self, path: Path) -> None:
+        session = await asyncio.to_thread(RunSession.open, path, self.base_config,
+                                          self.bridge.sink)
+        await self._close_session()
+        self._set_session(session)
+        store = session.store
+        show_stored_run(self.window, store)
+        self.live.update_tokens()
+        self.window.preview.set_url(None, "This run's site is not being served. Use Run > "
+                                          "Serve preview to start it.")
+        if session.read_only:
+            self.notifier.notify(f"{path.name} is being run by another process: it is open "
+                                 "read-only.", "warning")
+        await load_thumbnails(self.window, store, [s.index for s in store.steps()])
+
+    async def _close_session(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            await session.close()
+
+    def recent_runs(self) -> list[str]:
+        """Recently opened runs that still exist, newest first."""
+        value = self.qsettings.value(RECENT_KEY) or []
+        paths = [value] if isinstance(value, str) else list(value)
+        return [p for p in paths if (Path(p) / "manifest.json").is_file()]
+
+    def _remember_recent(self, run_dir: Path) -> None:
+        paths = [str(run_dir)] + [p for p in self.recent_runs() if p != str(run_dir)]
+        self.qsettings.setValue(RECENT_KEY, paths[:MAX_RECENT])
+        self.window.set_recent_runs(paths[:MAX_RECENT])
+
+    # -- first start and shutdown ------------------------------------------------------
+
+    def first_start(self) -> None:
+        """With no model configured, look for Ollama and say what to do."""
+        if not isinstance(preflight.model_settings(), preflight.Problem):
+            return
+        self.ops.run("Detect Ollama", self._propose_models())
+
+    async def _propose_models(self) -> None:
+        models = await preflight.detect_ollama()
+        flow = self.settings_flow
+        if models is None:
+            self.notifier.notify(
+                "No model is configured yet, and no Ollama answers on localhost:11434. "
+                "Open Models… to use an OpenAI-compatible server (vLLM, LM Studio, "
+                "OpenRouter, OpenAI), or install Ollama and pull a model.", "info",
+                [("Models…", flow.open)])
+            return
+        self.notifier.notify(
+            f"Ollama is running on this computer with {len(models)} model(s). Choose a coder "
+            "and a vision model to use it.", "info",
+            [("Use Ollama…", lambda: flow.open(ollama=(preflight.OLLAMA_URL, models)))])
+
+    def _window_closing(self) -> None:
+        self.window.save_layout(self.qsettings)
+        self.qsettings.sync()
+        self._shutdown = asyncio.ensure_future(self.shutdown())
+
+    async def shutdown(self) -> None:
+        """Stop the run and every process; the run stays resumable."""
+        try:
+            await self._close_session()
+            await self.ops.cancel_all()
+        finally:
+            self.closed.set()
+
+
+def _models(settings: ModelSettings) -> AgentModels:
+    return AgentModels(
+        coder=make_chat_model(settings.coder, "coder"),
+        critic=make_chat_model(settings.critic, "critic"),
+        feedback=make_chat_model(settings.feedback, "feedback"),
+        settings=settings,
+    )
+
+
+__all__ = ["MainController"]

@@ -1,0 +1,66 @@
+"""Starting the desktop window on a qasync loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from app import settings as app_settings
+
+WEBENGINE_FLAGS = "QTWEBENGINE_CHROMIUM_FLAGS"
+
+
+def runs_dir() -> Path:
+    """Where the window creates new runs (``WEBGEN_RUNS_DIR`` overrides)."""
+    override = os.environ.get("WEBGEN_RUNS_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir(app_settings.APP_NAME)) / "runs"
+
+
+def prepare_environment() -> None:
+    """Qt WebEngine refuses to start as root without its sandbox turned off."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        flags = os.environ.get(WEBENGINE_FLAGS, "")
+        if "--no-sandbox" not in flags:
+            os.environ[WEBENGINE_FLAGS] = f"{flags} --no-sandbox".strip()
+
+
+def qsettings_path() -> Path:
+    """The window-layout file beside settings.json."""
+    return app_settings.config_dir() / "window.ini"
+
+
+def run_gui(run_dir: Path | None = None) -> int:
+    """Open the main window (and ``run_dir`` if given); returns when it is closed."""
+    prepare_environment()
+    import qasync
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from agent_core.runtime.processes import reap_orphans
+    from app.desktop.controller import MainController
+    from ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("WebGen Studio")
+    app.setOrganizationName("WebGen Studio")
+    app.setQuitOnLastWindowClosed(False)
+    reap_orphans(app_settings.state_dir())
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow()
+    qsettings = QSettings(str(qsettings_path()), QSettings.Format.IniFormat)
+    controller = MainController(window, runs_dir=runs_dir(), qsettings=qsettings)
+    window.show()
+    if run_dir is not None:
+        controller.open_run(str(run_dir))
+    else:
+        controller.first_start()
+    with loop:
+        loop.run_until_complete(controller.closed.wait())
+    return 0

@@ -1,0 +1,151 @@
+"""The Models dialog: reading and saving settings, keys in the keyring, server checks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
+
+from PySide6.QtWidgets import QWidget
+
+from agent_core.config import Provider, Role, RoleConfig
+from agent_core.errors import WebGenError
+from agent_core.llm.factory import list_server_models, store_api_key, stored_api_key
+from app import settings as app_settings
+from app.desktop import preflight
+from app.desktop.ops import Notifier, Ops
+from ui.settings_dialog import SettingsDialog
+
+
+def stored_role_configs(data: dict) -> tuple[dict[Role, RoleConfig], bool]:
+    """Role settings from the settings file, and whether feedback uses the critic's."""
+    roles = data.get("roles") or {}
+    configs: dict[Role, RoleConfig] = {}
+    for role in Role:
+        raw = roles.get(str(role)) or roles.get(str(Role.CRITIC)) or {}
+        try:
+            values = app_settings.role_values(role, {}, {}, {str(role): raw})
+        except WebGenError:
+            values = {}
+        configs[role] = replace(RoleConfig(provider=Provider.OLLAMA), **values)
+    same = not roles.get(str(Role.FEEDBACK)) or roles.get(str(Role.FEEDBACK)) == roles.get(
+        str(Role.CRITIC))
+    return configs, same
+
+
+async def describe_connection(role: str, config: RoleConfig, key: str) -> tuple[bool, str]:
+    """Ask the server for its models; say whether the chosen model is among them."""
+    try:
+        names = await list_server_models(config, role, api_key=key or None)
+    except WebGenError as exc:
+        return False, str(exc)
+    where = config.url
+    if not config.model:
+        return True, f"Connected to {where}: {len(names)} model(s). Now choose one."
+    if names and config.model not in names:
+        return False, (f"Connected to {where}, but it does not offer {config.model!r} "
+                       f"(it has {len(names)} model(s); use Refresh to pick one).")
+    return True, f"Connected to {where}; {config.model} is available."
+
+
+class SettingsFlow:
+    """Opens the Models dialog and does its I/O: model lists, tests, saving."""
+
+    def __init__(self, parent: QWidget, ops: Ops, notifier: Notifier) -> None:
+        self.parent = parent
+        self.ops = ops
+        self.notifier = notifier
+        self.dialog: SettingsDialog | None = None
+
+    def open(self, ollama: tuple[str, Sequence[str]] | None = None) -> SettingsDialog | None:
+        """Show the dialog (window-modal, without blocking the event loop)."""
+        try:
+            data = app_settings.load_settings_file()
+        except WebGenError as exc:
+            self.notifier.notify(f"{exc}. Fix or delete the file, then try again.", "error")
+            return None
+        if self.dialog is not None:
+            self.dialog.raise_()
+            return self.dialog
+        configs, same = stored_role_configs(data)
+        stored = {role: stored_api_key(str(role)) is not None for role in Role}
+        dialog = SettingsDialog(configs, stored_keys=stored, feedback_same_as_critic=same,
+                                parent=self.parent)
+        dialog.modelsRequested.connect(self._list_models)
+        dialog.testRequested.connect(self._test)
+        dialog.detectOllamaRequested.connect(self._detect)
+        dialog.accepted.connect(self._save)
+        dialog.finished.connect(self._closed)
+        self.dialog = dialog
+        dialog.open()
+        if ollama is not None:
+            dialog.show_ollama_detected(ollama[0], list(ollama[1]))
+        return dialog
+
+    def _closed(self, _result: int) -> None:
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+
+    def _list_models(self, role: str, config: RoleConfig, key: str) -> None:
+        dialog = self.dialog
+
+        async def work() -> None:
+            try:
+                names = await list_server_models(config, role, api_key=key or None)
+            except WebGenError as exc:
+                names, error = [], str(exc)
+            else:
+                error = None
+            if dialog is self.dialog and dialog is not None:
+                dialog.show_models(role, names, error)
+
+        self.ops.run("List models", work())
+
+    def _test(self, role: str, config: RoleConfig, key: str) -> None:
+        dialog = self.dialog
+
+        async def work() -> None:
+            ok, message = await describe_connection(role, config, key)
+            if dialog is self.dialog and dialog is not None:
+                dialog.show_test_result(role, ok, message)
+
+        self.ops.run("Test connection", work())
+
+    def _detect(self) -> None:
+        dialog = self.dialog
+
+        async def work() -> None:
+            models = await preflight.detect_ollama()
+            if dialog is self.dialog and dialog is not None:
+                url = preflight.OLLAMA_URL if models is not None else None
+                dialog.show_ollama_detected(url, models or [])
+
+        self.ops.run("Detect Ollama", work())
+
+    def _save(self) -> None:
+        dialog = self.dialog
+        assert dialog is not None
+        configs = dialog.configs()
+        keys = dialog.api_keys()
+        same = dialog.feedback_same_as_critic()
+        self.ops.run("Save model settings", self._write(configs, keys, same))
+
+    async def _write(self, configs: dict[Role, RoleConfig], keys: dict[Role, str | None],
+                     same: bool) -> None:
+        data = app_settings.load_settings_file()
+        roles = {str(role): _public(config) for role, config in configs.items()}
+        if same:
+            roles.pop(str(Role.FEEDBACK))
+        data["roles"] = roles
+        await asyncio.to_thread(app_settings.save_settings_file, data)
+        for role, key in keys.items():
+            if key is not None:
+                await asyncio.to_thread(store_api_key, str(role), key)
+        self.notifier.notify("Model settings saved. API keys are in the system keyring.",
+                             "success")
+
+
+def _public(config: RoleConfig) -> dict:
+    data = config.to_public_dict()
+    return {k: v for k, v in data.items() if v not in (None, "")}

@@ -1,0 +1,188 @@
+"""The main window driven like a user would, over a real run.
+
+A scripted model server speaks the OpenAI protocol on loopback; npm, Vite, Chromium (for the
+agent's screenshots and GUI test) and Qt WebEngine (the preview) are real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from agent_core.config import RunConfig
+from agent_core.store.records import StepKind
+from app.desktop.controller import MainController
+from app.desktop.session import SessionStatus
+from tests.fakes.model_server import ScriptedModelServer, queue
+from tests.support.agent import (
+    CODER,
+    CRITIC,
+    FAST_TIMEOUTS,
+    FEEDBACK,
+    CriticScript,
+    FeedbackScript,
+    GuiScript,
+    VisionRouter,
+    coder_reply,
+    find_mark,
+    settings_for,
+)
+from tests.support.procs import started_processes
+from tests.support.qtasync import run_on_qt_loop, wait_until
+from tests.support.stock_site import APP_V1, APP_V2, INSTRUCTION, stock_site
+from ui.main_window import MainWindow
+
+pytestmark = pytest.mark.slow
+FOOTER = "      <footer>Data delayed 15 min</footer>\n"
+FOOTER_APP = APP_V2.replace("    </main>", FOOTER + "    </main>")
+
+
+def scripts() -> dict:
+    coder = queue(
+        coder_reply(stock_site(APP_V1), shell=["npm install"], start="npm run dev",
+                    prose="I will scaffold a Vite + React app."),
+        coder_reply({"src/App.jsx": APP_V2}, prose="Adding the search form."),
+        coder_reply(signal="screenshot_validated"),
+        coder_reply(signal="finish"),
+        coder_reply({"src/App.jsx": FOOTER_APP}, prose="Adding the footer."),
+        coder_reply(signal="finish"),
+    )
+    critic = CriticScript([
+        (CriticScript.check("A navy header 'Stock Reports' on white.", ["Add a search form"]),
+         CriticScript.grade(3)),
+        (CriticScript.check("Header plus a search form with a navy button."),
+         CriticScript.grade(4)),
+        (CriticScript.check("The same page with a footer."), CriticScript.grade(4)),
+    ])
+    gui = GuiScript([
+        lambda marks: f"Thought: enter a code.\nAction: Type [{find_mark(marks, 'AAPL')}]; aapl",
+        lambda marks: f"Thought: search.\nAction: Click [{find_mark(marks, 'Search stocks')}]",
+        lambda marks: "Thought: done.\nAction: ANSWER; "
+        + ("YES" if "Download report for AAPL" in marks else "NO"),
+    ])
+    feedback = FeedbackScript("Search for AAPL and get a report.",
+                              [{"test_passed": True, "improvement_suggestions": [], "grade": 5}])
+    return {CODER: coder, CRITIC: VisionRouter(critic, gui), FEEDBACK: feedback}
+
+
+async def page_text(window: MainWindow) -> str:
+    done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    window.preview.web_view().page().toPlainText(
+        lambda text: done.done() or done.set_result(text))
+    return await asyncio.wait_for(done, 10)
+
+
+async def wait_for_page(window: MainWindow, needle: str, absent: str = "") -> str:
+    text = ""
+    for _ in range(200):
+        text = await page_text(window)
+        if needle in text and (not absent or absent not in text):
+            return text
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the preview never showed {needle!r}; it shows {text[:300]!r}")
+
+
+def test_a_user_builds_restores_picks_best_and_follows_up(qapp, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    with ScriptedModelServer(scripts()) as server:
+        settings = settings_for(server, "openai", context_length=16384)
+        (tmp_path / "config").mkdir()
+        (tmp_path / "config" / "settings.json").write_text(
+            json.dumps({"roles": settings.to_public_dict()}))
+        window = MainWindow()
+        qtbot.addWidget(window)
+        qsettings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+        controller = MainController(window, runs_dir=tmp_path / "runs", qsettings=qsettings,
+                                    base_config=RunConfig(timeouts=FAST_TIMEOUTS))
+        window.show()
+        run_on_qt_loop(qapp, lambda: closing_at_the_end(scenario(qtbot, window, controller),
+                                                          window, controller))
+        coder_prompts = [r for r in server.chat_requests if r.model == CODER]
+    # The follow-up reached the coder after the finished run's conversation.
+    assert "New request from the user:\nAdd a footer" in coder_prompts[4].last_user_text
+
+
+async def closing_at_the_end(work, window: MainWindow, controller: MainController) -> None:
+    try:
+        await work
+    finally:
+        if not controller.closed.is_set():
+            window.close()
+            await asyncio.wait_for(controller.closed.wait(), 30)
+
+
+async def scenario(qtbot, window: MainWindow, controller: MainController) -> None:
+    # The user types the instruction and sends it with Ctrl+Enter.
+    box = window.chat.instruction_edit()
+    qtbot.keyClicks(box, INSTRUCTION)
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    await wait_until(lambda: controller.session is not None and controller.session.running,
+                     30, "the run to start")
+    assert window.windowTitle().startswith("WebGen Studio — ")
+    assert not window.start_action.isEnabled() and window.stop_action.isEnabled()
+    session = controller.session
+    await wait_until(lambda: session.status is SessionStatus.FINISHED, 180, "the run to end")
+    store = session.store
+
+    # Four cards with the grades the models gave; the finish step is the best and current.
+    timeline = window.timeline
+    assert timeline.indices() == [1, 2, 3, 4]
+    looks = [timeline.card(i).appearance_label.text() for i in (1, 2, 3, 4)]
+    assert looks == ["Look 3/5", "Look 4/5", "Look 4/5", "Look 4/5"]
+    assert timeline.card(3).gui_label.text() == "GUI 5/5"
+    assert timeline.card(3).kind_label.text() == "GUI test"
+    assert timeline.card(4).best_marker.isVisible() and timeline.card(4).head_marker.isVisible()
+    await wait_until(lambda: timeline.card(1).thumbnail.pixmap() is not None
+                     and not timeline.card(1).thumbnail.pixmap().isNull(), 10, "thumbnails")
+    transcript = " ".join(text for _role, text in window.chat.transcript())
+    assert "wrote src/App.jsx" in transcript and "<boltAction" not in transcript
+    # The dev server outlives the run: the preview shows the finished site.
+    url = store.step(2).runtime["serve"]["url"]
+    assert window.preview.current_url() == url
+    await wait_for_page(window, "Search stocks")
+    assert "Tokens in" in window.run_status.tokens_label.text()
+
+    # The user selects step 1 on the timeline and restores it.
+    qtbot.mouseClick(timeline.card(1), Qt.MouseButton.LeftButton)
+    await controller.ops.wait_idle()
+    assert "Step 1 · Edit" in window.detail.title_text()
+    window.restore_action.trigger()
+    await controller.ops.wait_idle()
+    assert store.head == 1
+    assert (store.workspace / "src/App.jsx").read_text() == APP_V1
+    window.code.select_file("src/App.jsx")
+    assert "Search stocks" not in window.code.viewer_text()
+    assert window.preview.current_url() == url  # same server, files hot-reloaded
+    await wait_for_page(window, "Stock Reports", absent="Search stocks")
+    assert timeline.card(1).head_marker.isVisible()
+
+    # Pick best goes back to the finish step and says why.
+    window.best_action.trigger()
+    await controller.ops.wait_idle()
+    assert store.head == 4
+    assert window.notices.text().startswith("Step 4: ")
+    assert "GUI grade 5" in window.notices.text()
+    assert "Search stocks" in (store.workspace / "src/App.jsx").read_text()
+    await wait_for_page(window, "Search stocks")
+
+    # A follow-up instruction continues the same project from the current step.
+    qtbot.keyClicks(box, "Add a footer saying the data is delayed.")
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    await wait_until(lambda: session.status is SessionStatus.RUNNING, 10, "the follow-up run")
+    await wait_until(lambda: session.status is SessionStatus.FINISHED, 120, "the follow-up")
+    follow = store.step(5)
+    assert follow.parent == 4 and follow.request.startswith("Add a footer")
+    assert follow.kind is StepKind.EDIT and timeline.indices() == [1, 2, 3, 4, 5, 6]
+    # Only steps answering the new request compete for best: the footer stays.
+    assert store.manifest.best_step == 6 and timeline.card(6).best_marker.isVisible()
+    await wait_for_page(window, "Data delayed 15 min")
+
+    # Closing the window stops everything it started.
+    vite_pid = session.services.server.pid
+    assert vite_pid is not None
+    window.close()
+    await asyncio.wait_for(controller.closed.wait(), 30)
+    await wait_until(lambda: not started_processes(), 15, "child processes to exit")

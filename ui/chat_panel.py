@@ -1,0 +1,283 @@
+"""The chat panel: the conversation with the coder, folded for reading, and the input box.
+
+The panel only renders what the app tells it (user messages, streamed coder replies,
+feedback, notices) and emits :attr:`ChatPanel.submitted` when the user sends an instruction.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.chat_messages import FeedbackItem, NoticeLine, UserMessage
+from ui.reply_bubble import ReplyBubble
+
+_MIN_LINES, _MAX_LINES = 3, 6
+_BOTTOM_SLACK_PX = 8  # this close to the bottom still counts as "at the bottom"
+
+_MODES: dict[str, tuple[str, str, str]] = {
+    "first": ("Describe the website you want…", "Start", "Start the run (Ctrl+Enter)"),
+    "follow_up": (
+        "Ask for a change to the current step…",
+        "Send",
+        "Send the instruction to the coder (Ctrl+Enter)",
+    ),
+}
+_BUSY_TIP = "A run is in progress; you can draft your next instruction meanwhile"
+
+_STYLE = """
+#userBubble { background: palette(alternate-base); border: 1px solid palette(highlight);
+  border-radius: 8px; }
+#coderReply { background: palette(base); border: 1px solid palette(mid); border-radius: 8px; }
+#replyHeader, #replyStatus { color: palette(placeholder-text); }
+#replyChip { background: palette(alternate-base); border: 1px solid palette(midlight);
+  border-radius: 4px; padding: 1px 6px; }
+#replyChip[kind="signal"] { color: #2e9d57; border-color: #2e9d57; }
+#feedbackItem { border-left: 3px solid palette(mid); }
+#feedbackItem[error="true"] { border-left: 3px solid #d1453b; }
+#feedbackErrorBadge { color: #d1453b; }
+"""
+
+
+class InstructionEdit(QPlainTextEdit):
+    """A multi-line instruction box: Ctrl+Enter sends, Enter starts a new line.
+
+    It grows with its text from three to six lines, then scrolls.
+    """
+
+    submitted = Signal(str)
+    """The box's whole text, on Ctrl+Enter (the receiver decides whether to accept it)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("instructionEdit")
+        self.setTabChangesFocus(True)
+        self.document().contentsChanged.connect(self._fit_height)
+        self._fit_height()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Send on Ctrl+Enter / Ctrl+Return; everything else edits as usual."""
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            event.accept()
+            self.submitted.emit(self.toPlainText())
+            return
+        super().keyPressEvent(event)
+
+    @Slot()
+    def _fit_height(self) -> None:
+        lines = int(self.document().size().height())  # lines, for a plain-text layout
+        lines = max(_MIN_LINES, min(_MAX_LINES, lines))
+        margins = self.contentsMargins()
+        chrome = margins.top() + margins.bottom() + 2 * int(self.document().documentMargin())
+        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + chrome + 2)
+
+
+class ChatPanel(QWidget):
+    """The conversation of a run, with the instruction box at the bottom.
+
+    Coder replies are folded (see :mod:`ui.reply_folding`); feedback is collapsed to its
+    title; the view follows new content while the user is at the bottom and stays put when
+    they scrolled up to read.
+    """
+
+    submitted = Signal(str)
+    """A non-empty, stripped instruction the user sent (the box is cleared)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatPanel")
+        self.setStyleSheet(_STYLE)
+        self._mode = "first"
+        self._entries: list[QWidget] = []
+        self._replies: dict[int, ReplyBubble] = {}
+        self._feedback: dict[int, FeedbackItem] = {}
+        self._follow = True
+        self._build()
+        self.set_input_mode("first")
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._scroll = QScrollArea()
+        self._scroll.setObjectName("chatScroll")
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        container = QWidget()
+        container.setObjectName("chatMessages")
+        self._list = QVBoxLayout(container)
+        self._list.setContentsMargins(8, 8, 8, 8)
+        self._list.setSpacing(8)
+        self._list.addStretch(1)
+        self._scroll.setWidget(container)
+        bar = self._scroll.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range_changed)
+        bar.valueChanged.connect(self._on_scrolled)
+        layout.addWidget(self._scroll, 1)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(8, 0, 8, 8)
+        self._edit = InstructionEdit()
+        self._edit.submitted.connect(self._submit)
+        self._button = QPushButton()
+        self._button.setObjectName("sendButton")
+        self._button.clicked.connect(lambda: self._submit(self._edit.toPlainText()))
+        row.addWidget(self._edit, 1)
+        row.addWidget(self._button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(row)
+
+    # -- input ----------------------------------------------------------------------------
+
+    def set_input_mode(self, mode: str) -> None:
+        """Switch the input between ``first``, ``follow_up`` and ``busy``.
+
+        Args:
+            mode: ``first`` (start a run), ``follow_up`` (ask for a change) or ``busy`` (a
+                run is going: the box stays editable for drafting, sending is off).
+
+        Raises:
+            ValueError: For any other mode.
+        """
+        if mode == "busy":
+            self._button.setEnabled(False)
+            self._button.setToolTip(_BUSY_TIP)
+            self._edit.setToolTip(_BUSY_TIP)
+        elif mode in _MODES:
+            placeholder, label, tip = _MODES[mode]
+            self._edit.setPlaceholderText(placeholder)
+            self._edit.setToolTip("")
+            self._button.setText(label)
+            self._button.setToolTip(tip)
+            self._button.setEnabled(True)
+        else:
+            raise ValueError(f"unknown input mode {mode!r}; use 'first', 'follow_up' or 'busy'")
+        self._mode = mode
+
+    def input_mode(self) -> str:
+        """The current input mode."""
+        return self._mode
+
+    def instruction_edit(self) -> InstructionEdit:
+        """The instruction box."""
+        return self._edit
+
+    def send_button(self) -> QPushButton:
+        """The Start/Send button."""
+        return self._button
+
+    @Slot(str)
+    def _submit(self, text: str) -> None:
+        instruction = text.strip()
+        if self._mode == "busy" or not instruction:
+            return
+        self._edit.clear()
+        self.submitted.emit(instruction)
+
+    # -- messages -------------------------------------------------------------------------
+
+    def add_user_message(self, text: str) -> None:
+        """Show an instruction the user sent; the view jumps to the bottom."""
+        self._follow = True
+        self._add(UserMessage(text))
+
+    def begin_reply(self, index: int) -> None:
+        """Open the coder bubble of step ``index`` ("Step 3 · coder")."""
+        bubble = ReplyBubble(index)
+        self._replies[index] = bubble
+        self._add(bubble)
+
+    def append_reply(self, index: int, text: str) -> None:
+        """Add streamed text to the reply of step ``index`` (opened if needed).
+
+        Cheap: the bubble is redrawn by a timer, so many small fragments cost few redraws.
+        """
+        bubble = self._replies.get(index)
+        if bubble is None:
+            self.begin_reply(index)
+            bubble = self._replies[index]
+        bubble.append(text)
+
+    def end_reply(self, index: int) -> None:
+        """The reply of step ``index`` is complete: draw it in full now."""
+        bubble = self._replies.get(index)
+        if bubble is not None:
+            bubble.finish()
+
+    def add_feedback(self, index: int, text: str, *, title: str, error: bool = False) -> None:
+        """Show the feedback sent after step ``index``, collapsed to ``title``.
+
+        Args:
+            index: The step the feedback follows.
+            text: The full feedback message (shown when expanded).
+            title: E.g. "Feedback after step 3 — Look 4/5".
+            error: The step had an error: the item gets a red accent and an "error" badge.
+        """
+        item = FeedbackItem(index, title, text, error=error)
+        self._feedback[index] = item
+        self._add(item)
+
+    def add_notice(self, text: str, level: str = "info") -> None:
+        """Show a small centred system line.
+
+        Args:
+            text: E.g. "Backtracked to step 2".
+            level: ``info``, ``success``, ``warning`` or ``error``.
+
+        Raises:
+            ValueError: For an unknown level.
+        """
+        self._add(NoticeLine(text, level))
+
+    def clear(self) -> None:
+        """Remove every message (the input box keeps its text)."""
+        for widget in self._entries:
+            self._list.removeWidget(widget)
+            widget.hide()
+            widget.deleteLater()
+        self._entries.clear()
+        self._replies.clear()
+        self._feedback.clear()
+        self._follow = True
+
+    def _add(self, widget: QWidget) -> None:
+        self._entries.append(widget)
+        self._list.insertWidget(self._list.count() - 1, widget)
+
+    # -- reading back ---------------------------------------------------------------------
+
+    def transcript(self) -> list[tuple[str, str]]:
+        """``(role, visible text)`` per entry, in order (roles: user, coder, feedback, notice)."""
+        return [(w.role, w.visible_text()) for w in self._entries]  # type: ignore[attr-defined]
+
+    def reply_widget(self, index: int) -> ReplyBubble | None:
+        """The coder bubble of step ``index``, if any."""
+        return self._replies.get(index)
+
+    def feedback_widget(self, index: int) -> FeedbackItem | None:
+        """The feedback item after step ``index``, if any."""
+        return self._feedback.get(index)
+
+    def scroll_area(self) -> QScrollArea:
+        """The scrolling message list."""
+        return self._scroll
+
+    # -- following the bottom -------------------------------------------------------------
+
+    @Slot(int, int)
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._follow:
+            self._scroll.verticalScrollBar().setValue(maximum)
+
+    @Slot(int)
+    def _on_scrolled(self, value: int) -> None:
+        self._follow = value >= self._scroll.verticalScrollBar().maximum() - _BOTTOM_SLACK_PX

@@ -1,0 +1,247 @@
+"""The main window: chat on the left, preview / code / step on the right, timeline below.
+
+The window only lays out the panels and turns menu, toolbar and shortcut use into intent
+signals; the app's controller decides what they do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.chat_panel import ChatPanel
+from ui.code_panel import CodePanel
+from ui.notice_bar import NoticeBar
+from ui.preview_panel import PreviewPanel
+from ui.run_status import RunStatusWidget
+from ui.step_detail import StepDetailPanel
+from ui.timeline import TimelineView
+
+APP_TITLE = "WebGen Studio"
+TAB_PREVIEW, TAB_CODE, TAB_STEP = 0, 1, 2
+
+
+class MainWindow(QMainWindow):
+    """Top-level window of WebGen Studio; emits the user's intents."""
+
+    newRunRequested = Signal()
+    openRunRequested = Signal(str)
+    startRequested = Signal()
+    stopRequested = Signal()
+    pickBestRequested = Signal()
+    restoreRequested = Signal(int)
+    settingsRequested = Signal()
+    servePreviewRequested = Signal()
+    closing = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.resize(1440, 900)
+        self.chat = ChatPanel()
+        self.code = CodePanel()
+        self.preview = PreviewPanel()
+        self.timeline = TimelineView()
+        self.detail = StepDetailPanel()
+        self.notices = NoticeBar()
+        self.run_status = RunStatusWidget()
+        self._build_actions()
+        self._build_layout()
+        self._build_menus()
+        self.statusBar().addPermanentWidget(self.run_status)
+        self.timeline.restoreRequested.connect(self.restoreRequested)
+        self.detail.restoreRequested.connect(self.restoreRequested)
+        self.set_run_title(None)
+
+    # -- construction ------------------------------------------------------------------
+
+    def _action(self, text: str, shortcut: str | QKeySequence.StandardKey | None,
+                tip: str, signal: Signal | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            tip = f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        if signal is not None:
+            action.triggered.connect(lambda _checked=False: signal.emit())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action("New run", QKeySequence.StandardKey.New,
+                                       "Start a new project", self.newRunRequested)
+        self.open_action = self._action("Open run…", QKeySequence.StandardKey.Open,
+                                        "Open a run folder")
+        self.open_action.triggered.connect(self._ask_run_dir)
+        self.start_action = self._action("▶ Start", "Ctrl+R",
+                                         "Start the run, or continue it", self.startRequested)
+        self.stop_action = self._action("■ Stop", "Ctrl+.",
+                                        "Stop the run now; its processes are killed",
+                                        self.stopRequested)
+        self.best_action = self._action("★ Pick best", "Ctrl+B",
+                                        "Go to the best step by the WebGen-Agent rule",
+                                        self.pickBestRequested)
+        self.restore_action = self._action("↩ Restore step", "Ctrl+Shift+R",
+                                           "Make the selected step the current one")
+        self.restore_action.triggered.connect(self._restore_selected)
+        self.serve_action = self._action("Serve preview", None,
+                                         "Install and start the current files' dev server",
+                                         self.servePreviewRequested)
+        self.settings_action = self._action("Models…", "Ctrl+,",
+                                            "Choose the coder, critic and feedback models",
+                                            self.settingsRequested)
+        self.quit_action = self._action("Quit", QKeySequence.StandardKey.Quit, "Quit")
+        self.quit_action.triggered.connect(self.close)
+        for number, tab in enumerate(("Preview", "Code", "Step"), start=1):
+            show = self._action(f"Show {tab}", f"Ctrl+{number}", f"Show the {tab} tab")
+            show.triggered.connect(lambda _c=False, i=number - 1: self.tabs.setCurrentIndex(i))
+        self.max_steps = QSpinBox()
+        self.max_steps.setRange(1, 200)
+        self.max_steps.setValue(20)
+        self.max_steps.setToolTip("Steps the agent may take in this run (20 in the paper)")
+        self.error_limit = QSpinBox()
+        self.error_limit.setRange(1, 50)
+        self.error_limit.setValue(5)
+        self.error_limit.setToolTip("Consecutive error steps before going back to the best step")
+
+    def _build_layout(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("workTabs")
+        self.tabs.addTab(self.preview, "Preview")
+        self.tabs.addTab(self.code, "Code")
+        self.tabs.addTab(self.detail, "Step")
+        self.top_split = QSplitter(Qt.Orientation.Horizontal)
+        self.top_split.setObjectName("topSplit")
+        self.top_split.addWidget(self.chat)
+        self.top_split.addWidget(self.tabs)
+        self.top_split.setStretchFactor(1, 1)
+        self.top_split.setSizes([420, 1020])
+        self.main_split = QSplitter(Qt.Orientation.Vertical)
+        self.main_split.setObjectName("mainSplit")
+        self.main_split.addWidget(self.top_split)
+        self.main_split.addWidget(self.timeline)
+        self.main_split.setStretchFactor(0, 1)
+        self.main_split.setSizes([640, 240])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.notices)
+        layout.addWidget(self.main_split, 1)
+        self.setCentralWidget(central)
+        bar = QToolBar("Run")
+        bar.setObjectName("runToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.new_action, self.open_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        for action in (self.start_action, self.stop_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        for action in (self.restore_action, self.best_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Max steps "))
+        bar.addWidget(self.max_steps)
+        bar.addWidget(QLabel("  Error limit "))
+        bar.addWidget(self.error_limit)
+        bar.addSeparator()
+        bar.addAction(self.settings_action)
+        self.addToolBar(bar)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = QMenu("Open &recent", self)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        run_menu = self.menuBar().addMenu("&Run")
+        for action in (self.start_action, self.stop_action, self.restore_action,
+                       self.best_action, self.serve_action):
+            run_menu.addAction(action)
+        self.menuBar().addMenu("&Settings").addAction(self.settings_action)
+        self.set_recent_runs([])
+
+    # -- intents -----------------------------------------------------------------------
+
+    def _ask_run_dir(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a run folder")
+        if path:
+            self.openRunRequested.emit(path)
+
+    def _restore_selected(self) -> None:
+        index = self.timeline.selected()
+        if index is not None:
+            self.restoreRequested.emit(index)
+
+    # -- state shown -------------------------------------------------------------------
+
+    def set_run_title(self, name: str | None, *, read_only: bool = False) -> None:
+        """``WebGen Studio — <run>``; the bare name when no run is open."""
+        suffix = " (read-only)" if read_only else ""
+        self.setWindowTitle(f"{APP_TITLE} — {name}{suffix}" if name else APP_TITLE)
+
+    def set_actions_enabled(self, *, start: bool, stop: bool, restore: bool, best: bool,
+                            serve: bool, start_label: str = "▶ Start") -> None:
+        """Enable the actions the run's status allows."""
+        self.start_action.setEnabled(start)
+        self.start_action.setText(start_label)
+        self.stop_action.setEnabled(stop)
+        self.restore_action.setEnabled(restore)
+        self.best_action.setEnabled(best)
+        self.serve_action.setEnabled(serve)
+
+    def set_recent_runs(self, paths: list[str]) -> None:
+        """Fill File > Open recent."""
+        self.recent_menu.clear()
+        for path in paths:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.openRunRequested.emit(p))
+        if not paths:
+            empty = self.recent_menu.addAction("No recent runs")
+            empty.setEnabled(False)
+
+    def save_layout(self, settings: QSettings) -> None:
+        """Remember geometry, toolbar state and splitter sizes."""
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/top_split", self.top_split.saveState())
+        settings.setValue("window/main_split", self.main_split.saveState())
+        settings.setValue("window/tab", self.tabs.currentIndex())
+
+    def restore_layout(self, settings: QSettings) -> None:
+        """Put back what ``save_layout`` remembered (nothing happens on first start)."""
+        for key, restore in (("window/geometry", self.restoreGeometry),
+                             ("window/state", self.restoreState),
+                             ("window/top_split", self.top_split.restoreState),
+                             ("window/main_split", self.main_split.restoreState)):
+            value = settings.value(key)
+            if isinstance(value, QByteArray | bytes):
+                restore(QByteArray(value))
+        tab = settings.value("window/tab")
+        if tab is not None:
+            self.tabs.setCurrentIndex(int(tab))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Tell the app, which stops the run and its processes."""
+        self.closing.emit()
+        super().closeEvent(event)

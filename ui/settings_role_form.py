@@ -1,0 +1,383 @@
+"""One model role's settings form: provider, server, model, key and sampling knobs.
+
+The form renders a ``RoleConfig`` and emits intents (list models, test the connection);
+it never talks to a server itself. ``SettingsDialog`` holds one form per role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from agent_core.config import DEFAULT_BASE_URLS, Provider, Role, RoleConfig
+
+ROLE_TITLES = {Role.CODER: "Coder", Role.CRITIC: "Vision critic", Role.FEEDBACK: "Feedback model"}
+PROVIDER_LABELS = {Provider.OLLAMA: "Ollama (local)", Provider.OPENAI: "OpenAI-compatible server"}
+# The coder's system prompt plus files and history is long; the critic sends one screenshot.
+MIN_CONTEXT = {Role.CODER: 8192, Role.CRITIC: 4096, Role.FEEDBACK: 4096}
+MIN_CONTEXT_REASON = {
+    Role.CODER: "the coding prompt",
+    Role.CRITIC: "a screenshot and its prompt",
+    Role.FEEDBACK: "a screenshot and its prompt",
+}
+OK_COLOUR, WARN_COLOUR, ERROR_COLOUR = "#2e9d57", "#c98a0b", "#d1453b"
+CONTEXT_HINT_OLLAMA = "Small contexts break the long coding prompt: 16k+ recommended"
+CONTEXT_HINT_OPENAI = "An OpenAI-compatible server sets the context length itself."
+KEY_STORED_HINT = "stored in the OS keyring"
+KEY_NONE_HINT = "not needed for local servers"
+KEY_FORGET_HINT = "stored key will be removed when you press OK"
+
+
+def set_status(label: QLabel, text: str, colour: str | None = None, status: str = "") -> None:
+    """Show ``text`` in ``label``, in a semantic colour or the palette's text colour.
+
+    Args:
+        label: The label to update.
+        text: What to show; empty hides nothing, it just clears.
+        colour: A hex colour, or None for the normal text colour.
+        status: A word tests and stylesheets can read back ("ok", "error", "busy", ...).
+    """
+    label.setText(text)
+    label.setStyleSheet(f"color: {colour};" if colour else "")
+    label.setProperty("status", status)
+
+
+class RoleForm(QWidget):
+    """Settings of one role, editable by the user.
+
+    Signals:
+        modelsRequested(str, object, str): role id, the form's RoleConfig, the typed key.
+        testRequested(str, object, str): same arguments, to test the connection.
+    """
+
+    modelsRequested = Signal(str, object, str)
+    testRequested = Signal(str, object, str)
+
+    def __init__(
+        self, role: Role, config: RoleConfig, *, key_stored: bool, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.title = ROLE_TITLES[role]
+        self._base = config
+        self._key_stored = key_stored
+        self._forget_key = False
+        self.setObjectName(f"roleForm_{role}")
+        self._build()
+        self._load(config)
+
+    # ---- construction -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        form = QFormLayout(self)
+        form.addRow("&Provider:", self._build_provider())
+        form.addRow("Base &URL:", self._build_url())
+        form.addRow("&Model:", self._build_model())
+        form.addRow("API &key:", self._build_key())
+        form.addRow("&Context length:", self._build_context())
+        form.addRow("", self.context_hint)
+        self.max_tokens_spin = QSpinBox(objectName="maxTokensSpin")
+        self.max_tokens_spin.setRange(256, 1_048_576)
+        self.max_tokens_spin.setSingleStep(1024)
+        self.max_tokens_spin.setSuffix(" tokens")
+        self.max_tokens_spin.setToolTip("Upper bound on the length of one reply")
+        form.addRow("Max &reply:", self.max_tokens_spin)
+        self.temperature_spin = QDoubleSpinBox(objectName="temperatureSpin")
+        self.temperature_spin.setRange(0.0, 2.0)
+        self.temperature_spin.setSingleStep(0.05)
+        self.temperature_spin.setDecimals(2)
+        self.temperature_spin.setToolTip("Sampling temperature: lower is steadier")
+        form.addRow("&Temperature:", self.temperature_spin)
+        form.addRow("", self._build_test())
+        form.addRow(self.result_label)
+
+    def _build_provider(self) -> QComboBox:
+        self.provider_combo = QComboBox(objectName="providerCombo")
+        for provider in (Provider.OLLAMA, Provider.OPENAI):
+            self.provider_combo.addItem(PROVIDER_LABELS[provider], str(provider))
+        self.provider_combo.setToolTip(
+            "Ollama: a local Ollama server. OpenAI-compatible: vLLM, LM Studio, "
+            "OpenRouter, OpenAI and similar servers"
+        )
+        return self.provider_combo
+
+    def _build_url(self) -> QLineEdit:
+        self.base_url_edit = QLineEdit(objectName="baseUrlEdit")
+        self.base_url_edit.setToolTip(
+            "Server address; OpenAI-compatible servers usually end in /v1"
+        )
+        return self.base_url_edit
+
+    def _build_model(self) -> QWidget:
+        self.model_combo = QComboBox(objectName="modelCombo")
+        self.model_combo.setEditable(True)
+        self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_combo.setMinimumContentsLength(24)
+        self.model_combo.lineEdit().setPlaceholderText("type a name or press Refresh")
+        self.model_combo.setToolTip("Model name as the server knows it")
+        self.refresh_button = QPushButton("Refresh", objectName="refreshButton")
+        self.refresh_button.setToolTip("Ask the server which models it has")
+        self.refresh_button.clicked.connect(self._request_models)
+        return _row(self.model_combo, self.refresh_button)
+
+    def _build_key(self) -> QWidget:
+        self.api_key_edit = QLineEdit(objectName="apiKeyEdit")
+        self.api_key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key_edit.setToolTip("Type a key to replace the stored one; empty keeps it")
+        self.clear_key_button = QPushButton("Forget key", objectName="clearKeyButton")
+        self.clear_key_button.setToolTip("Remove the stored key from the keyring on OK")
+        self.clear_key_button.clicked.connect(self._toggle_forget)
+        self.clear_key_button.setVisible(self._key_stored)
+        return _row(self.api_key_edit, self.clear_key_button)
+
+    def _build_context(self) -> QSpinBox:
+        self.context_spin = QSpinBox(objectName="contextSpin")
+        self.context_spin.setRange(1024, 1_048_576)
+        self.context_spin.setSingleStep(1024)
+        self.context_spin.setSuffix(" tokens")
+        self.context_spin.setToolTip("Tokens the model attends to (Ollama's num_ctx)")
+        self.context_hint = QLabel(objectName="contextHint")
+        self.context_hint.setWordWrap(True)
+        self.context_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        return self.context_spin
+
+    def _build_test(self) -> QWidget:
+        self.test_button = QPushButton("Test connection", objectName="testButton")
+        self.test_button.setToolTip("Send a short request to this server with this model")
+        self.test_button.clicked.connect(self._request_test)
+        self.result_label = QLabel(objectName="resultLabel")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box = QWidget()
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.test_button)
+        layout.addStretch(1)
+        return box
+
+    def _load(self, config: RoleConfig) -> None:
+        self.provider_combo.setCurrentIndex(self.provider_combo.findData(str(config.provider)))
+        self.base_url_edit.setText(config.url)
+        self.model_combo.setEditText(config.model)
+        self.context_spin.setValue(config.context_length)
+        self.max_tokens_spin.setValue(config.max_tokens)
+        self.temperature_spin.setValue(config.temperature)
+        self.api_key_edit.setPlaceholderText(KEY_STORED_HINT if self._key_stored else KEY_NONE_HINT)
+        self._apply_provider(config.provider)
+        self.provider_combo.currentIndexChanged.connect(self._provider_changed)
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def provider(self) -> Provider:
+        """The provider chosen in the combo."""
+        return Provider(self.provider_combo.currentData())
+
+    def config(self) -> RoleConfig:
+        """The RoleConfig the form shows; fields the form lacks keep their loaded values."""
+        return replace(
+            self._base,
+            provider=self.provider(),
+            base_url=self.base_url_edit.text().strip(),
+            model=self.model_combo.currentText().strip(),
+            temperature=round(self.temperature_spin.value(), 2),
+            max_tokens=self.max_tokens_spin.value(),
+            context_length=self.context_spin.value(),
+        )
+
+    def api_key(self) -> str | None:
+        """None: keep the stored key; "": delete it; other text: store this new key."""
+        typed = self.api_key_edit.text().strip()
+        if typed:
+            return typed
+        return "" if self._forget_key else None
+
+    def problems(self) -> list[tuple[str, QWidget]]:
+        """What stops this configuration from working, each with the widget to fix."""
+        config, found = self.config(), []
+        url_problem = self._url_problem(config)
+        if url_problem:
+            found.append((f"{self.title}: {url_problem}", self.base_url_edit))
+        if not config.model:
+            found.append((f"{self.title}: choose a model.", self.model_combo))
+        if config.provider is Provider.OLLAMA:
+            found.extend(self._context_problems(config))
+        return found
+
+    def _url_problem(self, config: RoleConfig) -> str | None:
+        url = config.base_url
+        if not url:
+            usual = DEFAULT_BASE_URLS[config.provider]
+            return f"enter a base URL (the usual local one is {usual})"
+        if not url.lower().startswith(("http://", "https://")):
+            return "base URL must start with http:// or https://"
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError as exc:
+            return f"base URL {url} is not a valid address ({exc})"
+        if not host:
+            return f"base URL {url} has no host name"
+        if config.provider is Provider.OLLAMA and parts.path.rstrip("/").endswith("/v1"):
+            return (
+                f"base URL {url} ends in /v1, which is for OpenAI-compatible servers; "
+                "use the Ollama address without it (e.g. http://localhost:11434)"
+            )
+        return None
+
+    def _context_problems(self, config: RoleConfig) -> list[tuple[str, QWidget]]:
+        least = MIN_CONTEXT[self.role]
+        if config.context_length < least:
+            return [
+                (
+                    f"{self.title}: context length {config.context_length} is too small for "
+                    f"{MIN_CONTEXT_REASON[self.role]} (use at least {least})",
+                    self.context_spin,
+                )
+            ]
+        if config.max_tokens >= config.context_length:
+            return [
+                (
+                    f"{self.title}: max reply of {config.max_tokens} tokens leaves no room for "
+                    f"the prompt in a {config.context_length}-token context (raise the context "
+                    "or lower the max reply)",
+                    self.max_tokens_spin,
+                )
+            ]
+        return []
+
+    # ---- answers from the app -------------------------------------------------------------
+
+    def show_models(self, names: Sequence[str], error: str | None = None) -> None:
+        """End the "loading…" state: fill the model list, or show why it failed."""
+        self.refresh_button.setEnabled(True)
+        self.refresh_button.setText("Refresh")
+        self.model_combo.lineEdit().setPlaceholderText("type a name or press Refresh")
+        if error:
+            set_status(self.result_label, f"✗ {error}", ERROR_COLOUR, "error")
+            return
+        self.fill_models(names, replace_unlisted=False)
+        model = self.model_combo.currentText().strip()
+        if not names:
+            set_status(
+                self.result_label,
+                f"The server at {self.base_url_edit.text().strip()} lists no models.",
+                WARN_COLOUR,
+                "warning",
+            )
+        elif model not in names:
+            set_status(
+                self.result_label,
+                f"{len(names)} models on the server, but not '{model}'.",
+                WARN_COLOUR,
+                "warning",
+            )
+        else:
+            set_status(self.result_label, f"✓ {len(names)} models on the server.", OK_COLOUR, "ok")
+
+    def fill_models(self, names: Sequence[str], *, replace_unlisted: bool) -> None:
+        """Put ``names`` in the model list, keeping the chosen model where sensible.
+
+        Args:
+            names: Models the server has.
+            replace_unlisted: Pick the first listed model when the chosen one is not listed
+                (otherwise only an empty choice is filled in).
+        """
+        current = self.model_combo.currentText().strip()
+        if names and (not current or (replace_unlisted and current not in names)):
+            current = names[0]
+        self.model_combo.clear()
+        self.model_combo.addItems(list(names))
+        self.model_combo.setCurrentIndex(self.model_combo.findText(current))
+        self.model_combo.setEditText(current)
+
+    def show_test_result(self, ok: bool, message: str) -> None:
+        """Show the connection test's outcome, green when it worked, red when not."""
+        self.test_button.setEnabled(True)
+        if ok:
+            set_status(self.result_label, f"✓ {message}", OK_COLOUR, "ok")
+        else:
+            set_status(self.result_label, f"✗ {message}", ERROR_COLOUR, "error")
+
+    def use_server(self, provider: Provider, url: str) -> None:
+        """Switch to ``provider`` at ``url`` (used by "Use Ollama for all roles")."""
+        self.provider_combo.setCurrentIndex(self.provider_combo.findData(str(provider)))
+        self.base_url_edit.setText(url)
+
+    # ---- user actions -------------------------------------------------------------------
+
+    @Slot(int)
+    def _provider_changed(self, _index: int) -> None:
+        new = self.provider()
+        url = self.base_url_edit.text().strip().rstrip("/")
+        others = {DEFAULT_BASE_URLS[p] for p in Provider if p is not new}
+        if not url or url in others:
+            self.base_url_edit.setText(DEFAULT_BASE_URLS[new])
+        self._apply_provider(new)
+
+    def _apply_provider(self, provider: Provider) -> None:
+        ollama = provider is Provider.OLLAMA
+        self.context_spin.setEnabled(ollama)
+        self.context_hint.setText(CONTEXT_HINT_OLLAMA if ollama else CONTEXT_HINT_OPENAI)
+        self.base_url_edit.setPlaceholderText(DEFAULT_BASE_URLS[provider])
+
+    @Slot()
+    def _request_models(self) -> None:
+        self.refresh_button.setEnabled(False)
+        self.refresh_button.setText("Loading…")
+        self.model_combo.lineEdit().setPlaceholderText("loading…")
+        set_status(
+            self.result_label,
+            f"Loading models from {self.base_url_edit.text().strip()}…",
+            None,
+            "busy",
+        )
+        self.modelsRequested.emit(str(self.role), self.config(), self.api_key_edit.text().strip())
+
+    @Slot()
+    def _request_test(self) -> None:
+        self.test_button.setEnabled(False)
+        set_status(self.result_label, "Testing…", None, "busy")
+        self.testRequested.emit(str(self.role), self.config(), self.api_key_edit.text().strip())
+
+    @Slot()
+    def _toggle_forget(self) -> None:
+        self._forget_key = not self._forget_key
+        if self._forget_key:
+            self.api_key_edit.clear()
+        self.clear_key_button.setText("Keep key" if self._forget_key else "Forget key")
+        self.clear_key_button.setToolTip(
+            "Keep the stored key after all"
+            if self._forget_key
+            else "Remove the stored key from the keyring on OK"
+        )
+        self.api_key_edit.setPlaceholderText(
+            KEY_FORGET_HINT if self._forget_key else KEY_STORED_HINT
+        )
+
+
+def _row(wide: QWidget, button: QWidget) -> QWidget:
+    """A field taking the spare width with a button beside it."""
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(wide, 1)
+    layout.addWidget(button)
+    return box

@@ -1,0 +1,83 @@
+"""Words, numbers and colours shared by the step timeline and the step detail panel.
+
+Pure functions (no widgets), so the timeline and the detail panel say the same thing the
+same way: "Look 4/5", "GUI –", "12.5 s", "1 m 05 s".
+"""
+
+from __future__ import annotations
+
+from agent_core.store.records import StepKind
+
+PHASES = ("coding", "install", "serve", "screenshot", "critic", "gui_test", "commit")
+"""Phase ids the engine emits, in their usual order ("command" may also appear)."""
+
+PHASE_LABELS = {
+    "coding": "Generating",
+    "install": "Installing",
+    "serve": "Starting server",
+    "screenshot": "Screenshot",
+    "critic": "Critic",
+    "gui_test": "GUI test",
+    "commit": "Saving",
+    "command": "Command",
+}
+"""Short names of the phases, for done phases in the progress line and the phase timings."""
+
+CURRENT_PHASE_LABELS = {**PHASE_LABELS, "command": "Running a command"}
+"""Names of the phase in progress (a bare "Command" would not say that it is running)."""
+
+KIND_LABELS = {StepKind.EDIT: "Edit", StepKind.GUI_TEST: "GUI test", StepKind.FINISH: "Finish"}
+
+SUCCESS = "#2e9d57"
+WARNING = "#c98a0b"
+ERROR = "#d1453b"
+INFO = "#3b7dd8"
+
+
+def phase_label(phase: str, *, current: bool = False) -> str:
+    """The user-facing name of a phase id; unknown ids are shown as they are."""
+    labels = CURRENT_PHASE_LABELS if current else PHASE_LABELS
+    return labels.get(phase, phase.replace("_", " ").capitalize())
+
+
+def kind_label(kind: StepKind | str) -> str:
+    """'Edit', 'GUI test' or 'Finish'."""
+    try:
+        return KIND_LABELS[StepKind(kind)]
+    except ValueError:
+        return str(kind)
+
+
+def grade_text(prefix: str, grade: int | None) -> str:
+    """'Look 4/5', or 'Look –' when there is no grade."""
+    return f"{prefix} {grade}/5" if grade is not None else f"{prefix} –"
+
+
+def grade_colour(grade: int | None) -> str | None:
+    """Red for 2 or lower, amber for 3, green for 4 or higher; None without a grade."""
+    if grade is None:
+        return None
+    if grade <= 2:
+        return ERROR
+    return WARNING if grade == 3 else SUCCESS
+
+
+def format_duration(seconds: float) -> str:
+    """'12.5 s' under a minute, '1 m 05 s' from a minute on."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} m {rest:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} m"
+
+
+def abandoned_text(reason: str) -> str:
+    """'stopped' for a user's stop (empty reason, 'stopped', 'cancelled'), else 'failed: …'."""
+    reason = reason.strip()
+    if reason.lower() in ("", "stopped", "cancelled", "canceled"):
+        return "stopped"
+    return f"failed: {reason}"

@@ -1,0 +1,261 @@
+"""The step timeline: a horizontal strip of step cards, newest at the right.
+
+The app feeds it committed steps (``set_steps``, ``add_step``), the progress of the running
+step (``step_started``, ``phase_changed``, ``step_abandoned``), thumbnails loaded off-thread
+(``set_thumbnail``) and the head and best markers. The user's intents come back as
+``stepSelected`` (click, Left/Right, Enter) and ``restoreRequested`` (double-click or the
+card's context menu).
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from agent_core.store.records import StepRecord
+from ui.step_card import StepCard
+from ui.step_format import PHASE_LABELS, PHASES
+
+TIMELINE_HEIGHT = 232
+TICK_MS = 500
+FOLLOW_SLACK_PX = 8
+
+
+class TimelineView(QWidget):
+    """A horizontal strip of ``StepCard``s with live progress of the running step.
+
+    Signals:
+        stepSelected(int): The user picked a committed step (click, Left/Right, Enter).
+        restoreRequested(int): The user asked to continue from a step (double-click or the
+            context menu's "Restore this step").
+    """
+
+    stepSelected = Signal(int)
+    restoreRequested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        """Create an empty timeline."""
+        super().__init__(parent)
+        self.setObjectName("timelineView")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFixedHeight(TIMELINE_HEIGHT)
+        self._cards: dict[int, StepCard] = {}
+        self._order: list[int] = []
+        self._head: int | None = None
+        self._best: int | None = None
+        self._best_reason = ""
+        self._selected: int | None = None
+        self._follow = True
+        self._build()
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self._scroll = QScrollArea(self)
+        self._scroll.setObjectName("timelineScroll")
+        self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._strip = QWidget()
+        self._strip.setObjectName("timelineStrip")
+        self._row = QHBoxLayout(self._strip)
+        self._row.setContentsMargins(6, 4, 6, 4)
+        self._row.setSpacing(6)
+        self._empty = QLabel("No steps yet: start a run to see each step here.", self._strip)
+        self._empty.setObjectName("timelineEmpty")
+        self._empty.setEnabled(False)
+        self._row.addWidget(self._empty)
+        self._row.addStretch(1)
+        self._scroll.setWidget(self._strip)
+        outer.addWidget(self._scroll)
+        bar = self._scroll.horizontalScrollBar()
+        bar.valueChanged.connect(self._on_scrolled)
+        bar.rangeChanged.connect(self._on_range_changed)
+
+    # -- committed steps ---------------------------------------------------------------------
+
+    def set_steps(self, steps: Sequence[StepRecord], *, head: int | None, best: int | None) -> None:
+        """Replace every card with one per step (thumbnails follow via ``set_thumbnail``)."""
+        selected = self._selected
+        self.setUpdatesEnabled(False)
+        try:
+            self.clear()
+            self._head, self._best = head, best
+            for step in sorted(steps, key=lambda s: s.index):
+                self._insert(StepCard.for_step(step, self._strip))
+        finally:
+            self.setUpdatesEnabled(True)
+        if selected in self._cards:
+            self.select(selected)
+
+    def add_step(self, step: StepRecord) -> None:
+        """Append a committed step, replacing the running card of the same index."""
+        self._remove(step.index)
+        self._insert(StepCard.for_step(step, self._strip))
+        self._update_timer()
+
+    # -- the running step --------------------------------------------------------------------
+
+    def step_started(self, index: int, parent: int | None) -> None:
+        """Show a running card for step ``index`` (replacing a stopped card of that index)."""
+        self._remove(index)
+        self._insert(StepCard.running(index, parent, self._strip))
+        self._update_timer()
+
+    def phase_changed(self, index: int, phase: str, detail: str = "") -> None:
+        """Move the running card of step ``index`` to ``phase`` (one of ``PHASES``)."""
+        card = self._cards.get(index)
+        if card is None or (card.step is None and card.is_abandoned()):
+            self.step_started(index, None)
+            card = self._cards[index]
+        if card.is_running():
+            card.set_phase(phase, detail, time.monotonic())
+
+    def step_abandoned(self, index: int, reason: str) -> None:
+        """Grey out the running card: "stopped" (user stop) or "failed: <reason>"."""
+        card = self._cards.get(index)
+        if card is not None and card.is_running():
+            card.set_abandoned(reason)
+        self._update_timer()
+
+    def set_thumbnail(self, index: int, image: QImage) -> None:
+        """Put a screenshot (loaded by the app off the GUI thread) on a card."""
+        card = self._cards.get(index)
+        if card is not None and card.step is not None:
+            card.set_thumbnail(image)
+
+    # -- markers and selection ---------------------------------------------------------------
+
+    def set_head(self, index: int | None) -> None:
+        """Move the "current" marker to step ``index`` (None: no marker)."""
+        self._head = index
+        for i, card in self._cards.items():
+            card.set_head(i == index and card.step is not None)
+
+    def set_best(self, index: int | None, reason: str = "") -> None:
+        """Move the "★ best" marker; ``reason`` (why it is best) becomes its tooltip."""
+        self._best, self._best_reason = index, reason
+        for i, card in self._cards.items():
+            card.set_best(i == index and card.step is not None, reason)
+
+    def select(self, index: int | None) -> None:
+        """Highlight a committed step's card (no signal); None or an unknown index clears."""
+        card = self._cards.get(index) if index is not None else None
+        if card is None or not card.is_selectable():
+            index, card = None, None
+        self._selected = index
+        for i, other in self._cards.items():
+            other.set_selected(i == index)
+        if card is not None:
+            self._scroll.ensureWidgetVisible(card, 8, 0)
+
+    def selected(self) -> int | None:
+        """The highlighted step, if any."""
+        return self._selected
+
+    def clear(self) -> None:
+        """Remove every card and marker."""
+        for index in list(self._order):
+            self._remove(index)
+        self._head = self._best = self._selected = None
+        self._best_reason = ""
+        self._follow = True
+        self._update_timer()
+
+    def card(self, index: int) -> StepCard | None:
+        """The card of step ``index`` (committed or running), if shown."""
+        return self._cards.get(index)
+
+    def indices(self) -> list[int]:
+        """The indices of all cards, left to right (running and stopped cards included)."""
+        return list(self._order)
+
+    # -- keyboard ----------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Left/Right move the selection (and emit ``stepSelected``); Enter re-emits it."""
+        key = event.key()
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self._move_selection(-1 if key == Qt.Key.Key_Left else 1)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._selected is not None:
+            self.stepSelected.emit(self._selected)
+        else:
+            super().keyPressEvent(event)
+
+    def _move_selection(self, delta: int) -> None:
+        choices = [i for i in self._order if self._cards[i].is_selectable()]
+        if not choices:
+            return
+        if self._selected not in choices:
+            target = choices[-1] if delta < 0 else choices[0]
+        else:
+            position = choices.index(self._selected) + delta
+            target = choices[max(0, min(len(choices) - 1, position))]
+        if target != self._selected:
+            self.select(target)
+            self.stepSelected.emit(target)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _insert(self, card: StepCard) -> None:
+        position = bisect.bisect_left(self._order, card.index)
+        self._order.insert(position, card.index)
+        self._cards[card.index] = card
+        self._row.insertWidget(position, card)
+        committed = card.step is not None
+        card.set_head(committed and card.index == self._head)
+        card.set_best(committed and card.index == self._best, self._best_reason)
+        card.set_selected(committed and card.index == self._selected)
+        card.clicked.connect(self._on_card_clicked)
+        card.restoreRequested.connect(self.restoreRequested)
+        self._empty.setVisible(False)
+
+    def _remove(self, index: int) -> None:
+        card = self._cards.pop(index, None)
+        if card is None:
+            return
+        self._order.remove(index)
+        self._row.removeWidget(card)
+        card.hide()
+        card.deleteLater()
+        if self._selected == index:
+            self._selected = None
+        self._empty.setVisible(not self._order)
+
+    def _on_card_clicked(self, index: int) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        self.select(index)
+        self.stepSelected.emit(index)
+
+    def _update_timer(self) -> None:
+        if any(card.is_running() for card in self._cards.values()):
+            if not self._timer.isActive():
+                self._timer.start()
+        else:
+            self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        for card in self._cards.values():
+            card.tick(now)
+
+    def _on_scrolled(self, value: int) -> None:
+        bar = self._scroll.horizontalScrollBar()
+        self._follow = value >= bar.maximum() - FOLLOW_SLACK_PX
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._follow:
+            self._scroll.horizontalScrollBar().setValue(maximum)
+
+
+__all__ = ["PHASES", "PHASE_LABELS", "StepCard", "TimelineView"]
