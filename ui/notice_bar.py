@@ -65,7 +65,7 @@ class NoticeBar(QFrame):
         for label, callback in actions:
             button = QPushButton(label)
             button.clicked.connect(self.dismiss)
-            button.clicked.connect(callback)
+            button.clicked.connect(lambda _checked=False, act=callback: act())
             self._button_row.addWidget(button)
             self._buttons.append(button)
         self.show()

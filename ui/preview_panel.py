@@ -191,8 +191,8 @@ class PreviewPanel(QWidget):
         if url is None:
             self._retry.stop()
             if self._url is not None:
-                # Stop the old site's scripts. Only then: a navigation issued before the
-                # page was ever used is run late, after (and instead of) the next load.
+                # Stop the old site's scripts. Never on a page not used yet: a navigation
+                # queued there runs late, after (and instead of) the next load.
                 self._view.setUrl(QUrl("about:blank"))
             self._url, self._loaded = None, False
             self._show_placeholder(message or DEFAULT_MESSAGE)

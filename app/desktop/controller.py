@@ -149,6 +149,7 @@ class MainController(QObject):
     def _launch(self, *, instruction: str | None = None, request: str | None = None) -> None:
         settings = self._check_ready()
         if settings is None:
+            self._give_back(instruction or request)
             return
         try:
             models = _models(settings)
@@ -156,6 +157,7 @@ class MainController(QObject):
                 self._new_session(instruction, settings)
         except Exception as exc:  # one notification path for every failure
             self.notifier.notify(f"Could not start: {exc}", "error")
+            self._give_back(instruction or request)
             return
         session = self.session
         assert session is not None
@@ -169,6 +171,12 @@ class MainController(QObject):
         self.ops.run("Run", session.run(models, config, request), on_success=self._run_ended,
                      actions=[("Retry", self.continue_run),
                               ("Models…", self.settings_flow.open)])
+
+    def _give_back(self, text: str | None) -> None:
+        """A start that did not happen leaves the user's text in the box, not lost."""
+        box = self.window.chat.instruction_edit()
+        if text and not box.toPlainText().strip():
+            box.setPlainText(text)
 
     def _check_ready(self) -> ModelSettings | None:
         settings = preflight.model_settings()
@@ -383,7 +391,7 @@ class MainController(QObject):
         self.notifier.notify(
             f"Ollama is running on this computer with {len(models)} model(s). Choose a coder "
             "and a vision model to use it.", "info",
-            [("Use Ollama…", lambda: flow.open(ollama=(preflight.OLLAMA_URL, models)))])
+            [("Use Ollama…", lambda: flow.open(ollama=(preflight.ollama_url(), models)))])
 
     def _window_closing(self) -> None:
         self.window.save_layout(self.qsettings)

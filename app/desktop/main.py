@@ -39,7 +39,7 @@ def run_gui(run_dir: Path | None = None) -> int:
     """Open the main window (and ``run_dir`` if given); returns when it is closed."""
     prepare_environment()
     import qasync
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings
     from PySide6.QtWidgets import QApplication
 
     from agent_core.runtime.processes import reap_orphans
@@ -63,4 +63,7 @@ def run_gui(run_dir: Path | None = None) -> int:
         controller.first_start()
     with loop:
         loop.run_until_complete(controller.closed.wait())
+        # The web view's page must go before its profile and before QApplication does.
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return 0

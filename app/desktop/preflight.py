@@ -15,6 +15,14 @@ from app import settings as app_settings
 OLLAMA_URL = "http://localhost:11434"
 
 
+def ollama_url() -> str:
+    """Where to look for Ollama: ``OLLAMA_HOST`` (Ollama's own variable) or the default."""
+    host = os.environ.get("OLLAMA_HOST", "").strip()
+    if not host:
+        return OLLAMA_URL
+    return host if "://" in host else f"http://{host}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something that stops a run, and how to fix it."""
@@ -53,8 +61,9 @@ def tool_problems(chromium_path: str | None = None) -> list[Problem]:
     return problems
 
 
-async def detect_ollama(url: str = OLLAMA_URL) -> list[str] | None:
-    """Models of an Ollama server at ``url``, or None when nothing answers there."""
+async def detect_ollama(url: str | None = None) -> list[str] | None:
+    """Models of an Ollama server at ``url`` (default ``ollama_url()``), or None."""
+    url = url or ollama_url()
     try:
         return await list_server_models(RoleConfig(provider=Provider.OLLAMA, base_url=url))
     except WebGenError:

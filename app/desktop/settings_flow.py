@@ -118,7 +118,7 @@ class SettingsFlow:
         async def work() -> None:
             models = await preflight.detect_ollama()
             if dialog is self.dialog and dialog is not None:
-                url = preflight.OLLAMA_URL if models is not None else None
+                url = preflight.ollama_url() if models is not None else None
                 dialog.show_ollama_detected(url, models or [])
 
         self.ops.run("Detect Ollama", work())

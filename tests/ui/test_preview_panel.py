@@ -171,6 +171,19 @@ def test_reload_shows_the_new_page(qtbot, panel, servers, tmp_path) -> None:
     assert "Ctrl+R" in panel.reload_button().toolTip()
 
 
+def test_shortcuts_reload(qtbot, panel, servers, tmp_path) -> None:
+    server = serve(servers, write_site(tmp_path / "site", "Keys"))
+    load(qtbot, panel, server.url)
+    panel.activateWindow()
+    qtbot.waitActive(panel)
+    for key, modifier in (
+        (Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier),
+    ):
+        with qtbot.waitSignal(panel.web_view().loadFinished, timeout=LOAD_TIMEOUT_MS):
+            qtbot.keyClick(panel.device_combo(), key, modifier)
+
+
 def test_device_sizes(qtbot, panel, servers, tmp_path) -> None:
     server = serve(servers, write_site(tmp_path / "site", "Sizes"))
     load(qtbot, panel, server.url)
@@ -211,6 +224,18 @@ def test_a_server_that_is_still_starting_appears_by_itself(qtbot, panel, servers
     serve(servers, write_site(tmp_path / "site", "Finally up"), port)
     qtbot.waitUntil(lambda: not panel.showing_placeholder(), timeout=LOAD_TIMEOUT_MS)
     qtbot.waitUntil(lambda: panel.web_view().title() == "Finally up", timeout=5000)
+
+
+def test_gives_up_after_the_retries_with_a_way_forward(qtbot, panel, monkeypatch) -> None:
+    monkeypatch.setattr("ui.preview_panel.RETRY_DELAYS_MS", (50, 50))
+    url = f"http://127.0.0.1:{free_port()}/"
+    panel.set_url(url)
+    qtbot.waitUntil(
+        lambda: "press Reload (F5)" in panel.placeholder_text(), timeout=LOAD_TIMEOUT_MS
+    )
+    assert panel.placeholder_text().startswith(f"Could not load {url} (")
+    assert "Check that the site's dev server is running" in panel.placeholder_text()
+    assert panel.reload_button().isEnabled()
 
 
 def test_closing_the_panel_releases_the_profile_cleanly(

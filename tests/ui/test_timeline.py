@@ -238,7 +238,7 @@ def test_select_does_not_emit_and_survives_a_rebuild(view, qtbot) -> None:
     assert view.selected() is None
 
 
-def test_fifty_cards_build_quickly(view) -> None:
+def test_fifty_cards_show_with_their_markers(view) -> None:
     steps = [
         record(
             i,
@@ -248,12 +248,10 @@ def test_fifty_cards_build_quickly(view) -> None:
         )
         for i in range(1, 51)
     ]
-    started = time.perf_counter()
-    view.set_steps(steps, head=50, best=12)
-    elapsed = time.perf_counter() - started
+    view.set_steps(steps, head=50, best=12)  # timed in benchmarks/ui_responsiveness.py
     assert len(view.indices()) == 50
     assert view.card(50).head_marker.isHidden() is False
-    assert elapsed < 1.0, f"50 cards took {elapsed * 1000:.0f} ms"
+    assert view.card(12).best_marker.isHidden() is False
 
 
 def test_new_cards_scroll_into_view_unless_the_user_scrolled_away(view, qtbot) -> None:

@@ -1,0 +1,169 @@
+"""Failures reach the user where they look, with what to do, and lose nothing."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from agent_core.config import RunConfig
+from agent_core.store.records import RunStatus
+from agent_core.store.run_store import RunStore
+from app.desktop.session import SessionStatus
+from tests.app.desktop.helpers import drive, make_desk, write_settings
+from tests.fakes.model_server import Reply, ScriptedModelServer, queue
+from tests.support.agent import (
+    CODER,
+    CRITIC,
+    FAST_TIMEOUTS,
+    CriticScript,
+    coder_reply,
+    settings_for,
+)
+from tests.support.procs import started_processes
+from tests.support.qtasync import wait_until
+
+pytestmark = pytest.mark.slow
+INSTRUCTION = "A one-page site for a bakery with a cream background."
+PAGE = {"index.html": "<!doctype html><title>Bakery</title><h1>Fresh bread</h1>"}
+NO_GUI = RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS)
+
+
+def graded(*grades: int) -> CriticScript:
+    return CriticScript([(CriticScript.check(f"a page graded {g}"), CriticScript.grade(g))
+                         for g in grades])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_model_server_that_is_down_is_named_and_retry_continues(qapp, qtbot, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    port = free_port()
+    server = ScriptedModelServer({CODER: queue(coder_reply(PAGE), coder_reply(signal="finish")),
+                                  CRITIC: graded(4)}, port=port)
+    with server:  # only to learn its URLs; it is down while the run starts
+        write_settings(tmp_path / "config", settings_for(server, "openai"))
+    desk = make_desk(qtbot, tmp_path, NO_GUI)
+
+    async def scenario() -> None:
+        await desk.send(qtbot, INSTRUCTION)
+        await desk.wait_status(SessionStatus.FAILED, timeout_s=60)
+        notices = desk.window.notices
+        assert notices.level() == "error"
+        assert f"127.0.0.1:{port}" in notices.text() and "refused" in notices.text()
+        assert notices.action_labels() == ["Retry", "Models…"]
+        store = desk.controller.session.store
+        assert store.manifest.status is RunStatus.FAILED and not store.steps()
+        # The user starts the server and presses Retry: the same run goes on.
+        with server:
+            notices.trigger("Retry")
+            await desk.wait_status(SessionStatus.FINISHED, timeout_s=60)
+        assert [s.index for s in store.steps()] == [1, 2]
+        assert store.manifest.instruction == INSTRUCTION
+        assert desk.window.timeline.indices() == [1, 2]
+
+    drive(qapp, desk, scenario)
+
+
+def test_closing_the_window_mid_step_stops_everything_and_the_run_resumes(qapp, qtbot,
+                                                                         tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    slow = Reply(text=coder_reply({"index.html": "<h1>second</h1>"}), chunk_size=3,
+                 chunk_delay_s=0.05)
+    scripts = {CODER: queue(coder_reply(PAGE), slow), CRITIC: graded(4, 4)}
+    with ScriptedModelServer(scripts) as server:
+        write_settings(tmp_path / "config", settings_for(server, "ollama"))
+        desk = make_desk(qtbot, tmp_path, NO_GUI)
+        holder = {}
+
+        async def scenario() -> None:
+            await desk.send(qtbot, INSTRUCTION)
+            await wait_until(lambda: desk.controller.session is not None
+                             and desk.window.chat.reply_widget(2) is not None, 60, "step 2")
+            holder["run_dir"] = desk.controller.session.store.run_dir
+            assert desk.controller.session.services.server.alive  # the site is served
+            await desk.close()
+            await wait_until(lambda: not started_processes(), 15, "processes to exit")
+
+        drive(qapp, desk, scenario)
+        store = RunStore.open(holder["run_dir"])
+        assert store.manifest.status is RunStatus.CANCELLED
+        assert [s.index for s in store.steps()] == [1]
+
+        # Reopened in a new window, the run continues from step 1.
+        server.set_script(CODER, queue(coder_reply(PAGE), coder_reply(signal="finish")))
+        again = make_desk(qtbot, tmp_path, NO_GUI)
+
+        async def resume() -> None:
+            again.controller.open_run(str(holder["run_dir"]))
+            await again.controller.ops.wait_idle()
+            assert again.window.timeline.indices() == [1]
+            assert again.window.start_action.text() == "▶ Continue"
+            again.window.start_action.trigger()
+            await again.wait_status(SessionStatus.FINISHED)
+
+        drive(qapp, again, resume)
+    steps = RunStore.open(holder["run_dir"]).steps()
+    assert [s.parent for s in steps] == [None, 1, 2]
+
+
+def test_missing_node_and_chromium_are_explained_before_anything_starts(qapp, qtbot, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    with ScriptedModelServer({}) as server:
+        write_settings(tmp_path / "config", settings_for(server, "openai"))
+    desk = make_desk(qtbot, tmp_path, NO_GUI)
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+
+    async def scenario() -> None:
+        monkeypatch.setenv("PATH", str(empty_bin))
+        await desk.send(qtbot, INSTRUCTION)
+        text = desk.window.notices.text()
+        assert "Node.js and npm were not found" in text and "nodejs.org" in text
+        # The instruction is not lost: it is back in the box for the next try.
+        assert desk.window.chat.instruction_edit().toPlainText() == INSTRUCTION
+        monkeypatch.undo()
+        monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+        monkeypatch.setenv("WEBGEN_CHROMIUM", str(tmp_path / "no-such-chromium"))
+        desk.window.start_action.trigger()
+        assert "no-such-chromium" in desk.window.notices.text()
+        assert desk.window.notices.level() == "error"
+        assert not (tmp_path / "runs").exists()  # nothing was started
+        assert desk.window.chat.instruction_edit().toPlainText() == INSTRUCTION
+
+    drive(qapp, desk, scenario)
+
+
+def test_a_failed_install_is_shown_with_its_output(qapp, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    package = {"name": "bakery", "scripts": {"dev": "vite"},
+               "dependencies": {"left-pad-not-in-the-cache": "9.9.9"}}
+    files = {**PAGE, "package.json": json.dumps(package)}
+    scripts = {CODER: queue(coder_reply(files, shell=["npm install"])), CRITIC: graded(4)}
+    with ScriptedModelServer(scripts) as server:
+        write_settings(tmp_path / "config", settings_for(server, "openai"))
+        desk = make_desk(qtbot, tmp_path, RunConfig(max_steps=1, gui_testing=False,
+                                                    timeouts=FAST_TIMEOUTS))
+
+        async def scenario() -> None:
+            await desk.send(qtbot, INSTRUCTION)
+            await wait_until(lambda: "dependency installation failed"
+                             in desk.window.notices.text(), 90, "the install notice")
+            notices = desk.window.notices
+            assert notices.level() == "warning" and "Step 1" in notices.text()
+            assert "Show step" in notices.action_labels()
+            notices.trigger("Show step")
+            await desk.controller.ops.wait_idle()
+            assert desk.window.tabs.currentWidget() is desk.window.detail
+            assert "left-pad-not-in-the-cache" in desk.window.detail.log_text()
+            assert desk.window.timeline.card(1).error_badge.isVisible()
+            await desk.wait_status(SessionStatus.FINISHED)
+
+        drive(qapp, desk, scenario)
