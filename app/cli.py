@@ -20,11 +20,13 @@ from agent_core.runtime.processes import reap_orphans
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings
+from app.batch_cmd import add_batch_parser, run_batch_cmd
 from app.bench import add_bench_parser, run_bench
 from app.export_cmd import add_export_parser, run_export
 from app.flags import add_role_flags, apply_run_flags, role_flags
 from app.import_cmd import add_import_parser, run_import
 from app.progress import ProgressPrinter
+from app.rejudge_cmd import add_rejudge_parser, run_rejudge
 from app.review_cmd import add_review_parser, run_review_summary
 from app.summary import run_summary, summary_text
 
@@ -70,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_parser(sub)
     add_review_parser(sub)
     add_export_parser(sub)
+    add_rejudge_parser(sub)
+    add_batch_parser(sub)
     return parser
 
 
@@ -187,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_review_summary(args)
         if args.command == "export":
             return run_export(args)
+        if args.command == "rejudge":
+            return run_rejudge(args)
+        if args.command == "batch":
+            return run_batch_cmd(args)
         _print_summary(RunStore.open(args.run_dir), args)
         return EXIT_OK
     except WebGenError as exc:

@@ -172,12 +172,16 @@ class SettingsDialog(QDialog):
         """Answer a ``testRequested`` with the outcome, in green when ``ok`` else red."""
         self._forms[Role(role)].show_test_result(ok, message)
 
-    def show_ollama_detected(self, url: str | None, models: Sequence[str]) -> None:
+    def show_ollama_detected(
+        self, url: str | None, models: Sequence[str], *, searched: str | None = None
+    ) -> None:
         """Answer ``detectOllamaRequested``.
 
         Args:
             url: Where Ollama answered, or None when it did not.
             models: Models that server has.
+            searched: Where the app looked (e.g. from ``OLLAMA_HOST``), named when
+                nothing answered; the usual local address when not given.
         """
         self.detect_button.setEnabled(True)
         if url is None:
@@ -185,16 +189,17 @@ class SettingsDialog(QDialog):
             self.use_ollama_button.setVisible(False)
             set_status(
                 self.detect_label,
-                f"No Ollama found at {DEFAULT_BASE_URLS[Provider.OLLAMA]}. Install it "
-                "from ollama.com and run `ollama serve`, or choose an OpenAI-compatible "
-                "server.",
+                f"No Ollama found at {searched or DEFAULT_BASE_URLS[Provider.OLLAMA]}. "
+                "Install it from ollama.com and run `ollama serve`, or choose an "
+                "OpenAI-compatible server.",
                 ERROR_COLOUR,
                 "error",
             )
             return
         self._detected = (url, tuple(models))
         if models:
-            text = f"✓ Found Ollama at {url} with {len(models)} models."
+            noun = "model" if len(models) == 1 else "models"
+            text = f"✓ Found Ollama at {url} with {len(models)} {noun}."
         else:
             text = (
                 f"✓ Found Ollama at {url}, but it has no models yet: "

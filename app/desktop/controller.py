@@ -23,6 +23,7 @@ from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
 from app.desktop.views import load_image, load_thumbnails, show_conversation, show_files_of_step
 from app.desktop.views import show_run as show_stored_run
+from app.desktop.warmup import RunCollector
 from ui.main_window import TAB_PREVIEW, TAB_STEP, MainWindow
 
 RECENT_KEY = "runs/recent"
@@ -51,6 +52,8 @@ class MainController(QObject):
         self.ops = Ops(self.notifier)
         self.session: RunSession | None = None
         self._limit = self.base_config.max_steps
+        self._starting = False
+        self.collector = RunCollector()
         self.live = LiveRunView(window, self.bridge, self.notifier, self._store,
                                 lambda: self._limit)
         self.settings_flow = SettingsFlow(window, self.ops, self.notifier)
@@ -85,6 +88,10 @@ class MainController(QObject):
 
     def _update_actions(self, _status: SessionStatus | None = None) -> None:
         w, s = self.window, self.session
+        if s is not None and s.running:
+            self.collector.begin()
+        else:
+            self.collector.end()
         if s is None or (not s.store.steps() and not s.running):
             fresh = s is None
             w.set_actions_enabled(start=True, stop=False, restore=False, best=False, serve=False)
@@ -147,12 +154,13 @@ class MainController(QObject):
         self._launch(request=None)
 
     def _launch(self, *, instruction: str | None = None, request: str | None = None) -> None:
+        if self._starting:
+            return
         settings = self._check_ready()
         if settings is None:
             self._give_back(instruction or request)
             return
         try:
-            models = _models(settings)
             if instruction is not None:
                 self._new_session(instruction, settings)
         except Exception as exc:  # one notification path for every failure
@@ -161,16 +169,26 @@ class MainController(QObject):
             return
         session = self.session
         assert session is not None
-        window = self.window
         if instruction is not None:
-            window.chat.add_user_message(instruction)
+            self.window.chat.add_user_message(instruction)
         elif request:
-            window.chat.add_user_message(request)
+            self.window.chat.add_user_message(request)
         config = self._run_config(session)
         self.window.notices.dismiss()
-        self.ops.run("Run", session.run(models, config, request), on_success=self._run_ended,
+        self._starting = True
+        self.ops.run("Run", self._run(session, settings, config, request),
+                     on_success=self._run_ended, on_failure=lambda _e: self._update_actions(),
                      actions=[("Retry", self.continue_run),
                               ("Models…", self.settings_flow.open)])
+
+    async def _run(self, session: RunSession, settings: ModelSettings, config: RunConfig,
+                   request: str | None) -> RunOutcome:
+        try:
+            # Clients load TLS certificates when built (~0.1 s each): not on the UI thread.
+            models = await asyncio.to_thread(_models, settings)
+        finally:
+            self._starting = False
+        return await session.run(models, config, request)
 
     def _give_back(self, text: str | None) -> None:
         """A start that did not happen leaves the user's text in the box, not lost."""

@@ -44,6 +44,7 @@ def run_gui(run_dir: Path | None = None) -> int:
 
     from agent_core.runtime.processes import reap_orphans
     from app.desktop.controller import MainController
+    from app.desktop.warmup import warm_up
     from ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -57,12 +58,15 @@ def run_gui(run_dir: Path | None = None) -> int:
     qsettings = QSettings(str(qsettings_path()), QSettings.Format.IniFormat)
     controller = MainController(window, runs_dir=runs_dir(), qsettings=qsettings)
     window.show()
+    warming = loop.create_task(warm_up())
     if run_dir is not None:
         controller.open_run(str(run_dir))
     else:
         controller.first_start()
     with loop:
         loop.run_until_complete(controller.closed.wait())
+        if not warming.done():
+            warming.cancel()
         # The web view's page must go before its profile and before QApplication does.
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

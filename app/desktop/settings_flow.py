@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -16,35 +17,73 @@ from app.desktop import preflight
 from app.desktop.ops import Notifier, Ops
 from ui.settings_dialog import SettingsDialog
 
+log = logging.getLogger(__name__)
+
+LIST_TIMEOUT_S = 15.0
+"""Longest wait for a model list: the dialog shows "Loading…" meanwhile."""
+
 
 def stored_role_configs(data: dict) -> tuple[dict[Role, RoleConfig], bool]:
-    """Role settings from the settings file, and whether feedback uses the critic's."""
+    """Role settings from the settings file, and whether feedback uses the critic's.
+
+    A role the file does not set is Ollama at ``preflight.ollama_url()`` with no model;
+    only the feedback role falls back to the critic's settings (as a run does).
+    """
     roles = data.get("roles") or {}
     configs: dict[Role, RoleConfig] = {}
     for role in Role:
-        raw = roles.get(str(role)) or roles.get(str(Role.CRITIC)) or {}
+        raw = roles.get(str(role))
+        if not raw and role is Role.FEEDBACK:
+            raw = roles.get(str(Role.CRITIC))
         try:
-            values = app_settings.role_values(role, {}, {}, {str(role): raw})
+            values = app_settings.role_values(role, {}, {}, {str(role): raw or {}})
         except WebGenError:
             values = {}
-        configs[role] = replace(RoleConfig(provider=Provider.OLLAMA), **values)
+        config = replace(RoleConfig(provider=Provider.OLLAMA), **values)
+        if config.provider is Provider.OLLAMA and not config.base_url:
+            config = replace(config, base_url=preflight.ollama_url())
+        configs[role] = config
     same = not roles.get(str(Role.FEEDBACK)) or roles.get(str(Role.FEEDBACK)) == roles.get(
-        str(Role.CRITIC))
+        str(Role.CRITIC)
+    )
     return configs, same
+
+
+async def server_models(role: str, config: RoleConfig, key: str) -> list[str]:
+    """The models the role's server lists, asked with ``key`` (or the stored key if empty).
+
+    Raises:
+        WebGenError: The server could not be asked; the message says why.
+    """
+    probe = replace(config, timeout_s=min(config.timeout_s, LIST_TIMEOUT_S))
+    try:
+        return await list_server_models(probe, role, api_key=key or None)
+    except (WebGenError, asyncio.CancelledError):
+        raise
+    except Exception as exc:  # e.g. a URL the client cannot parse: still an answer
+        log.info("listing models at %s failed", config.url, exc_info=True)
+        raise WebGenError(f"cannot ask {config.url} for its models: {exc}") from exc
 
 
 async def describe_connection(role: str, config: RoleConfig, key: str) -> tuple[bool, str]:
     """Ask the server for its models; say whether the chosen model is among them."""
     try:
-        names = await list_server_models(config, role, api_key=key or None)
+        names = await server_models(role, config, key)
     except WebGenError as exc:
         return False, str(exc)
     where = config.url
     if not config.model:
         return True, f"Connected to {where}: {len(names)} model(s). Now choose one."
-    if names and config.model not in names:
-        return False, (f"Connected to {where}, but it does not offer {config.model!r} "
-                       f"(it has {len(names)} model(s); use Refresh to pick one).")
+    if not names:
+        return False, (
+            f"Connected to {where}, but it lists no models, so {config.model!r} "
+            "is not available there (pull or load it first)."
+        )
+    if config.model not in names:
+        return False, (
+            f"Connected to {where}, but it does not offer {config.model!r} "
+            f"(it has {len(names)} model(s); use Refresh to pick one)."
+        )
     return True, f"Connected to {where}; {config.model} is available."
 
 
@@ -57,29 +96,42 @@ class SettingsFlow:
         self.notifier = notifier
         self.dialog: SettingsDialog | None = None
 
-    def open(self, ollama: tuple[str, Sequence[str]] | None = None) -> SettingsDialog | None:
-        """Show the dialog (window-modal, without blocking the event loop)."""
+    def open(self, *, ollama: tuple[str, Sequence[str]] | None = None) -> SettingsDialog | None:
+        """Show the dialog (window-modal, without blocking the event loop).
+
+        Args:
+            ollama: An Ollama server found running (URL and its models): roles without a
+                model are set to it, with its models listed. Keyword-only, so a button's
+                ``clicked(bool)`` connected here cannot pass its ``checked`` as this.
+        """
         try:
             data = app_settings.load_settings_file()
         except WebGenError as exc:
             self.notifier.notify(f"{exc}. Fix or delete the file, then try again.", "error")
             return None
-        if self.dialog is not None:
-            self.dialog.raise_()
-            return self.dialog
+        dialog = self.dialog
+        if dialog is None:
+            dialog = self._create(data)
+            dialog.open()
+        else:
+            dialog.raise_()
+            dialog.activateWindow()
+        if ollama is not None:
+            _offer_ollama(dialog, ollama[0], list(ollama[1]))
+        return dialog
+
+    def _create(self, data: dict) -> SettingsDialog:
         configs, same = stored_role_configs(data)
         stored = {role: stored_api_key(str(role)) is not None for role in Role}
-        dialog = SettingsDialog(configs, stored_keys=stored, feedback_same_as_critic=same,
-                                parent=self.parent)
+        dialog = SettingsDialog(
+            configs, stored_keys=stored, feedback_same_as_critic=same, parent=self.parent
+        )
         dialog.modelsRequested.connect(self._list_models)
         dialog.testRequested.connect(self._test)
         dialog.detectOllamaRequested.connect(self._detect)
         dialog.accepted.connect(self._save)
         dialog.finished.connect(self._closed)
         self.dialog = dialog
-        dialog.open()
-        if ollama is not None:
-            dialog.show_ollama_detected(ollama[0], list(ollama[1]))
         return dialog
 
     def _closed(self, _result: int) -> None:
@@ -92,11 +144,9 @@ class SettingsFlow:
 
         async def work() -> None:
             try:
-                names = await list_server_models(config, role, api_key=key or None)
+                names, error = await server_models(role, config, key), None
             except WebGenError as exc:
                 names, error = [], str(exc)
-            else:
-                error = None
             if dialog is self.dialog and dialog is not None:
                 dialog.show_models(role, names, error)
 
@@ -116,10 +166,12 @@ class SettingsFlow:
         dialog = self.dialog
 
         async def work() -> None:
-            models = await preflight.detect_ollama()
+            url = preflight.ollama_url()
+            models = await preflight.detect_ollama(url)
             if dialog is self.dialog and dialog is not None:
-                url = preflight.ollama_url() if models is not None else None
-                dialog.show_ollama_detected(url, models or [])
+                dialog.show_ollama_detected(
+                    url if models is not None else None, models or [], searched=url
+                )
 
         self.ops.run("Detect Ollama", work())
 
@@ -131,19 +183,38 @@ class SettingsFlow:
         same = dialog.feedback_same_as_critic()
         self.ops.run("Save model settings", self._write(configs, keys, same))
 
-    async def _write(self, configs: dict[Role, RoleConfig], keys: dict[Role, str | None],
-                     same: bool) -> None:
-        data = app_settings.load_settings_file()
+    async def _write(
+        self, configs: dict[Role, RoleConfig], keys: dict[Role, str | None], same: bool
+    ) -> None:
+        data = await asyncio.to_thread(app_settings.load_settings_file)
         roles = {str(role): _public(config) for role, config in configs.items()}
         if same:
             roles.pop(str(Role.FEEDBACK))
         data["roles"] = roles
-        await asyncio.to_thread(app_settings.save_settings_file, data)
+        path = await asyncio.to_thread(app_settings.save_settings_file, data)
         for role, key in keys.items():
             if key is not None:
                 await asyncio.to_thread(store_api_key, str(role), key)
-        self.notifier.notify("Model settings saved. API keys are in the system keyring.",
-                             "success")
+        self.notifier.notify(f"Model settings saved to {path}.{_key_note(keys)}", "success")
+
+
+def _offer_ollama(dialog: SettingsDialog, url: str, models: list[str]) -> None:
+    """Show the Ollama found, and point every role that has no model yet at it."""
+    dialog.show_ollama_detected(url, models)
+    for role in Role:
+        form = dialog.role_form(role)
+        if not form.config().model:
+            form.use_server(Provider.OLLAMA, url)
+            form.fill_models(models, replace_unlisted=True)
+
+
+def _key_note(keys: dict[Role, str | None]) -> str:
+    changes = set(keys.values()) - {None}
+    if not changes:
+        return ""
+    if changes == {""}:
+        return " The forgotten API key was removed from the system keyring."
+    return " API keys are in the system keyring, never in that file."
 
 
 def _public(config: RoleConfig) -> dict:

@@ -114,9 +114,28 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {k.lower(): v for k, v in self.headers.items()}
             request = parse_request(method, path, headers, body)
             self.server.owner._record(request)
+            if not self._authorized(headers):
+                self._refuse_key(request, headers)
+                return
             self._route(method, path, request)
         except (_Stopping, OSError):
             self.close_connection = True
+
+    def _authorized(self, headers: Mapping[str, str]) -> bool:
+        key = self.server.owner.require_api_key
+        return key is None or headers.get("authorization") == f"Bearer {key}"
+
+    def _refuse_key(self, request: RecordedRequest, headers: Mapping[str, str]) -> None:
+        """A 401 as OpenAI (or a key-checking proxy in front of Ollama) sends it."""
+        if request.protocol == "ollama":
+            self._send_json(401, {"error": "unauthorized"})
+            return
+        if "authorization" in headers:
+            message = "Incorrect API key provided. Check the key and try again."
+        else:
+            message = "You didn't provide an API key in the Authorization header (Bearer)."
+        body = error_payload("openai", 401, message)
+        self._send_json(401, body, {"WWW-Authenticate": 'Bearer realm="scripted"'})
 
     def _read_body(self) -> dict[str, Any]:
         length = int(self.headers.get("Content-Length") or 0)
@@ -266,9 +285,12 @@ class ScriptedModelServer:
         host: Address to bind, loopback by default.
         port: Port to bind; 0 picks a free one.
         on_request: Called (in a server thread) with every request as it is recorded.
+        require_api_key: When set, every request must carry ``Authorization: Bearer KEY``;
+            others get the protocol's HTTP 401 (model listing included).
 
     Attributes:
         scripts: The live model -> script mapping (may be changed while running).
+        require_api_key: The key demanded, or None (may be changed while running).
     """
 
     def __init__(
@@ -278,8 +300,10 @@ class ScriptedModelServer:
         host: str = "127.0.0.1",
         port: int = 0,
         on_request: Callable[[RecordedRequest], None] | None = None,
+        require_api_key: str | None = None,
     ) -> None:
         self.scripts: dict[str, Script] = dict(scripts or {})
+        self.require_api_key = require_api_key
         self._address = (host, port)
         self._on_request = on_request
         self._requests: list[RecordedRequest] = []

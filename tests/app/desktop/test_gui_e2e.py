@@ -16,7 +16,7 @@ from agent_core.config import RunConfig
 from agent_core.store.records import StepKind
 from app.desktop.controller import MainController
 from app.desktop.session import SessionStatus
-from tests.fakes.model_server import ScriptedModelServer, queue
+from tests.fakes.model_server import Reply, ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
     CRITIC,
@@ -40,8 +40,9 @@ FOOTER = "      <footer>Data delayed 15 min</footer>\n"
 FOOTER_APP = APP_V2.replace("    </main>", FOOTER + "    </main>")
 
 
-def scripts() -> dict:
-    coder = queue(
+def scripts(stream: bool = False) -> dict:
+    """The models of the scenario; ``stream`` sends the coder's replies in small fragments."""
+    replies = [
         coder_reply(stock_site(APP_V1), shell=["npm install"], start="npm run dev",
                     prose="I will scaffold a Vite + React app."),
         coder_reply({"src/App.jsx": APP_V2}, prose="Adding the search form."),
@@ -49,7 +50,10 @@ def scripts() -> dict:
         coder_reply(signal="finish"),
         coder_reply({"src/App.jsx": FOOTER_APP}, prose="Adding the footer."),
         coder_reply(signal="finish"),
-    )
+    ]
+    if stream:
+        replies = [Reply(text=r, chunk_size=12, chunk_delay_s=0.002) for r in replies]
+    coder = queue(*replies)
     critic = CriticScript([
         (CriticScript.check("A navy header 'Stock Reports' on white.", ["Add a search form"]),
          CriticScript.grade(3)),

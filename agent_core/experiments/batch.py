@@ -1,0 +1,330 @@
+"""Running many instructions with several coder models, several samples each, into one folder.
+
+Every (item, coder, sample) gets its own run directory ``OUT/<item id>/<coder slug>/
+sample-<n>``, run by the WebGen-Agent loop with the coder that varies and the critic and
+feedback models that stay the same. At most ``concurrency`` runs go at once. The batch is
+resumable: a finished run is skipped, an unfinished one is resumed from its last committed
+step. A run that fails is recorded and the others go on. ``OUT/batch.json`` holds the
+report, also when the batch is interrupted (with the runs done so far).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent_core.agent.loop import WebGenAgent
+from agent_core.agent.services import AgentModels
+from agent_core.bench.generate import check_run_dir
+from agent_core.config import RoleConfig, RunConfig
+from agent_core.errors import WebGenError
+from agent_core.events import Event, EventBus
+from agent_core.experiments.batch_report import (
+    BatchItem,
+    BatchReport,
+    BatchRun,
+    CoderRow,
+    read_run,
+)
+from agent_core.store.atomic import write_json_atomic
+from agent_core.store.locks import LockHeld, take_pid_lock
+from agent_core.store.records import RunStatus
+from agent_core.store.run_store import MANIFEST, RunStore
+
+log = logging.getLogger(__name__)
+BATCH_FILE = "batch.json"
+LOCK_FILE = ".batch.lock"
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+
+ModelsFactory = Callable[[RoleConfig], AgentModels]
+"""Builds the clients for the runs of one coder: that coder plus the shared critic and
+feedback clients. Called once per coder; the batch closes only the coder client."""
+
+
+class BatchError(WebGenError):
+    """The batch cannot start: bad items or coders, or its folder is in use."""
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """Something happened in one run of a batch.
+
+    Attributes:
+        item_id: The run's item.
+        coder: The run's coder model.
+        sample: The run's sample number (from 1).
+        run_dir: The run directory.
+        note: A line about the run as a whole ('' when ``event`` is set): started, resumed,
+            skipped, finished, failed.
+        event: An engine event of the run (tokens included), or None for a note.
+    """
+
+    item_id: str
+    coder: str
+    sample: int
+    run_dir: Path
+    note: str = ""
+    event: Event | None = None
+
+
+EventCallback = Callable[[BatchEvent], None]
+
+
+def item_id_for(instruction: str) -> str:
+    """A folder name for an instruction: its first words and a short hash of the whole.
+
+    The same text always gets the same id, so a batch given its instructions in another
+    order still finds its runs.
+    """
+    words = re.findall(r"[a-z0-9]+", instruction.lower())[:5]
+    stem = "-".join(words)[:40].strip("-") or "item"
+    return f"{stem}-{hashlib.sha256(instruction.strip().encode()).hexdigest()[:6]}"
+
+
+def coder_slug(model: str) -> str:
+    """A folder name for a coder model, e.g. ``qwen2.5-coder:7b`` -> ``qwen2.5-coder-7b``."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model).strip("-.")
+    return slug or "coder"
+
+
+async def run_batch(
+    instructions: Sequence[BatchItem],
+    coders: Sequence[RoleConfig],
+    samples: int,
+    *,
+    out_dir: Path,
+    make_models: ModelsFactory,
+    config: RunConfig,
+    concurrency: int,
+    on_event: EventCallback | None = None,
+) -> BatchReport:
+    """Run every instruction with every coder ``samples`` times and compare the coders.
+
+    Args:
+        instructions: The items (unique ids).
+        coders: The coder roles to compare (model names must give distinct folders).
+        samples: Runs per (item, coder).
+        out_dir: The batch folder.
+        make_models: Builds a coder's clients with the shared critic and feedback clients
+            (those belong to the caller, who closes them); a failure to build is recorded
+            as a failure of that coder's runs.
+        config: Limits of every run (also used when a run is resumed).
+        concurrency: Runs at the same time.
+        on_event: Called with notes and engine events of every run.
+
+    Returns:
+        The report; ``OUT/batch.json`` holds it too.
+
+    Raises:
+        BatchError: No item or coder, duplicate ids or folders, ``samples`` < 1, or another
+            batch uses ``out_dir``.
+    """
+    items = _check_items(instructions)
+    names = _check_coders(coders)
+    if samples < 1:
+        raise BatchError(f"samples must be at least 1, not {samples}")
+    out, lock = await asyncio.to_thread(_take_folder, Path(out_dir))
+    batch = _Batch(items, list(coders), samples, out, make_models, config, concurrency, on_event)
+    try:
+        try:
+            await batch.run_all()
+        finally:
+            report = BatchReport(out, samples, tuple(items), tuple(names), batch.results())
+            report = await asyncio.shield(asyncio.to_thread(_write_report, report))
+    finally:
+        await asyncio.shield(batch.close())
+        os.close(lock)
+    return report
+
+
+class _Batch:
+    """The runs of one batch invocation, with their shared coder clients."""
+
+    def __init__(self, items: list[BatchItem], coders: list[RoleConfig], samples: int,
+                 out: Path, make_models: ModelsFactory, config: RunConfig, concurrency: int,
+                 on_event: EventCallback | None) -> None:  # fmt: skip
+        self.items, self.coders, self.samples, self.out = items, coders, samples, out
+        self.make_models, self.config, self.on_event = make_models, config, on_event
+        self.slots = asyncio.Semaphore(max(1, concurrency))
+        self.models: dict[str, AgentModels | str] = {}
+        self.done: dict[tuple[int, int, int], BatchRun] = {}
+
+    def results(self) -> tuple[BatchRun, ...]:
+        """The outcomes so far, in (item, coder, sample) order."""
+        return tuple(self.done[key] for key in sorted(self.done))
+
+    async def run_all(self) -> None:
+        for coder in self.coders:
+            self.models[coder.model] = self._build(coder)
+        async with asyncio.TaskGroup() as group:
+            for i, item in enumerate(self.items):
+                for c, coder in enumerate(self.coders):
+                    for sample in range(1, self.samples + 1):
+                        group.create_task(self._job((i, c, sample), item, coder.model, sample))
+
+    def _build(self, coder: RoleConfig) -> AgentModels | str:
+        try:
+            return self.make_models(coder)
+        except WebGenError as exc:
+            return f"the coder {coder.model} could not be set up: {exc}"
+
+    async def close(self) -> None:
+        """Close the coder clients (the shared critic and feedback are the caller's)."""
+        for models in self.models.values():
+            if isinstance(models, AgentModels):
+                with contextlib.suppress(Exception):
+                    await models.coder.close()
+
+    async def _job(self, key: tuple[int, int, int], item: BatchItem, coder: str,
+                   sample: int) -> None:  # fmt: skip
+        run_dir = self.out / item.id / coder_slug(coder) / f"sample-{sample}"
+        async with self.slots:
+            result = await self._one(item, coder, sample, run_dir)
+        self.done[key] = result
+        state = "finished" if result.finished else f"{result.status}: {result.reason}"
+        if result.ran or not result.finished:
+            self._note(item, coder, sample, run_dir, f"{state}; best step {result.best_step}")
+
+    async def _one(self, item: BatchItem, coder: str, sample: int, run_dir: Path) -> BatchRun:
+        """Create, resume or skip the run; never raises but for cancellation."""
+        try:
+            store = await asyncio.to_thread(self._store_for, item, coder, run_dir)
+            if store is None:
+                self._note(item, coder, sample, run_dir, "finished earlier; skipped")
+                return await asyncio.to_thread(read_run, item.id, coder, sample, run_dir,
+                                               ran=False)  # fmt: skip
+            await self._run(store, item, coder, sample)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, WebGenError):
+                log.exception("run %s failed unexpectedly", run_dir)
+            error = str(exc) or type(exc).__name__
+            return await asyncio.to_thread(read_run, item.id, coder, sample, run_dir, ran=True,
+                                           error=error)  # fmt: skip
+        return await asyncio.to_thread(read_run, item.id, coder, sample, run_dir, ran=True)
+
+    def _store_for(self, item: BatchItem, coder: str, run_dir: Path) -> RunStore | None:
+        """The run's store, locked (None: it finished before).
+
+        Raises:
+            WebGenError: The coder could not be set up, the folder is not a run, or the
+                run is in use by another process.
+        """
+        check_run_dir(run_dir)
+        if (run_dir / MANIFEST).exists():
+            store = RunStore.open(run_dir)
+            if store.manifest.status is RunStatus.FINISHED:
+                return None
+        else:
+            store = None
+        models = self.models[coder]
+        if isinstance(models, str):
+            raise WebGenError(models)
+        if store is None:
+            store = RunStore.create(run_dir, item.instruction,
+                                    models=models.settings.to_public_dict(),
+                                    config=self.config.to_dict())  # fmt: skip
+        store.lock()
+        return store
+
+    async def _run(self, store: RunStore, item: BatchItem, coder: str, sample: int) -> None:
+        models = self.models[coder]
+        assert isinstance(models, AgentModels)
+        resumed = bool(store.steps())
+        note = f"resumed after step {store.head}" if resumed else "started"
+        self._note(item, coder, sample, store.run_dir, note)
+        bus = EventBus()
+        if self.on_event is not None:
+            sink = self.on_event
+            bus.subscribe(lambda e: sink(BatchEvent(item.id, coder, sample, store.run_dir,
+                                                    event=e)))  # fmt: skip
+        try:
+            await WebGenAgent(store, models, self.config, bus).run()
+        finally:
+            store.unlock()
+
+    def _note(self, item: BatchItem, coder: str, sample: int, run_dir: Path, note: str) -> None:
+        if self.on_event is not None:
+            self.on_event(BatchEvent(item.id, coder, sample, run_dir, note=note))
+
+
+def _check_items(items: Sequence[BatchItem]) -> list[BatchItem]:
+    items = list(items)
+    if not items:
+        raise BatchError("no instruction to run: give --instruction, --instructions-file or "
+                         "--bench-ids")  # fmt: skip
+    seen: set[str] = set()
+    for item in items:
+        if not _SAFE_ID.fullmatch(item.id):
+            raise BatchError(f"the item id {item.id!r} cannot name a folder: use letters, "
+                             "digits, '.', '_' or '-'")  # fmt: skip
+        if item.id in seen:
+            raise BatchError(f"the item {item.id} is given twice; give each instruction once")
+        if not item.instruction.strip():
+            raise BatchError(f"the item {item.id} has an empty instruction")
+        seen.add(item.id)
+    return items
+
+
+def _check_coders(coders: Sequence[RoleConfig]) -> list[str]:
+    if not coders:
+        raise BatchError("no coder model to run: give --coder-model at least once")
+    folders: dict[str, str] = {}
+    for coder in coders:
+        if not coder.model.strip():
+            raise BatchError("a coder has no model name")
+        slug = coder_slug(coder.model)
+        if slug in folders:
+            raise BatchError(
+                f"the coder models {folders[slug]!r} and {coder.model!r} would share the "
+                f"folder {slug}; compare coders with distinct model names"
+            )
+        folders[slug] = coder.model
+    return [coder.model for coder in coders]
+
+
+def _take_folder(out_dir: Path) -> tuple[Path, int]:
+    """Create the batch folder and take its lock; returns the absolute path and the lock."""
+    out = out_dir.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    return out, _lock_folder(out)
+
+
+def _lock_folder(out: Path) -> int:
+    try:
+        return take_pid_lock(out / LOCK_FILE)
+    except LockHeld as held:
+        raise BatchError(f"{out} is in use by another batch (process {held.holder}); wait for "
+                         "it to end or choose another --out") from None  # fmt: skip
+
+
+def _write_report(report: BatchReport) -> BatchReport:
+    path = report.out_dir / BATCH_FILE
+    write_json_atomic(path, {**report.to_dict(), "written_at": time.time()})
+    return BatchReport(report.out_dir, report.samples, report.items, report.coders,
+                       report.runs, path)  # fmt: skip
+
+
+__all__ = [
+    "BATCH_FILE",
+    "BatchError",
+    "BatchEvent",
+    "BatchItem",
+    "BatchReport",
+    "BatchRun",
+    "CoderRow",
+    "EventCallback",
+    "ModelsFactory",
+    "coder_slug",
+    "item_id_for",
+    "run_batch",
+]

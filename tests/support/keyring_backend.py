@@ -1,0 +1,54 @@
+"""An in-memory keyring backend, so tests never read or write the user's real keyring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import keyring
+import keyring.backend
+from keyring.errors import PasswordDeleteError
+
+Backend = TypeVar("Backend", bound=keyring.backend.KeyringBackend)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend that keeps its passwords in a dict.
+
+    Args:
+        entries: Initial passwords by ``(service, username)``.
+
+    Attributes:
+        entries: The stored passwords, by ``(service, username)``.
+    """
+
+    priority = 100  # type: ignore[assignment]  # above every real backend
+
+    def __init__(self, entries: dict[tuple[str, str], str] | None = None) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = dict(entries or {})
+
+    def get_password(self, service: str, username: str) -> str | None:
+        """The password of ``username`` at ``service``, or None."""
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        """Store ``password`` for ``username`` at ``service``."""
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        """Remove the password, failing as real backends do when there is none."""
+        if self.entries.pop((service, username), None) is None:
+            raise PasswordDeleteError(f"no password for {username} at {service}")
+
+
+@contextmanager
+def installed(backend: Backend) -> Iterator[Backend]:
+    """Make ``backend`` the keyring for the block, then restore the previous one."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

@@ -1,0 +1,357 @@
+"""Replay of a GUI-agent test, turn by turn: the annotated screenshot, the agent's thought,
+its action and what came of it, and at the end the agent's answer and the graded summary.
+
+The app calls ``show_test`` with a GUI-test ``StepRecord`` and a function that reads a turn's
+screenshot (a path relative to the run directory) into a ``QImage``. Images are read when a
+turn is first shown and kept for the rest of the replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QColor, QHideEvent, QImage, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agent_core.store.records import StepRecord
+from ui.step_detail_parts import ScaledImage, full_size_viewer, gui_turns
+from ui.step_format import ERROR, SUCCESS, WARNING, grade_colour, grade_text
+
+ImageLoader = Callable[[str], QImage | None]
+PLAY_INTERVAL_MS = 1500
+NO_TEST = "This step has no GUI test."
+GUI_OFF = "GUI testing was off for this run: no GUI agent was configured."
+NO_TURNS = "The GUI agent took no turns."
+_STATUS_COLOURS = {
+    "done": SUCCESS, "ok": SUCCESS, "answered": SUCCESS,
+    "element_missing": WARNING, "timed_out": WARNING,
+    "refused": ERROR, "error": ERROR,
+}  # fmt: skip
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def outcome_line(turn: dict[str, Any]) -> str:
+    """'Outcome: element missing: no element [7] on the page'."""
+    status = _text(turn.get("status")).replace("_", " ") or "unknown"
+    detail = _text(turn.get("detail"))
+    return f"Outcome: {status}" + (f": {detail}" if detail else "")
+
+
+def final_lines(gui: dict[str, Any]) -> list[str]:
+    """The agent's answer, the summary's verdict and grade, suggestions and why it ended."""
+    lines = [f"Answer: {_text(gui.get('answer')) or '(the agent gave no answer)'}"]
+    summary = gui.get("summary") if isinstance(gui.get("summary"), dict) else None
+    if summary is None:
+        lines.append("Summary: none could be obtained.")
+    else:
+        grade = summary.get("grade") if isinstance(summary.get("grade"), int) else None
+        verdict = "passed" if summary.get("test_passed") else "not passed"
+        lines.append(f"Summary: {grade_text('GUI', grade)} · {verdict}")
+        suggestions = summary.get("improvement_suggestions")
+        if isinstance(suggestions, str):
+            suggestions = [suggestions]
+        if isinstance(suggestions, list):
+            lines.extend(f"• {_text(s)}" for s in suggestions if _text(s))
+    ended = _text(gui.get("ended_because"))
+    if ended:
+        lines.append(f"Ended because: {ended}")
+    return lines
+
+
+def _label(parent: QWidget, name: str, *, bold: bool = False) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if bold:
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+    return label
+
+
+def _tint(label: QLabel, colour: str | None) -> None:
+    if colour is None:
+        label.setPalette(QPalette())  # back to the inherited palette (follows light/dark)
+        return
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+    label.setPalette(palette)
+
+
+class GuiReplay(QWidget):
+    """Steps through the turns of one GUI test, by hand or playing one turn every 1.5 s.
+
+    Keys: Left/Right go to the previous/next turn, Space plays or pauses.
+
+    Attributes:
+        play_interval_ms: Milliseconds each turn is shown while playing.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        """Create an empty replay."""
+        super().__init__(parent)
+        self.setObjectName("guiReplay")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.play_interval_ms = PLAY_INTERVAL_MS
+        self._turns: list[dict[str, Any]] = []
+        self._images: dict[int, QImage | None] = {}
+        self._load: ImageLoader | None = None
+        self._current = -1
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._on_tick)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self._build_body())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(scroll)
+        for key, slot in ((Qt.Key.Key_Left, self.previous_turn), (Qt.Key.Key_Right,
+                          self.next_turn), (Qt.Key.Key_Space, self.toggle_play)):  # fmt: skip
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self.clear()
+
+    def _build_body(self) -> QWidget:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 4, 0)
+        self.instruction_label = _label(body, "guiTestInstruction")
+        self.screenshot = ScaledImage("", body)
+        self.screenshot.setObjectName("guiTurnScreenshot")
+        self.screenshot.clicked.connect(self._open_screenshot)
+        self.position_label = _label(body, "guiTurnPosition", bold=True)
+        self.url_label = _label(body, "guiTurnUrl")
+        self.url_label.setEnabled(False)
+        self.thought_label = _label(body, "guiTurnThought")
+        self.action_label = _label(body, "guiTurnAction")
+        self.outcome_label = _label(body, "guiTurnOutcome")
+        self._result_heading = heading = _label(body, "guiResultHeading", bold=True)
+        heading.setText("Result")
+        self.final_label = _label(body, "guiResult")
+        for widget in (self.instruction_label, self.screenshot):
+            layout.addWidget(widget)
+        layout.addLayout(self._build_controls(body))
+        for widget in (self.position_label, self.url_label, self.thought_label, self.action_label,
+                       self.outcome_label, heading, self.final_label):  # fmt: skip
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        return body
+
+    def _build_controls(self, body: QWidget) -> QHBoxLayout:
+        self.previous_button = QPushButton("Previous", body)
+        self.previous_button.setObjectName("previousTurnButton")
+        self.previous_button.setToolTip("Show the previous turn (Left)")
+        self.previous_button.clicked.connect(self.previous_turn)
+        self.next_button = QPushButton("Next", body)
+        self.next_button.setObjectName("nextTurnButton")
+        self.next_button.setToolTip("Show the next turn (Right)")
+        self.next_button.clicked.connect(self.next_turn)
+        self.play_button = QPushButton("Play", body)
+        self.play_button.setObjectName("playTurnsButton")
+        self.play_button.setToolTip("Show the turns one after another, 1.5 s each (Space)")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.slider = QSlider(Qt.Orientation.Horizontal, body)
+        self.slider.setObjectName("turnSlider")
+        self.slider.setToolTip("Drag to a turn")
+        self.slider.setPageStep(1)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.valueChanged.connect(self.go_to)
+        row = QHBoxLayout()
+        row.addWidget(self.previous_button)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.next_button)
+        row.addWidget(self.play_button)
+        return row
+
+    # -- public API ------------------------------------------------------------------
+
+    def show_test(self, step: StepRecord, load_image: ImageLoader) -> None:
+        """Replay the GUI test of ``step`` from its first turn.
+
+        Args:
+            step: A GUI-test step (any other step shows that it has no GUI test).
+            load_image: Reads a turn's screenshot path (relative to the run directory);
+                returns None (or a null image) when it cannot.
+        """
+        self.clear()
+        gui = step.gui if isinstance(step.gui, dict) else None
+        if gui is None or gui.get("available") is False:
+            self._show_message(NO_TEST if gui is None else GUI_OFF)
+            return
+        self._turns, self._load = gui_turns(gui), load_image
+        test = _text(gui.get("test_instruction"))
+        self.instruction_label.setText(f"Test: {test}" if test else "")
+        self.instruction_label.setVisible(bool(test))
+        self.final_label.setText("\n".join(final_lines(gui)))
+        self._result_heading.setVisible(True)
+        summary = gui.get("summary") if isinstance(gui.get("summary"), dict) else {}
+        grade = summary.get("grade") if isinstance(summary.get("grade"), int) else None
+        _tint(self.final_label, grade_colour(grade))
+        if not self._turns:
+            ended = _text(gui.get("ended_because"))
+            self._show_message(NO_TURNS + (f" It stopped because: {ended}" if ended else ""))
+            return
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, len(self._turns) - 1)
+        self.slider.blockSignals(False)
+        self._set_controls_enabled(True)
+        self.play_button.setEnabled(len(self._turns) > 1)
+        self.go_to(0)
+
+    def clear(self) -> None:
+        """Stop playing, forget the test and show that there is nothing to replay."""
+        self.pause()
+        self._turns, self._images, self._load, self._current = [], {}, None, -1
+        self.instruction_label.clear()
+        self.final_label.clear()
+        self._result_heading.setVisible(False)
+        self._show_message(NO_TEST)
+
+    def go_to(self, n: int) -> None:
+        """Show turn ``n`` (0-based; clamped to the turns there are)."""
+        if not self._turns:
+            return
+        n = max(0, min(int(n), len(self._turns) - 1))
+        self._current = n
+        turn = self._turns[n]
+        self.slider.blockSignals(True)
+        self.slider.setValue(n)
+        self.slider.blockSignals(False)
+        self.position_label.setText(f"Turn {n + 1} of {len(self._turns)}")
+        self.url_label.setText(_text(turn.get("url")))
+        self.thought_label.setText(f"Thought: {_text(turn.get('thought')) or '(none)'}")
+        self.action_label.setText(f"Action: {_text(turn.get('action')) or '(none)'}")
+        self.outcome_label.setText(outcome_line(turn))
+        _tint(self.outcome_label, _STATUS_COLOURS.get(_text(turn.get("status"))))
+        self.screenshot.set_image(*self._image_of(n))
+        self.previous_button.setEnabled(n > 0)
+        self.next_button.setEnabled(n < len(self._turns) - 1)
+
+    @Slot()
+    def next_turn(self) -> None:
+        """Show the next turn (nothing at the last)."""
+        if self._current < len(self._turns) - 1:
+            self.go_to(self._current + 1)
+
+    @Slot()
+    def previous_turn(self) -> None:
+        """Show the previous turn (nothing at the first)."""
+        if self._current > 0:
+            self.go_to(self._current - 1)
+
+    @Slot()
+    def toggle_play(self) -> None:
+        """Play from the current turn (from the first when at the end), or pause."""
+        if self._timer.isActive():
+            self.pause()
+            return
+        if len(self._turns) < 2:
+            return
+        if self._current >= len(self._turns) - 1:
+            self.go_to(0)
+        self._timer.start(self.play_interval_ms)
+        self.play_button.setText("Pause")
+
+    def pause(self) -> None:
+        """Stop playing."""
+        self._timer.stop()
+        self.play_button.setText("Play")
+
+    # -- read-only accessors ---------------------------------------------------------
+
+    def is_playing(self) -> bool:
+        """Whether the turns are being played."""
+        return self._timer.isActive()
+
+    def current_turn(self) -> int:
+        """The shown turn, 0-based (-1 when there is none)."""
+        return self._current
+
+    def turn_count(self) -> int:
+        """How many turns the test has."""
+        return len(self._turns)
+
+    def position_text(self) -> str:
+        """'Turn 2 of 5'."""
+        return self.position_label.text()
+
+    def thought_text(self) -> str:
+        """'Thought: …' of the shown turn."""
+        return self.thought_label.text()
+
+    def action_text(self) -> str:
+        """'Action: …' of the shown turn."""
+        return self.action_label.text()
+
+    def outcome_text(self) -> str:
+        """'Outcome: …' of the shown turn."""
+        return self.outcome_label.text()
+
+    def final_text(self) -> str:
+        """The answer and the summary shown under the turns."""
+        return self.final_label.text()
+
+    # -- behaviour -------------------------------------------------------------------
+
+    def _image_of(self, n: int) -> tuple[QImage | None, str]:
+        path = _text(self._turns[n].get("screenshot"))
+        if not path:
+            return None, f"No screenshot was kept for turn {n + 1}."
+        if n not in self._images and self._load is not None:
+            try:
+                self._images[n] = self._load(path)
+            except (OSError, ValueError) as exc:
+                return None, f"Could not read the screenshot of turn {n + 1} ({path}): {exc}"
+        image = self._images.get(n)
+        if image is None or image.isNull():
+            return None, f"The screenshot of turn {n + 1} ({path}) is missing or unreadable."
+        return image, ""
+
+    def _show_message(self, message: str) -> None:
+        self.pause()
+        self.screenshot.set_image(None, message)
+        for label in (self.position_label, self.url_label, self.thought_label,
+                      self.action_label, self.outcome_label):  # fmt: skip
+            label.clear()
+        self.position_label.setText(message)
+        self._set_controls_enabled(False)
+
+    def _set_controls_enabled(self, on: bool) -> None:
+        for widget in (self.slider, self.previous_button, self.next_button, self.play_button):
+            widget.setEnabled(on)
+
+    @Slot()
+    def _on_tick(self) -> None:
+        self.next_turn()
+        if self._current >= len(self._turns) - 1:
+            self.pause()
+
+    @Slot()
+    def _open_screenshot(self) -> None:
+        pixmap = self.screenshot.pixmap()
+        if pixmap is not None:
+            full_size_viewer(pixmap, self.position_text(), self).show()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Stop playing when the replay is hidden."""
+        self.pause()
+        super().hideEvent(event)
