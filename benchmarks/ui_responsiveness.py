@@ -174,7 +174,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ["WEBGEN_CONFIG_DIR"] = str(root / "config")
-        with ScriptedModelServer(scripts(stream=True)) as server:
+        with ScriptedModelServer(scripts(pace=(12, 0.002))) as server:
             (root / "config").mkdir()
             settings = settings_for(server, "openai", context_length=16384)
             (root / "config" / "settings.json").write_text(

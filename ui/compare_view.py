@@ -75,7 +75,7 @@ def counts_text(changes: list[tuple[str, str]]) -> str:
     if not changes:
         return SAME_FILES
     counts = {kind: sum(1 for _, k in changes if k == kind) for kind in _STATUS_COLOURS}
-    files = f"{len(changes)} file{'s' if len(changes) != 1 else ''} differ"
+    files = f"{len(changes)} files differ" if len(changes) != 1 else "1 file differs"
     return " · ".join([files, *(f"{n} {kind}" for kind, n in counts.items())])
 
 
@@ -300,9 +300,7 @@ class CompareView(QWidget):
             return
         path = item.data(PATH_ROLE)
         old, new = (files.get(path) for files in self._files)
-        self._show_diff(
-            diff_file(path, Side(self._left.label, old), Side(self._right.label, new))
-        )
+        self._show_diff(diff_file(path, Side(self._left.label, old), Side(self._right.label, new)))
 
     def _show_diff(self, diff: FileDiff) -> None:
         self.diff_view.setPlainText(diff.text)

@@ -53,7 +53,7 @@ class RunStatusWidget(QWidget):
 
     def set_elapsed(self, seconds: float | None) -> None:
         """Time the current run has been going."""
-        self.elapsed_label.setText("" if seconds is None else f"⏱ {format_elapsed(seconds)}")
+        self.elapsed_label.setText("" if seconds is None else f"Elapsed {format_elapsed(seconds)}")
 
     def set_tokens(self, tokens_in: int, tokens_out: int) -> None:
         """Tokens in (prompts) and out (replies)."""

@@ -125,7 +125,7 @@ class RunsBrowser(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         return self.table
 
-    def _build_footer(self) -> QHBoxLayout:
+    def _build_footer(self) -> QVBoxLayout:
         self.count_label = QLabel(self)
         self.count_label.setObjectName("runsCount")
         self.count_label.setEnabled(False)
@@ -148,11 +148,13 @@ class RunsBrowser(QWidget):
         self.problem_label.setPalette(palette)
         self.problem_label.hide()
         row = QHBoxLayout()
-        row.addWidget(self.count_label)
-        row.addWidget(self.problem_label, 1)
+        row.addWidget(self.count_label, 1)
         row.addWidget(self.open_button)
         row.addWidget(self.compare_button)
-        return row
+        footer = QVBoxLayout()
+        footer.addWidget(self.problem_label)
+        footer.addLayout(row)
+        return footer
 
     # -- public API ------------------------------------------------------------------
 

@@ -31,8 +31,8 @@ from ui.step_format import (
     phase_label,
 )
 
-CARD_WIDTH = 172
-THUMB_SIZE = (160, 120)
+CARD_WIDTH = 196
+THUMB_SIZE = (180, 135)
 DETAIL_WIDTH = THUMB_SIZE[0] - 8
 
 

@@ -401,7 +401,7 @@ class MainController(QObject):
         flow = self.settings_flow
         if models is None:
             self.notifier.notify(
-                "No model is configured yet, and no Ollama answers on localhost:11434. "
+                f"No model is configured yet, and no Ollama answers at {preflight.ollama_url()}. "
                 "Open Models… to use an OpenAI-compatible server (vLLM, LM Studio, "
                 "OpenRouter, OpenAI), or install Ollama and pull a model.", "info",
                 [("Models…", flow.open)])

@@ -140,8 +140,8 @@ def test_clear_shows_the_placeholder(view):
 
 
 def test_clicking_a_screenshot_opens_it_at_full_size(view, qtbot):
-    view.show()
-    qtbot.waitExposed(view)
+    with qtbot.waitExposed(view):
+        view.show()
     screenshot = view.right_column.screenshot
     qtbot.mouseClick(screenshot, Qt.MouseButton.LeftButton, pos=screenshot.rect().center())
 

@@ -84,8 +84,8 @@ def test_axes_show_grades_zero_to_five_and_integer_steps(chart):
 
 
 def test_clicking_a_point_selects_its_step(chart, qtbot):
-    chart.show()
-    qtbot.waitExposed(chart)
+    with qtbot.waitExposed(chart):
+        chart.show()
     position = chart.point_position(4).toPoint()
 
     with qtbot.waitSignal(chart.stepClicked) as clicked:

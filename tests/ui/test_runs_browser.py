@@ -133,8 +133,8 @@ def test_coder_filter_lists_each_coder_and_keeps_its_runs(browser):
 
 
 def test_double_click_and_enter_ask_to_open_the_run(browser, qtbot, folder):
-    browser.show()
-    qtbot.waitExposed(browser)
+    with qtbot.waitExposed(browser):
+        browser.show()
     view = browser.table
     rect = view.visualRect(view.model().index(1, INSTRUCTION))
 

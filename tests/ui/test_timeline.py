@@ -179,7 +179,7 @@ def test_set_thumbnail_shows_the_screenshot(view, tmp_path) -> None:
     view.set_thumbnail(1, image)
     pixmap = view.card(1).thumbnail.pixmap()
     assert not pixmap.isNull()
-    assert (pixmap.width(), pixmap.height()) == (160, 120)
+    assert (pixmap.width(), pixmap.height()) == (180, 135)
     assert view.card(2).thumbnail.text() == "GUI test"
 
 

@@ -40,9 +40,9 @@ FOOTER = "      <footer>Data delayed 15 min</footer>\n"
 FOOTER_APP = APP_V2.replace("    </main>", FOOTER + "    </main>")
 
 
-def scripts(stream: bool = False) -> dict:
-    """The models of the scenario; ``stream`` sends the coder's replies in small fragments."""
-    replies = [
+def coder_replies() -> list[str]:
+    """What the scripted coder answers, step by step."""
+    return [
         coder_reply(stock_site(APP_V1), shell=["npm install"], start="npm run dev",
                     prose="I will scaffold a Vite + React app."),
         coder_reply({"src/App.jsx": APP_V2}, prose="Adding the search form."),
@@ -51,8 +51,13 @@ def scripts(stream: bool = False) -> dict:
         coder_reply({"src/App.jsx": FOOTER_APP}, prose="Adding the footer."),
         coder_reply(signal="finish"),
     ]
-    if stream:
-        replies = [Reply(text=r, chunk_size=12, chunk_delay_s=0.002) for r in replies]
+
+
+def scripts(pace: tuple[int, float] | None = None) -> dict:
+    """The models of the scenario; ``pace`` streams the coder (characters, seconds apart)."""
+    replies: list = coder_replies()
+    if pace is not None:
+        replies = [Reply(text=r, chunk_size=pace[0], chunk_delay_s=pace[1]) for r in replies]
     coder = queue(*replies)
     critic = CriticScript([
         (CriticScript.check("A navy header 'Stock Reports' on white.", ["Add a search form"]),
