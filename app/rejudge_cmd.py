@@ -102,8 +102,11 @@ def judge_settings(args: argparse.Namespace, env: dict[str, str] | None = None
     for role, config in zip(JUDGE_ROLES, wanted, strict=True):
         if config is not None and not config.model:
             upper = str(role).upper()
-            raise ConfigError(f"no model set for the {role} role: pass --{role}-model or set "
-                              f"WEBGEN_{upper}_MODEL (and WEBGEN_{upper}_BASE_URL)")  # fmt: skip
+            also = " (or a critic model, which it falls back to)" if role is Role.FEEDBACK else ""
+            raise ConfigError(
+                f"no model set for the {role} role: pass --{role}-model{also} or set "
+                f"WEBGEN_{upper}_MODEL (and WEBGEN_{upper}_BASE_URL)"
+            )
     return wanted
 
 

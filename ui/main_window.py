@@ -25,14 +25,20 @@ from PySide6.QtWidgets import (
 
 from ui.chat_panel import ChatPanel
 from ui.code_panel import CodePanel
+from ui.compare_view import CompareView
+from ui.grade_chart import GradeChart
+from ui.gui_replay import GuiReplay
 from ui.notice_bar import NoticeBar
 from ui.preview_panel import PreviewPanel
+from ui.review_form import ReviewForm
 from ui.run_status import RunStatusWidget
+from ui.runs_browser import RunsBrowser
 from ui.step_detail import StepDetailPanel
 from ui.timeline import TimelineView
 
 APP_TITLE = "WebGen Studio"
-TAB_PREVIEW, TAB_CODE, TAB_STEP = 0, 1, 2
+TAB_PREVIEW, TAB_CODE, TAB_STEP, TAB_CHART, TAB_REPLAY, TAB_COMPARE, TAB_RUNS = range(7)
+TAB_NAMES = ("Preview", "Code", "Step", "Chart", "GUI replay", "Compare", "Runs")
 
 
 class MainWindow(QMainWindow):
@@ -46,6 +52,8 @@ class MainWindow(QMainWindow):
     restoreRequested = Signal(int)
     settingsRequested = Signal()
     servePreviewRequested = Signal()
+    importRequested = Signal(str)
+    compareStepsRequested = Signal()
     closing = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -59,6 +67,11 @@ class MainWindow(QMainWindow):
         self.detail = StepDetailPanel()
         self.notices = NoticeBar()
         self.run_status = RunStatusWidget()
+        self.review = ReviewForm()
+        self.chart = GradeChart()
+        self.replay = GuiReplay()
+        self.compare = CompareView()
+        self.runs = RunsBrowser()
         self._build_actions()
         self._build_layout()
         self._build_menus()
@@ -108,7 +121,13 @@ class MainWindow(QMainWindow):
                                             self.settingsRequested)
         self.quit_action = self._action("Quit", QKeySequence.StandardKey.Quit, "Quit")
         self.quit_action.triggered.connect(self.close)
-        for number, tab in enumerate(("Preview", "Code", "Step"), start=1):
+        self.import_action = self._action("Import WebGen-Agent log…", None,
+                                          "Import a log folder of the official implementation")
+        self.import_action.triggered.connect(self._ask_import_dir)
+        self.compare_action = self._action("Compare steps…", "Ctrl+Shift+C",
+                                           "Compare the selected step with another step",
+                                           self.compareStepsRequested)
+        for number, tab in enumerate(TAB_NAMES, start=1):
             show = self._action(f"Show {tab}", f"Ctrl+{number}", f"Show the {tab} tab")
             show.triggered.connect(lambda _c=False, i=number - 1: self.tabs.setCurrentIndex(i))
         self.max_steps = QSpinBox()
@@ -123,9 +142,14 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         self.tabs = QTabWidget()
         self.tabs.setObjectName("workTabs")
-        self.tabs.addTab(self.preview, "Preview")
-        self.tabs.addTab(self.code, "Code")
-        self.tabs.addTab(self.detail, "Step")
+        step_page = QSplitter(Qt.Orientation.Horizontal)
+        step_page.addWidget(self.detail)
+        step_page.addWidget(self.review)
+        step_page.setStretchFactor(0, 1)
+        step_page.setSizes([800, 280])
+        for widget, name in zip((self.preview, self.code, step_page, self.chart, self.replay,
+                                 self.compare, self.runs), TAB_NAMES, strict=True):
+            self.tabs.addTab(widget, name)
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.setObjectName("topSplit")
         self.top_split.addWidget(self.chat)
@@ -169,13 +193,14 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
+        file_menu.addAction(self.import_action)
         self.recent_menu = QMenu("Open &recent", self)
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = self.menuBar().addMenu("&Run")
         for action in (self.start_action, self.stop_action, self.restore_action,
-                       self.best_action, self.serve_action):
+                       self.best_action, self.serve_action, self.compare_action):
             run_menu.addAction(action)
         self.menuBar().addMenu("&Settings").addAction(self.settings_action)
         self.set_recent_runs([])
@@ -186,6 +211,11 @@ class MainWindow(QMainWindow):
         path = QFileDialog.getExistingDirectory(self, "Open a run folder")
         if path:
             self.openRunRequested.emit(path)
+
+    def _ask_import_dir(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Import a WebGen-Agent log folder")
+        if path:
+            self.importRequested.emit(path)
 
     def _restore_selected(self) -> None:
         index = self.timeline.selected()

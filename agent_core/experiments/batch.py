@@ -162,6 +162,7 @@ class _Batch:
         return tuple(self.done[key] for key in sorted(self.done))
 
     async def run_all(self) -> None:
+        """Set up each coder's clients, then run every (item, coder, sample) job."""
         for coder in self.coders:
             self.models[coder.model] = self._build(coder)
         async with asyncio.TaskGroup() as group:
@@ -189,9 +190,11 @@ class _Batch:
         async with self.slots:
             result = await self._one(item, coder, sample, run_dir)
         self.done[key] = result
-        state = "finished" if result.finished else f"{result.status}: {result.reason}"
-        if result.ran or not result.finished:
-            self._note(item, coder, sample, run_dir, f"{state}; best step {result.best_step}")
+        if result.finished and result.ran:
+            note = f"finished ({result.reason}); best step {result.best_step}"
+            self._note(item, coder, sample, run_dir, note)
+        elif not result.finished:
+            self._note(item, coder, sample, run_dir, f"{result.status}: {result.reason}")
 
     async def _one(self, item: BatchItem, coder: str, sample: int, run_dir: Path) -> BatchRun:
         """Create, resume or skip the run; never raises but for cancellation."""
@@ -253,8 +256,12 @@ class _Batch:
             store.unlock()
 
     def _note(self, item: BatchItem, coder: str, sample: int, run_dir: Path, note: str) -> None:
-        if self.on_event is not None:
+        if self.on_event is None:
+            return
+        try:
             self.on_event(BatchEvent(item.id, coder, sample, run_dir, note=note))
+        except Exception:  # a listener's bug must not stop the batch
+            log.exception("batch event listener failed")
 
 
 def _check_items(items: Sequence[BatchItem]) -> list[BatchItem]:

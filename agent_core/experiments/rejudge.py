@@ -11,8 +11,9 @@ compares them with the run's own.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,18 +31,15 @@ from agent_core.experiments.judgements import (
     write_judgements,
 )
 from agent_core.gui import prompts as gui_prompts
-from agent_core.gui.tester import GuiSummary, GuiTester
-from agent_core.llm.base import ChatModel, Message
+from agent_core.gui.tester import ask_summary
+from agent_core.llm.base import ChatModel
 from agent_core.protocol.coder_prompt import effective_instruction
-
-# _row is the review module's exact / within-one / MAE computation; it is private, so the
-# lead is asked to make it public (e.g. ``agreement_row``).
-from agent_core.review.agreement import APPEARANCE, AgreementRow
+from agent_core.review.agreement import APPEARANCE, AgreementRow, agreement_row
 from agent_core.review.agreement import GUI as GUI_JUDGE
-from agent_core.review.agreement import _row as _agreement_row
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 
+log = logging.getLogger(__name__)
 CRITIC, GUI = "critic", "gui"
 
 
@@ -201,7 +199,10 @@ async def rejudge_run(
                 result = await _gui_judgement(feedback, store, step)
         results[step.index] = result
         if on_progress is not None:
-            on_progress(RejudgeProgress(len(results), len(jobs), step.index, result.error))
+            try:
+                on_progress(RejudgeProgress(len(results), len(jobs), step.index, result.error))
+            except Exception:  # a listener's bug must not stop the re-judging
+                log.exception("re-judging progress listener failed")
 
     async with asyncio.TaskGroup() as group:
         for step, what in jobs:
@@ -291,7 +292,7 @@ async def _gui_judgement(model: ChatModel, store: RunStore, step: StepRecord) ->
     )  # fmt: skip
     raw: list[str] = []
     try:
-        summary = await _ask_summary(model, messages, raw)
+        summary = await ask_summary(model, messages, {}, raw)
     except WebGenError as exc:
         return StepJudgement(error=f"the feedback model failed on step {step.index}: {exc}")
     last = raw[-1] if raw else None
@@ -314,22 +315,6 @@ def _turn_record(position: int, turn: dict[str, Any]) -> gui_prompts.TurnRecord:
         str(turn.get("thought") or ""), str(turn.get("action") or ""),
         str(turn.get("status") or ""), str(turn.get("detail") or ""),
     )  # fmt: skip
-
-
-async def _never_browse() -> Any:
-    raise RuntimeError("re-judging reads stored trajectories; it never opens a browser")
-
-
-async def _ask_summary(model: ChatModel, messages: list[Message], raw: list[str]
-                       ) -> GuiSummary | None:  # fmt: skip
-    """The GUI tester's own ask-for-the-summary rule (asked once more when unreadable).
-
-    ``GuiTester._ask_summary`` is private; it is borrowed from a tester that never browses
-    until the GUI package offers it publicly (asked of the lead).
-    """
-    tester = GuiTester(model, model, _never_browse)
-    ask: Callable[..., Awaitable[GuiSummary | None]] = tester._ask_summary
-    return await ask(messages, {}, raw)
 
 
 def _save(run_dir: Path, label: str, models: dict[str, str | None],
@@ -369,7 +354,7 @@ def _agreement(judge: str, steps: tuple[StepComparison, ...]) -> AgreementRow:
     else:
         pairs = [(s.original_gui, s.new_gui) for s in steps]
     diffs = [abs(old - new) for old, new in pairs if old is not None and new is not None]
-    return _agreement_row(judge, None, diffs)
+    return agreement_row(judge, None, diffs)
 
 
 def _grade(value: int | None) -> str:

@@ -58,6 +58,30 @@ class GuiSummary:
     grade: int
 
 
+async def ask_summary(model: ChatModel, messages: list[Message], usage: dict[str, Usage],
+                      raw: list[str]) -> GuiSummary | None:
+    """Ask ``model`` for a trajectory's summary, once more if unreadable.
+
+    Args:
+        model: The feedback model.
+        messages: The summary prompt (``prompts.summary_messages``).
+        usage: Per-role usage, the ``feedback`` entry is added to.
+        raw: Every reply is appended here, readable or not.
+
+    Returns:
+        The summary, or None when neither reply was readable.
+    """
+    for _attempt in (1, 2):
+        completion = await model.complete(messages)
+        usage["feedback"] = usage.get("feedback", Usage()) + completion.usage
+        raw.append(completion.text)
+        summary = read_summary(completion.text)
+        if summary is not None:
+            return summary
+        messages = prompts.summary_retry_messages(messages, completion.text)
+    return None
+
+
 def read_summary(reply: str) -> GuiSummary | None:
     """Read the summary JSON out of a reply, however loosely it was written.
 
@@ -221,15 +245,7 @@ class GuiTester:
         self, messages: list[Message], usage: dict[str, Usage], raw: list[str]
     ) -> GuiSummary | None:
         """Ask for the summary, once more if unreadable; replies go to ``raw``."""
-        for _attempt in (1, 2):
-            completion = await self._feedback_model.complete(messages)
-            usage["feedback"] = usage.get("feedback", Usage()) + completion.usage
-            raw.append(completion.text)
-            summary = read_summary(completion.text)
-            if summary is not None:
-                return summary
-            messages = prompts.summary_retry_messages(messages, completion.text)
-        return None
+        return await ask_summary(self._feedback_model, messages, usage, raw)
 
 
 def _outcome(
@@ -315,4 +331,4 @@ def _details(
     }
 
 
-__all__ = ["GuiSummary", "GuiTester", "read_summary"]
+__all__ = ["GuiSummary", "GuiTester", "ask_summary", "read_summary"]

@@ -180,8 +180,8 @@ def agreement(runs: Sequence[Path]) -> AgreementReport:
                     diffs[judge].setdefault(model, []).append(outcome)
     rows: list[AgreementRow] = []
     for judge in JUDGES:
-        rows += [_row(judge, model, diffs[judge][model]) for model in sorted(diffs[judge])]
-        rows.append(_row(judge, None, [d for ds in diffs[judge].values() for d in ds]))
+        rows += [agreement_row(judge, model, diffs[judge][model]) for model in sorted(diffs[judge])]
+        rows.append(agreement_row(judge, None, [d for ds in diffs[judge].values() for d in ds]))
     return AgreementReport(
         runs=tuple(opened),
         labelled_steps=labelled,
@@ -238,7 +238,7 @@ def _judged_model(models: dict[str, Any], judge: str) -> str:
     return str(name) if name else UNKNOWN_MODEL
 
 
-def _row(judge: str, model: str | None, diffs: list[int]) -> AgreementRow:
+def agreement_row(judge: str, model: str | None, diffs: list[int]) -> AgreementRow:
     n = len(diffs)
     if n == 0:
         return AgreementRow(judge, model, 0)

@@ -19,6 +19,7 @@ from app.desktop import preflight
 from app.desktop.bridge import EventBridge
 from app.desktop.live import LiveRunView
 from app.desktop.ops import Notifier, Ops
+from app.desktop.research import ResearchController
 from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
 from app.desktop.views import load_image, load_thumbnails, show_conversation, show_files_of_step
@@ -57,6 +58,9 @@ class MainController(QObject):
         self.live = LiveRunView(window, self.bridge, self.notifier, self._store,
                                 lambda: self._limit)
         self.settings_flow = SettingsFlow(window, self.ops, self.notifier)
+        self.research = ResearchController(window, self.ops, self.notifier, self._store,
+                                           self.show_step, self.open_run, runs_dir)
+        self.bridge.stepFinished.connect(lambda _e: self.research.run_changed())
         self.closed = asyncio.Event()
         self._connect()
         window.max_steps.setValue(self.base_config.max_steps)
@@ -261,6 +265,7 @@ class MainController(QObject):
         w = self.window
         w.detail.show_step(step, image, is_head=store.head == index,
                            is_best=store.manifest.best_step == index)
+        self.research.step_shown(store, step)
         w.tabs.setCurrentIndex(TAB_STEP)
         if not (self.session and self.session.running):
             show_files_of_step(w, store, index)
@@ -308,6 +313,7 @@ class MainController(QObject):
         show_conversation(w, store, store.head)
         w.chat.add_notice(note, "info")
         show_files_of_step(w, store, store.head)
+        self.research.run_changed()
         self._update_actions()
 
     def serve_preview(self) -> None:
@@ -364,6 +370,7 @@ class MainController(QObject):
         self._set_session(session)
         store = session.store
         show_stored_run(self.window, store)
+        self.research.run_changed()
         self.live.update_tokens()
         self.window.preview.set_url(None, "This run's site is not being served. Use Run > "
                                           "Serve preview to start it.")

@@ -30,22 +30,46 @@ def isolated_settings(tmp_path, monkeypatch):
 
 
 def judge_flags(server: ScriptedModelServer) -> list[str]:
-    return ["--critic-provider", "openai", "--critic-base-url", server.base_url_openai,
-            "--critic-model", NEW_CRITIC, "--feedback-provider", "ollama",
-            "--feedback-base-url", server.base_url_ollama, "--feedback-model", NEW_FEEDBACK]  # fmt: skip
+    return [
+        "--critic-provider",
+        "openai",
+        "--critic-base-url",
+        server.base_url_openai,
+        "--critic-model",
+        NEW_CRITIC,
+        "--feedback-provider",
+        "ollama",
+        "--feedback-base-url",
+        server.base_url_ollama,
+        "--feedback-model",
+        NEW_FEEDBACK,
+    ]
 
 
 def test_rejudge_prints_old_and_new_grades_side_by_side(tmp_path, capsys):
     run_dir = tmp_path / "run"
     stored_run(run_dir)
-    scripts = {NEW_CRITIC: BandCritic({1: 3, 2: 2, 4: 3, 5: 5}),
-               NEW_FEEDBACK: SummaryScript(json.dumps(NEW_SUMMARY), json.dumps(NEW_SUMMARY))}  # fmt: skip
+    scripts = {
+        NEW_CRITIC: BandCritic({1: 3, 2: 2, 4: 3, 5: 5}),
+        NEW_FEEDBACK: SummaryScript(json.dumps(NEW_SUMMARY), json.dumps(NEW_SUMMARY)),
+    }
     with ScriptedModelServer(scripts) as server:
         code = main(["rejudge", str(run_dir), "--label", "vl-72b", *judge_flags(server)])
         out, err = capsys.readouterr()
         assert code == 0, err
-        only_gui = main(["rejudge", str(run_dir), "--label", "gui-only", "--only", "gui",
-                         "--json", "--quiet", *judge_flags(server)])  # fmt: skip
+        only_gui = main(
+            [
+                "rejudge",
+                str(run_dir),
+                "--label",
+                "gui-only",
+                "--only",
+                "gui",
+                "--json",
+                "--quiet",
+                *judge_flags(server),
+            ]
+        )
         json_out, quiet_err = capsys.readouterr()
 
     assert out.splitlines()[:6] == [
@@ -57,8 +81,10 @@ def test_rejudge_prints_old_and_new_grades_side_by_side(tmp_path, capsys):
         "   5 |             5 |        5 |            - |       -",
     ]
     # Looks (4,3) (2,2) (3,3) (5,5): one off by one -> exact 75%, within one 100%, MAE 0.25.
-    assert "appearance: 4 compared, exact 75.0%, within one 100.0%, mean absolute " \
-           "difference 0.25" in out  # fmt: skip
+    assert (
+        "appearance: 4 compared, exact 75.0%, within one 100.0%, mean absolute "
+        "difference 0.25" in out
+    )
     assert "GUI: 1 compared, exact 0.0%, within one 0.0%, mean absolute difference 2.00" in out
     assert "step 6 not re-judged: edit step without a screenshot" in out
     assert f"judgements: {run_dir.resolve() / 'judgements' / 'vl-72b.json'}" in out
@@ -68,8 +94,12 @@ def test_rejudge_prints_old_and_new_grades_side_by_side(tmp_path, capsys):
     report = json.loads(json_out)
     assert report["label"] == "gui-only" and [s["index"] for s in report["steps"]] == [3]
     assert report["models"] == {"critic": None, "feedback": NEW_FEEDBACK}
-    assert report["agreement"]["gui"] == {"labelled": 1, "exact": 0.0, "within_one": 0.0,
-                                          "mae": 2.0}  # fmt: skip
+    assert report["agreement"]["gui"] == {
+        "labelled": 1,
+        "exact": 0.0,
+        "within_one": 0.0,
+        "mae": 2.0,
+    }
     assert sorted(load_judgements(run_dir)) == ["gui-only", "vl-72b"]
 
 
@@ -79,6 +109,11 @@ def test_rejudge_usage_errors_exit_2_with_the_reason(tmp_path, capsys):
     assert main(["rejudge", str(run_dir), "--label", "a b", "--critic-model", "m"]) == 2
     assert "the label 'a b' cannot name a judgements file" in capsys.readouterr().err
     assert main(["rejudge", str(run_dir), "--label", "x", "--only", "gui"]) == 2
+    assert (
+        "no model set for the feedback role: pass --feedback-model (or a critic model, "
+        "which it falls back to)" in capsys.readouterr().err
+    )
+    assert main(["rejudge", str(run_dir), "--label", "x", "--feedback-model", "m"]) == 2
     assert "no model set for the critic role: pass --critic-model" in capsys.readouterr().err
     assert main(["rejudge", str(tmp_path), "--label", "x", "--critic-model", "m"]) == 2
     assert "is not a WebGen run (no manifest.json)" in capsys.readouterr().err
@@ -90,13 +125,34 @@ def test_batch_prints_the_coder_table_writes_batch_json_and_resumes(tmp_path, ca
     coder = CoderScript([4, 3], gui_test=False)
     out_dir = tmp_path / "out"
     with ScriptedModelServer({"coder-a": coder, CRITIC: vision}) as server:
-        args = ["batch", "--instruction", BAKERY, "--bench-ids", "1",
-                "--coder-model", "coder-a",
-                "--coder-model", f"ollama:{server.base_url_ollama}:no-such:coder",
-                "--samples", "1", "--concurrency", "2", "--out", str(out_dir),
-                "--no-gui-testing", "--coder-provider", "openai",
-                "--coder-base-url", server.base_url_openai, "--critic-provider", "openai",
-                "--critic-base-url", server.base_url_openai, "--critic-model", CRITIC]  # fmt: skip
+        args = [
+            "batch",
+            "--instruction",
+            BAKERY,
+            "--bench-ids",
+            "1",
+            "--coder-model",
+            "coder-a",
+            "--coder-model",
+            f"ollama:{server.base_url_ollama}:no-such:coder",
+            "--samples",
+            "1",
+            "--concurrency",
+            "2",
+            "--out",
+            str(out_dir),
+            "--no-gui-testing",
+            "--coder-provider",
+            "openai",
+            "--coder-base-url",
+            server.base_url_openai,
+            "--critic-provider",
+            "openai",
+            "--critic-base-url",
+            server.base_url_openai,
+            "--critic-model",
+            CRITIC,
+        ]
         code = main(args)
         out, err = capsys.readouterr()
         asked = len(coder.requests)
@@ -113,12 +169,13 @@ def test_batch_prints_the_coder_table_writes_batch_json_and_resumes(tmp_path, ca
     bakery = item_id_for(BAKERY)
     for item in ("000001", bakery):
         failed = out_dir.resolve() / item / "no-such-coder" / "sample-1"
-        assert any(line.startswith(f"failed: {failed}: ") and "no-such:coder" in line
-                   for line in lines)  # fmt: skip
+        assert any(
+            line.startswith(f"failed: {failed}: ") and "no-such:coder" in line for line in lines
+        )
     assert f"report: {out_dir.resolve() / 'batch.json'}" in out
     assert "webgen batch: 2 of 4 runs did not finish" in err
     assert f"{bakery}/coder-a/sample-1: started" in err
-    assert f"000001/coder-a/sample-1: step 1 edit, appearance" in err
+    assert "000001/coder-a/sample-1: step 1 edit, appearance" in err
 
     assert again == 1 and len(coder.requests) == asked  # finished runs were skipped
     assert quiet_err == "webgen batch: 2 of 4 runs did not finish\n"
@@ -126,12 +183,25 @@ def test_batch_prints_the_coder_table_writes_batch_json_and_resumes(tmp_path, ca
     assert {**json.loads(json_out), "written_at": saved["written_at"]} == saved
     assert sorted(item["id"] for item in saved["items"]) == sorted(["000001", bakery])
     assert [(r["coder"], r["finished"], r["failures"]) for r in saved["table"]] == [
-        ("coder-a", 2, 0), ("no-such:coder", 0, 2)]  # fmt: skip
+        ("coder-a", 2, 0),
+        ("no-such:coder", 0, 2),
+    ]
 
 
 def test_batch_with_an_unknown_bench_id_exits_2(tmp_path, capsys):
-    code = main(["batch", "--bench-ids", "999999", "--coder-model", "m", "--critic-model", "c",
-                 "--out", str(tmp_path / "out")])  # fmt: skip
+    code = main(
+        [
+            "batch",
+            "--bench-ids",
+            "999999",
+            "--coder-model",
+            "m",
+            "--critic-model",
+            "c",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 2
     assert "webgen batch: no task with id 999999 in the benchmark file" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

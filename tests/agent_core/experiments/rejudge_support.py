@@ -21,20 +21,42 @@ CONSOLE_ERROR = "Uncaught TypeError: menu is undefined"
 FOLLOW_UP = "Add a contact page with the opening hours."
 STORED_SUMMARY = {"test_passed": True, "improvement_suggestions": [], "grade": 4}
 TURNS = [
-    {"index": 0, "screenshot": "gui/000003/turn-01.png", "url": "http://127.0.0.1:5173/",
-     "thought": "I see a cream page with a Menu link.", "action": "Click [2]", "parsed": True,
-     "status": "done", "detail": "clicked the link 'Menu'", "seconds": 1.2, "timings": {}},
-    {"index": 1, "screenshot": "gui/000003/turn-02.png", "url": "http://127.0.0.1:5173/menu",
-     "thought": "The menu lists rye bread but there is no order button.",
-     "action": "ANSWER; PARTIAL - the menu shows but nothing can be ordered", "parsed": True,
-     "status": "done", "detail": "answered", "seconds": 0.8, "timings": {}},
-]  # fmt: skip
+    {
+        "index": 0,
+        "screenshot": "gui/000003/turn-01.png",
+        "url": "http://127.0.0.1:5173/",
+        "thought": "I see a cream page with a Menu link.",
+        "action": "Click [2]",
+        "parsed": True,
+        "status": "done",
+        "detail": "clicked the link 'Menu'",
+        "seconds": 1.2,
+        "timings": {},
+    },
+    {
+        "index": 1,
+        "screenshot": "gui/000003/turn-02.png",
+        "url": "http://127.0.0.1:5173/menu",
+        "thought": "The menu lists rye bread but there is no order button.",
+        "action": "ANSWER; PARTIAL - the menu shows but nothing can be ordered",
+        "parsed": True,
+        "status": "done",
+        "detail": "answered",
+        "seconds": 0.8,
+        "timings": {},
+    },
+]
 GUI_DETAILS = {
-    "step": 3, "url": "http://127.0.0.1:5173/", "test_instruction": TEST_INSTRUCTION,
-    "turns": TURNS, "answer": "PARTIAL - the menu shows but nothing can be ordered",
-    "ended_because": "the tester gave its verdict", "end_kind": "answer",
-    "summary": STORED_SUMMARY, "raw_summary": json.dumps(STORED_SUMMARY),
-}  # fmt: skip
+    "step": 3,
+    "url": "http://127.0.0.1:5173/",
+    "test_instruction": TEST_INSTRUCTION,
+    "turns": TURNS,
+    "answer": "PARTIAL - the menu shows but nothing can be ordered",
+    "ended_because": "the tester gave its verdict",
+    "end_kind": "answer",
+    "summary": STORED_SUMMARY,
+    "raw_summary": json.dumps(STORED_SUMMARY),
+}
 
 
 def stored_run(run_dir: Path):
@@ -43,15 +65,20 @@ def stored_run(run_dir: Path):
     a follow-up request."""
     specs = [
         StepSpec(appearance=4, files={"index.html": "<h1>Bakery</h1>"}),
-        StepSpec(appearance=2, errors=["appearance grade 2/5"], files={"index.html": "<h1>B"},
-                 extra={"runtime": {"browser": {"console": [CONSOLE_ERROR], "title": "B"}}}),
+        StepSpec(
+            appearance=2,
+            errors=["appearance grade 2/5"],
+            files={"index.html": "<h1>B"},
+            extra={"runtime": {"browser": {"console": [CONSOLE_ERROR], "title": "B"}}},
+        ),
         StepSpec(kind=StepKind.GUI_TEST, appearance=2, gui=4, extra={"gui": GUI_DETAILS}),
         StepSpec(appearance=3, files={"index.html": "<h1>Bakery v4</h1>"}),
-        StepSpec(appearance=5, files={"index.html": "<h1>Bakery v5</h1>"},
-                 extra={"request": FOLLOW_UP}),
+        StepSpec(
+            appearance=5, files={"index.html": "<h1>Bakery v5</h1>"}, extra={"request": FOLLOW_UP}
+        ),
         StepSpec(appearance=None, screenshot=False, files={"index.html": "<h1>v6</h1>"}),
         StepSpec(kind=StepKind.FINISH, appearance=None),
-    ]  # fmt: skip
+    ]
     return build_run(run_dir, specs, instruction=INSTRUCTION, best=5)
 
 
@@ -81,9 +108,14 @@ class BandCritic:
             return Reply(status=500)
         if "Grade it." in request.last_user_text:
             return json.dumps({"analysis": f"analysis of step {index}", "grade": grade})
-        return json.dumps({"is_error": False, "error_message": "",
-                           "description": f"bakery page of step {index}",
-                           "suggestions": [f"suggestion for step {index}"]})  # fmt: skip
+        return json.dumps(
+            {
+                "is_error": False,
+                "error_message": "",
+                "description": f"bakery page of step {index}",
+                "suggestions": [f"suggestion for step {index}"],
+            }
+        )
 
 
 class SummaryScript:
@@ -98,5 +130,4 @@ class SummaryScript:
         return self.replies.pop(0)
 
 
-NEW_SUMMARY = {"test_passed": False, "improvement_suggestions": ["add an order button"],
-               "grade": 2}  # fmt: skip
+NEW_SUMMARY = {"test_passed": False, "improvement_suggestions": ["add an order button"], "grade": 2}

@@ -35,8 +35,11 @@ NEW_CRITIC, NEW_FEEDBACK = "vl-72b", "judge-7b"
 
 def snapshot(run_dir: Path) -> dict[str, bytes]:
     """Every file of the run except the judgements folder."""
-    return {str(p.relative_to(run_dir)): p.read_bytes() for p in sorted(run_dir.rglob("*"))
-            if p.is_file() and p.relative_to(run_dir).parts[0] != "judgements"}  # fmt: skip
+    return {
+        str(p.relative_to(run_dir)): p.read_bytes()
+        for p in sorted(run_dir.rglob("*"))
+        if p.is_file() and p.relative_to(run_dir).parts[0] != "judgements"
+    }
 
 
 def clients(server: ScriptedModelServer):
@@ -56,8 +59,14 @@ async def test_rejudges_every_screenshot_and_trajectory_and_leaves_the_run_alone
     with ScriptedModelServer({NEW_CRITIC: critic_script, NEW_FEEDBACK: feedback_script}) as server:
         critic, feedback = clients(server)
         try:
-            report = await rejudge_run(run_dir, critic=critic, feedback=feedback, label="vl-72b",
-                                       concurrency=2, on_progress=progress.append)  # fmt: skip
+            report = await rejudge_run(
+                run_dir,
+                critic=critic,
+                feedback=feedback,
+                label="vl-72b",
+                concurrency=2,
+                on_progress=progress.append,
+            )
         finally:
             await critic.close()
             await feedback.close()
@@ -72,10 +81,14 @@ async def test_rejudges_every_screenshot_and_trajectory_and_leaves_the_run_alone
     first = data["steps"]["1"]
     assert first["appearance_grade"] == 3
     assert first["critic"] == {
-        "is_error": False, "error_message": "", "description": "bakery page of step 1",
-        "suggestions": ["suggestion for step 1"], "grade_analysis": "analysis of step 1",
-        "raw_replies": first["critic"]["raw_replies"], "problems": [],
-    }  # fmt: skip
+        "is_error": False,
+        "error_message": "",
+        "description": "bakery page of step 1",
+        "suggestions": ["suggestion for step 1"],
+        "grade_analysis": "analysis of step 1",
+        "raw_replies": first["critic"]["raw_replies"],
+        "problems": [],
+    }
     assert set(first["critic"]["raw_replies"]) == {"check", "grade"}
     assert json.loads(first["critic"]["raw_replies"]["grade"])["grade"] == 3
     assert (first["gui_grade"], first["gui_summary"], first["error"]) == (None, None, None)
@@ -98,9 +111,14 @@ async def test_rejudges_every_screenshot_and_trajectory_and_leaves_the_run_alone
     assert not any(FOLLOW_UP in text for text in critic_script.prompts[4])
     (asked,) = feedback_script.requests
     summary_prompt = asked.last_user_text
-    for piece in (TEST_INSTRUCTION, "I see a cream page with a Menu link.", "Click [2]",
-                  "Turn 2 at http://127.0.0.1:5173/menu", "clicked the link 'Menu'",
-                  "Final verdict of the tester: PARTIAL - the menu shows"):  # fmt: skip
+    for piece in (
+        TEST_INSTRUCTION,
+        "I see a cream page with a Menu link.",
+        "Click [2]",
+        "Turn 2 at http://127.0.0.1:5173/menu",
+        "clicked the link 'Menu'",
+        "Final verdict of the tester: PARTIAL - the menu shows",
+    ):
         assert piece in summary_prompt
 
     assert report.steps == (
@@ -117,7 +135,11 @@ async def test_rejudges_every_screenshot_and_trajectory_and_leaves_the_run_alone
     assert report.appearance.within_one == pytest.approx(2 / 3)
     assert report.appearance.mae == pytest.approx(1.0)
     assert (report.gui.labelled, report.gui.exact, report.gui.within_one, report.gui.mae) == (
-        1, 0.0, 0.0, 2.0)  # fmt: skip
+        1,
+        0.0,
+        0.0,
+        2.0,
+    )
     assert report.not_judged == {6: "edit step without a screenshot"}
     assert sorted(p.index for p in progress) == [1, 2, 3, 4, 5]
     assert [p.done for p in progress] == [1, 2, 3, 4, 5] and progress[-1].total == 5
@@ -156,9 +178,11 @@ async def test_two_partial_passes_fill_one_label_and_an_unreadable_summary_is_an
     assert sorted(mixed.steps) == [1, 2, 3, 4, 5]  # the second pass kept the first's steps
     assert mixed.steps[1].appearance_grade == 5
     assert mixed.steps[3].gui_summary == {
-        "test_passed": None, "improvement_suggestions": [], "grade": None,
+        "test_passed": None,
+        "improvement_suggestions": [],
+        "grade": None,
         "raw_summary": "Still no JSON, sorry.",
-    }  # fmt: skip
+    }
 
 
 async def test_a_bad_label_no_model_or_no_run_is_refused_with_a_message(tmp_path):

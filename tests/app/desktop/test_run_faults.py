@@ -23,6 +23,7 @@ from tests.support.agent import (
 )
 from tests.support.procs import started_processes
 from tests.support.qtasync import wait_until
+from ui.main_window import TAB_STEP
 
 pytestmark = pytest.mark.slow
 INSTRUCTION = "A one-page site for a bakery with a cream background."
@@ -161,7 +162,7 @@ def test_a_failed_install_is_shown_with_its_output(qapp, qtbot, tmp_path, monkey
             assert "Show step" in notices.action_labels()
             notices.trigger("Show step")
             await desk.controller.ops.wait_idle()
-            assert desk.window.tabs.currentWidget() is desk.window.detail
+            assert desk.window.tabs.currentIndex() == TAB_STEP
             assert "left-pad-not-in-the-cache" in desk.window.detail.log_text()
             assert desk.window.timeline.card(1).error_badge.isVisible()
             await desk.wait_status(SessionStatus.FINISHED)

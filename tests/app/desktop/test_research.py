@@ -1,0 +1,89 @@
+"""The researcher's tabs on real runs: chart, review labels, GUI replay, compare, runs, import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from agent_core.review.labels import LabelStore
+from agent_core.store.records import StepKind
+from agent_core.store.run_store import RunStore
+from tests.app.desktop.helpers import drive, make_desk
+from tests.support.runs import StepSpec, build_run, solid_png
+from ui.main_window import TAB_COMPARE, TAB_RUNS
+
+LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "webgen_agent_logs"
+
+
+def gui_run(run_dir: Path) -> RunStore:
+    turns = [{"index": i, "screenshot": f"gui/000003/turn-{i + 1:02d}.png", "url": "http://x/",
+              "thought": f"thought {i}", "action": f"Click [{i}]", "status": "done",
+              "detail": "clicked", "seconds": 0.2} for i in range(2)]
+    gui = {"test_instruction": "Search for AAPL.", "turns": turns, "answer": "YES",
+           "summary": {"test_passed": True, "improvement_suggestions": [], "grade": 5}}
+    store = build_run(run_dir, [StepSpec(appearance=3), StepSpec(appearance=4),
+                                StepSpec(kind=StepKind.GUI_TEST, gui=5, extra={"gui": gui})],
+                      best=3)
+    for turn in turns:
+        store.write_artifact(turn["screenshot"], solid_png(64, 48, (10, 20, 200)))
+    store.unlock()
+    return store
+
+
+def test_chart_review_and_replay_follow_the_selected_step(qapp, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    store = gui_run(tmp_path / "runs" / "bakery")
+    desk = make_desk(qtbot, tmp_path)
+
+    async def scenario() -> None:
+        w, c = desk.window, desk.controller
+        c.open_run(str(store.run_dir))
+        await c.ops.wait_idle()
+        assert w.chart.series_points("Appearance (0-5)") == [(1, 3), (2, 4), (3, 4)]
+        assert w.chart.best_step() == 3
+        c.show_step(3)
+        await c.ops.wait_idle()
+        assert w.replay.turn_count() == 2 and "thought 0" in w.replay.thought_text()
+        # The person disagrees with the GUI grade and saves a review.
+        from agent_core.review.labels import StepLabel
+
+        w.review.labelChanged.emit(3, StepLabel(gui=3, gui_verdict_correct=False, note="slow"))
+        await c.ops.wait_idle()
+        saved = LabelStore(store.run_dir).get(3)
+        assert (saved.gui, saved.gui_verdict_correct, saved.note) == (3, False, "slow")
+        assert RunStore.open(store.run_dir).step(3).gui_grade == 5  # the automatic one stays
+        c.research.compare_steps(c.session.store, 1, 2)
+        await c.ops.wait_idle()
+        assert w.tabs.currentIndex() == TAB_COMPARE
+        assert w.compare.changed_files() == [("src/App.jsx", "changed")]
+
+    drive(qapp, desk, scenario)
+
+
+def test_runs_tab_lists_runs_compares_best_steps_and_imports_an_official_log(qapp, qtbot,
+                                                                            tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    gui_run(tmp_path / "runs" / "bakery")
+    other = build_run(tmp_path / "runs" / "florist", [StepSpec(appearance=5)],
+                      instruction="A florist site", best=1)
+    other.unlock()
+    desk = make_desk(qtbot, tmp_path)
+
+    async def scenario() -> None:
+        w, c = desk.window, desk.controller
+        w.tabs.setCurrentIndex(TAB_RUNS)
+        await c.ops.wait_idle()
+        assert sorted(Path(p).name for p in w.runs.visible_rows()) == ["bakery", "florist"]
+        c.research.compare_runs(str(tmp_path / "runs" / "bakery"), str(other.run_dir))
+        await c.ops.wait_idle()
+        assert w.compare.left_title().startswith("step 3") and "florist" in w.compare.right_title()
+        c.research.import_log(str(LOGS / "plain"), str(tmp_path / "runs" / "imported"))
+        await c.ops.wait_idle()
+        await c.ops.wait_idle()
+        assert w.windowTitle() == "WebGen Studio — imported"
+        assert len(w.timeline.indices()) == len(RunStore.open(tmp_path / "runs" / "imported")
+                                                .steps()) > 0
+        manifest = json.loads((tmp_path / "runs" / "imported" / "manifest.json").read_text())
+        assert manifest["config"]["imported_from"] == "webgen-agent"
+
+    drive(qapp, desk, scenario)
