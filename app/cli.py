@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     add_rejudge_parser(sub)
     add_batch_parser(sub)
+    gui = sub.add_parser("gui", help="open the desktop window (the default with no command)")
+    gui.add_argument("run_dir", nargs="?", type=Path, help="a run folder to open")
     return parser
 
 

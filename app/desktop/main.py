@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def run_gui(run_dir: Path | None = None) -> int:
     """Open the main window (and ``run_dir`` if given); returns when it is closed."""
     prepare_environment()
     import qasync
-    from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from agent_core.runtime.processes import reap_orphans
@@ -58,11 +59,17 @@ def run_gui(run_dir: Path | None = None) -> int:
     qsettings = QSettings(str(qsettings_path()), QSettings.Format.IniFormat)
     controller = MainController(window, runs_dir=runs_dir(), qsettings=qsettings)
     window.show()
+    # Ctrl-C or SIGTERM close the window the normal way: the run stops, nothing is left.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_args: QTimer.singleShot(0, window.close))
     warming = loop.create_task(warm_up())
     if run_dir is not None:
         controller.open_run(str(run_dir))
+        if (Path(run_dir) / "manifest.json").is_file():
+            window.set_run_title(Path(run_dir).name)  # until the open completes
     else:
         controller.first_start()
+    print(f"webgen: window open: {window.windowTitle()}", file=sys.stderr, flush=True)
     with loop:
         loop.run_until_complete(controller.closed.wait())
         if not warming.done():
