@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -261,15 +261,32 @@ class MainWindow(QMainWindow):
     def restore_layout(self, settings: QSettings) -> None:
         """Put back what ``save_layout`` remembered (nothing happens on first start)."""
         for key, restore in (("window/geometry", self.restoreGeometry),
-                             ("window/state", self.restoreState),
-                             ("window/top_split", self.top_split.restoreState),
-                             ("window/main_split", self.main_split.restoreState)):
+                             ("window/state", self.restoreState)):
             value = settings.value(key)
             if isinstance(value, QByteArray | bytes):
                 restore(QByteArray(value))
+        # Splitter sizes are applied once the window has its real size (see showEvent):
+        # applied before, the first layout would scale them to the default width.
+        self._pending_splits = {
+            split: QByteArray(value) for split, value in (
+                (self.top_split, settings.value("window/top_split")),
+                (self.main_split, settings.value("window/main_split")))
+            if isinstance(value, QByteArray | bytes)}
+        if self.isVisible():
+            self._apply_pending_splits()
         tab = settings.value("window/tab")
         if tab is not None:
             self.tabs.setCurrentIndex(int(tab))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Apply remembered splitter sizes now that the window has its size."""
+        super().showEvent(event)
+        self._apply_pending_splits()
+
+    def _apply_pending_splits(self) -> None:
+        pending, self._pending_splits = getattr(self, "_pending_splits", {}), {}
+        for split, state in pending.items():
+            split.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Tell the app, which stops the run and its processes."""

@@ -54,6 +54,7 @@ class MainController(QObject):
         self.session: RunSession | None = None
         self._limit = self.base_config.max_steps
         self._starting = False
+        self._closing = False
         self.collector = RunCollector()
         self.live = LiveRunView(window, self.bridge, self.notifier, self._store,
                                 lambda: self._limit)
@@ -419,9 +420,15 @@ class MainController(QObject):
             [("Use Ollama…", lambda: flow.open(ollama=(preflight.ollama_url(), models)))])
 
     def _window_closing(self) -> None:
+        if self._closing:
+            return  # closed before (a second close of a hidden window)
+        self._closing = True
         self.window.save_layout(self.qsettings)
         self.qsettings.sync()
-        self._shutdown = asyncio.ensure_future(self.shutdown())
+        try:
+            self._shutdown = asyncio.ensure_future(self.shutdown())
+        except RuntimeError:  # no event loop any more (the app is already tearing down)
+            self.closed.set()
 
     async def shutdown(self) -> None:
         """Stop the run and every process; the run stays resumable."""
