@@ -155,6 +155,7 @@ class ChatPanel(QWidget):
         elif mode in _MODES:
             placeholder, label, tip = _MODES[mode]
             self._edit.setPlaceholderText(placeholder)
+            self._edit.viewport().update()  # a shown, empty box keeps the old text otherwise
             self._edit.setToolTip("")
             self._button.setText(label)
             self._button.setToolTip(tip)
