@@ -27,7 +27,7 @@ from agent_core.experiments import BatchError, BatchEvent, BatchItem, item_id_fo
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.processes import reap_orphans
 from app import settings
-from app.flags import ROLE_FLAGS, apply_run_flags, role_flags
+from app.flags import ROLE_FLAGS, apply_run_flags, positive_int, role_flags
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 DEFAULT_BENCH_FILE = (Path(__file__).resolve().parents[1] / ".." / "shared" / "webgen-bench"
@@ -37,15 +37,6 @@ _SPEC = re.compile(
     r"(?P<provider>openai|ollama):(?P<url>https?://[^/:\s]+(?::\d+)?(?:/[^:\s]*)?):(?P<model>.+)"
 )
 
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -97,14 +88,14 @@ def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     batch.add_argument(
         "--samples",
-        type=_count,
+        type=positive_int,
         default=1,
         metavar="N",
         help="runs per instruction and coder (default: 1)",
     )
     batch.add_argument(
         "--concurrency",
-        type=_count,
+        type=positive_int,
         default=1,
         metavar="K",
         help="runs at the same time (default: 1)",

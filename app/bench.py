@@ -32,21 +32,12 @@ from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.processes import reap_orphans
 from app import settings
-from app.flags import add_role_flags, apply_run_flags, role_flags
+from app.flags import add_role_flags, apply_run_flags, positive_int, role_flags
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 DEFAULT_RUNS_DIR = Path("bench-runs")
 UNUSED_MODEL = "(not used by --evaluate-only)"
 
-
-def _concurrency(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -81,7 +72,7 @@ def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--concurrency",
-        type=_concurrency,
+        type=positive_int,
         default=1,
         metavar="N",
         help="tasks handled at once (default: 1)",

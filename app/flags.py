@@ -11,6 +11,17 @@ ROLE_FLAGS = ("provider", "base-url", "model", "api-key-env", "temperature", "ma
               "context-length", "timeout")  # fmt: skip
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (counts, samples, concurrency)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def add_role_flags(parser: argparse.ArgumentParser, title: str) -> None:
     """Add ``--<role>-<setting>`` for every role and setting."""
     group = parser.add_argument_group(title)

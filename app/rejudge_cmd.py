@@ -21,20 +21,11 @@ from agent_core.experiments import RejudgeError, RejudgeProgress, check_label, r
 from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
 from app import settings
-from app.flags import ROLE_FLAGS, role_flags
+from app.flags import ROLE_FLAGS, positive_int, role_flags
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 JUDGE_ROLES = (Role.CRITIC, Role.FEEDBACK)
 
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def add_rejudge_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -62,7 +53,7 @@ def add_rejudge_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--concurrency",
-        type=_positive,
+        type=positive_int,
         default=2,
         metavar="N",
         help="steps judged at once (default: 2)",

@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -31,6 +30,7 @@ from ui.code_viewer import monospace_editor
 from ui.file_diff import FileDiff, Side, diff_file
 from ui.file_tree import visible_files
 from ui.highlight import DiffHighlighter, paint_diff_backgrounds
+from ui.labels import plain_label, tint
 from ui.step_detail_parts import CollapsibleText, ScaledImage, full_size_viewer
 from ui.step_format import ERROR, SUCCESS, WARNING, kind_label
 
@@ -79,23 +79,6 @@ def counts_text(changes: list[tuple[str, str]]) -> str:
     return " · ".join([files, *(f"{n} {kind}" for kind, n in counts.items())])
 
 
-def _label(parent: QWidget, name: str, *, bold: bool = False) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if bold:
-        font = label.font()
-        font.setBold(True)
-        label.setFont(font)
-    return label
-
-
-def _tint(label: QLabel, colour: str) -> None:
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
-    label.setPalette(palette)
 
 
 class StepColumn(QWidget):
@@ -107,13 +90,13 @@ class StepColumn(QWidget):
         self.setObjectName(f"{name}Column")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.title_label = _label(self, f"{name}Title", bold=True)
-        self.grades_label = _label(self, f"{name}Grades")
-        self.errors_label = _label(self, f"{name}Errors")
+        self.title_label = plain_label(self, f"{name}Title", bold=True)
+        self.grades_label = plain_label(self, f"{name}Grades")
+        self.errors_label = plain_label(self, f"{name}Errors")
         self.screenshot = ScaledImage("", self)
         self.screenshot.setObjectName(f"{name}Screenshot")
         self.screenshot.clicked.connect(self._open_screenshot)
-        self.critic_label = _label(self, f"{name}Critic")
+        self.critic_label = plain_label(self, f"{name}Critic")
         self.feedback = CollapsibleText(
             "Show feedback", "Hide feedback", "Show the message sent back to the coder", self
         )
@@ -131,10 +114,10 @@ class StepColumn(QWidget):
         if step.errors or step.has_error:
             reasons = step.errors or ["marked as an error step"]
             self.errors_label.setText("\n".join(f"Error: {r}" for r in reasons))
-            _tint(self.errors_label, ERROR)
+            tint(self.errors_label, ERROR)
         else:
             self.errors_label.setText("No errors")
-            _tint(self.errors_label, SUCCESS)
+            tint(self.errors_label, SUCCESS)
         self.screenshot.set_image(side.screenshot, self._no_screenshot_text(step))
         critic = parts.critic_text(step.critic)
         gui = parts.gui_summary_text(step.gui)
@@ -198,12 +181,12 @@ class CompareView(QWidget):
 
     def _build_diff(self) -> QWidget:
         pane = QWidget(self)
-        self.counts_label = _label(pane, "compareCounts", bold=True)
+        self.counts_label = plain_label(pane, "compareCounts", bold=True)
         self.file_list = QListWidget(pane)
         self.file_list.setObjectName("changedFiles")
         self.file_list.setToolTip("Files that differ between the two steps")
         self.file_list.currentItemChanged.connect(self._on_file_chosen)
-        self.diff_summary = _label(pane, "compareDiffSummary")
+        self.diff_summary = plain_label(pane, "compareDiffSummary")
         self.diff_view = QPlainTextEdit(pane)
         self.diff_view.setObjectName("compareDiff")
         monospace_editor(self.diff_view)

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QHideEvent, QImage, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QHideEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_core.store.records import StepRecord
+from ui.labels import plain_label, tint
 from ui.step_detail_parts import ScaledImage, full_size_viewer, gui_turns
 from ui.step_format import ERROR, SUCCESS, WARNING, grade_colour, grade_text
 
@@ -72,26 +72,6 @@ def final_lines(gui: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _label(parent: QWidget, name: str, *, bold: bool = False) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if bold:
-        font = label.font()
-        font.setBold(True)
-        label.setFont(font)
-    return label
-
-
-def _tint(label: QLabel, colour: str | None) -> None:
-    if colour is None:
-        label.setPalette(QPalette())  # back to the inherited palette (follows light/dark)
-        return
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
-    label.setPalette(palette)
 
 
 class GuiReplay(QWidget):
@@ -134,19 +114,19 @@ class GuiReplay(QWidget):
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 4, 0)
-        self.instruction_label = _label(body, "guiTestInstruction")
+        self.instruction_label = plain_label(body, "guiTestInstruction")
         self.screenshot = ScaledImage("", body)
         self.screenshot.setObjectName("guiTurnScreenshot")
         self.screenshot.clicked.connect(self._open_screenshot)
-        self.position_label = _label(body, "guiTurnPosition", bold=True)
-        self.url_label = _label(body, "guiTurnUrl")
+        self.position_label = plain_label(body, "guiTurnPosition", bold=True)
+        self.url_label = plain_label(body, "guiTurnUrl")
         self.url_label.setEnabled(False)
-        self.thought_label = _label(body, "guiTurnThought")
-        self.action_label = _label(body, "guiTurnAction")
-        self.outcome_label = _label(body, "guiTurnOutcome")
-        self._result_heading = heading = _label(body, "guiResultHeading", bold=True)
+        self.thought_label = plain_label(body, "guiTurnThought")
+        self.action_label = plain_label(body, "guiTurnAction")
+        self.outcome_label = plain_label(body, "guiTurnOutcome")
+        self._result_heading = heading = plain_label(body, "guiResultHeading", bold=True)
         heading.setText("Result")
-        self.final_label = _label(body, "guiResult")
+        self.final_label = plain_label(body, "guiResult")
         for widget in (self.instruction_label, self.screenshot):
             layout.addWidget(widget)
         layout.addLayout(self._build_controls(body))
@@ -205,7 +185,7 @@ class GuiReplay(QWidget):
         self._result_heading.setVisible(True)
         summary = gui.get("summary") if isinstance(gui.get("summary"), dict) else {}
         grade = summary.get("grade") if isinstance(summary.get("grade"), int) else None
-        _tint(self.final_label, grade_colour(grade))
+        tint(self.final_label, grade_colour(grade))
         if not self._turns:
             ended = _text(gui.get("ended_because"))
             self._show_message(NO_TURNS + (f" It stopped because: {ended}" if ended else ""))
@@ -241,7 +221,7 @@ class GuiReplay(QWidget):
         self.thought_label.setText(f"Thought: {_text(turn.get('thought')) or '(none)'}")
         self.action_label.setText(f"Action: {_text(turn.get('action')) or '(none)'}")
         self.outcome_label.setText(outcome_line(turn))
-        _tint(self.outcome_label, _STATUS_COLOURS.get(_text(turn.get("status"))))
+        tint(self.outcome_label, _STATUS_COLOURS.get(_text(turn.get("status"))))
         self.screenshot.set_image(*self._image_of(n))
         self.previous_button.setEnabled(n > 0)
         self.next_button.setEnabled(n < len(self._turns) - 1)

@@ -52,6 +52,7 @@ class LiveRunView(QObject):
         self._step_limit = step_limit
         self._started: float | None = None
         self._streamed_chars = 0
+        self._stored_tokens = (0, 0)
         self.running_step: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._clock = QTimer(self)
@@ -114,7 +115,7 @@ class LiveRunView(QObject):
     def _tokens(self, index: int, text: str) -> None:
         self.window.chat.append_reply(index, text)
         self._streamed_chars += len(text)
-        self.update_tokens()
+        self._show_tokens()
 
     def _file_written(self, event: FileWritten) -> None:
         store = self._store()
@@ -191,15 +192,21 @@ class LiveRunView(QObject):
     # -- helpers -----------------------------------------------------------------------
 
     def update_tokens(self) -> None:
-        """Tokens in and out of the open run: stored usage plus the reply streaming now."""
+        """Recount the stored usage of the open run (after a step, on open), then show it."""
         store = self._store()
-        tokens_in = tokens_out = 0
+        self._stored_tokens = (0, 0)
         for step in store.steps() if store else ():
             for usage in step.usage.values():
-                tokens_in += int(usage.get("prompt_tokens", 0))
-                tokens_out += int(usage.get("completion_tokens", 0))
-        tokens_out += self._streamed_chars // CHARS_PER_TOKEN
-        self.window.run_status.set_tokens(tokens_in, tokens_out)
+                self._stored_tokens = (
+                    self._stored_tokens[0] + int(usage.get("prompt_tokens", 0)),
+                    self._stored_tokens[1] + int(usage.get("completion_tokens", 0)))
+        self._show_tokens()
+
+    def _show_tokens(self) -> None:
+        """Stored usage plus an estimate of the reply streaming now (no store reads)."""
+        tokens_in, tokens_out = self._stored_tokens
+        self.window.run_status.set_tokens(
+            tokens_in, tokens_out + self._streamed_chars // CHARS_PER_TOKEN)
 
     def _spawn(self, work) -> None:
         task = asyncio.ensure_future(work)

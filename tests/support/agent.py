@@ -120,6 +120,17 @@ GUI_SYSTEM_START = "You are a careful tester"
 WRITER_SYSTEM_START = "You prepare acceptance tests"
 
 
+def graded(*grades: int) -> CriticScript:
+    """A critic that sees no error and gives ``grades`` to successive screenshots."""
+    return CriticScript([(CriticScript.check(f"a page graded {g}"), CriticScript.grade(g))
+                         for g in grades])
+
+
+def bakery_page(text: str) -> dict[str, str]:
+    """A one-file static site whose heading is ``text``."""
+    return {"index.html": f"<!doctype html><title>Bakery</title><h1>{text}</h1>"}
+
+
 def find_mark(elements_text: str, pattern: str) -> int:
     """The number of the first marked element whose list line matches ``pattern``."""
     for line in elements_text.splitlines():

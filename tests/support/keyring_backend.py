@@ -21,6 +21,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
     Attributes:
         entries: The stored passwords, by ``(service, username)``.
+        lookups: Every ``(service, username)`` asked for, in order.
     """
 
     priority = 100  # type: ignore[assignment]  # above every real backend
@@ -28,9 +29,11 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     def __init__(self, entries: dict[tuple[str, str], str] | None = None) -> None:
         super().__init__()
         self.entries: dict[tuple[str, str], str] = dict(entries or {})
+        self.lookups: list[tuple[str, str]] = []
 
     def get_password(self, service: str, username: str) -> str | None:
         """The password of ``username`` at ``service``, or None."""
+        self.lookups.append((service, username))
         return self.entries.get((service, username))
 
     def set_password(self, service: str, username: str, password: str) -> None:

@@ -17,8 +17,9 @@ from tests.support.agent import (
     CODER,
     CRITIC,
     FAST_TIMEOUTS,
-    CriticScript,
+    bakery_page,
     coder_reply,
+    graded,
     make_agent,
     make_models,
     run,
@@ -29,18 +30,11 @@ pytestmark = pytest.mark.slow
 INSTRUCTION = "A one-page site for a bakery with a cream background."
 
 
-def page(text: str) -> dict[str, str]:
-    return {"index.html": f"<!doctype html><title>Bakery</title><h1>{text}</h1>"}
-
-
-def graded(*grades: int) -> CriticScript:
-    return CriticScript([(CriticScript.check(f"a page graded {g}"), CriticScript.grade(g))
-                         for g in grades])
 
 
 async def test_follow_up_request_continues_from_the_head_and_reaches_the_coder(tmp_path):
-    coder = queue(coder_reply(page("bakery")), coder_reply(signal="finish"),
-                  coder_reply(page("bakery with prices")), coder_reply(signal="finish"))
+    coder = queue(coder_reply(bakery_page("bakery")), coder_reply(signal="finish"),
+                  coder_reply(bakery_page("bakery with prices")), coder_reply(signal="finish"))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(4, 4)}) as server:
         agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
                                    RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS))
@@ -70,8 +64,8 @@ async def test_follow_up_request_continues_from_the_head_and_reaches_the_coder(t
 
 
 async def test_cancelled_follow_up_is_kept_for_the_next_run(tmp_path):
-    slow = Reply(text=coder_reply(page("slow")), chunk_size=2, chunk_delay_s=0.05)
-    coder = queue(slow, coder_reply(page("answered")), coder_reply(signal="finish"))
+    slow = Reply(text=coder_reply(bakery_page("slow")), chunk_size=2, chunk_delay_s=0.05)
+    coder = queue(slow, coder_reply(bakery_page("answered")), coder_reply(signal="finish"))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(4)}) as server:
         agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "ollama"),
                               RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS))
@@ -88,7 +82,7 @@ async def test_cancelled_follow_up_is_kept_for_the_next_run(tmp_path):
 
 
 async def test_services_passed_in_outlive_the_run_and_announce_the_server(tmp_path):
-    coder = queue(coder_reply(page("kept alive")), coder_reply(signal="finish"))
+    coder = queue(coder_reply(bakery_page("kept alive")), coder_reply(signal="finish"))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(4)}) as server:
         settings = settings_for(server, "openai")
         config = RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS)
@@ -115,8 +109,8 @@ async def test_services_passed_in_outlive_the_run_and_announce_the_server(tmp_pa
 async def test_stored_steps_rebuild_the_prompt_the_coder_was_sent(tmp_path):
     from agent_core.agent.conversation import prompt_of_step
 
-    coder = queue(coder_reply(page("bakery")), coder_reply(signal="finish"),
-                  coder_reply(page("bakery with prices")), coder_reply(signal="finish"))
+    coder = queue(coder_reply(bakery_page("bakery")), coder_reply(signal="finish"),
+                  coder_reply(bakery_page("bakery with prices")), coder_reply(signal="finish"))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(4, 4)}) as server:
         agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
                               RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS))

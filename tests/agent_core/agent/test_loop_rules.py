@@ -14,8 +14,9 @@ from tests.support.agent import (
     CODER,
     CRITIC,
     FAST_TIMEOUTS,
-    CriticScript,
+    bakery_page,
     coder_reply,
+    graded,
     make_agent,
     run,
     settings_for,
@@ -25,17 +26,10 @@ pytestmark = pytest.mark.slow
 INSTRUCTION = "A one-page site for a bakery with a cream background."
 
 
-def page(text: str) -> dict[str, str]:
-    return {"index.html": f"<!doctype html><title>Bakery</title><h1>{text}</h1>"}
-
-
-def graded(*grades: int) -> CriticScript:
-    return CriticScript([(CriticScript.check(f"a page graded {g}"), CriticScript.grade(g))
-                         for g in grades])
 
 
 async def test_backtracks_to_the_best_valid_step_after_consecutive_errors(tmp_path):
-    coder = queue(*(coder_reply(page(f"version {i}")) for i in range(1, 5)),
+    coder = queue(*(coder_reply(bakery_page(f"version {i}")) for i in range(1, 5)),
                   coder_reply(signal="finish"))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(4, 1, 2, 3)}) as server:
         config = RunConfig(error_limit=2, timeouts=FAST_TIMEOUTS)
@@ -60,8 +54,8 @@ async def test_backtracks_to_the_best_valid_step_after_consecutive_errors(tmp_pa
 
 
 async def test_starts_over_when_no_step_is_valid(tmp_path):
-    coder = queue(coder_reply(page("one")), coder_reply(page("two")),
-                  coder_reply(page("fresh")), coder_reply(signal="finish"))
+    coder = queue(coder_reply(bakery_page("one")), coder_reply(bakery_page("two")),
+                  coder_reply(bakery_page("fresh")), coder_reply(signal="finish"))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(1, 2, 4)}) as server:
         config = RunConfig(error_limit=2, timeouts=FAST_TIMEOUTS)
         agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "ollama"),
@@ -71,11 +65,11 @@ async def test_starts_over_when_no_step_is_valid(tmp_path):
     assert [s.parent for s in agent.store.steps()] == [None, 1, None, 3]
     assert [m["role"] for m in third.messages] == ["system", "user"]  # a fresh conversation
     assert any(isinstance(e, Backtracked) and e.to_index is None for e in events)
-    assert agent.store.files_of(3) == {"index.html": page("fresh")["index.html"].encode()}
+    assert agent.store.files_of(3) == {"index.html": bakery_page("fresh")["index.html"].encode()}
 
 
 async def test_max_steps_ends_the_run_and_restores_the_best(tmp_path):
-    coder = queue(*(coder_reply(page(f"v{i}")) for i in range(1, 4)))
+    coder = queue(*(coder_reply(bakery_page(f"v{i}")) for i in range(1, 4)))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(3, 5, 4)}) as server:
         config = RunConfig(max_steps=3, timeouts=FAST_TIMEOUTS)
         agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
@@ -102,8 +96,8 @@ async def test_small_context_folds_old_turns_and_records_it(tmp_path):
 
 
 async def test_cancel_stops_at_once_and_keeps_committed_steps(tmp_path):
-    slow = Reply(text=coder_reply(page("slow")), chunk_size=2, chunk_delay_s=0.05)
-    coder = queue(coder_reply(page("first")), slow)
+    slow = Reply(text=coder_reply(bakery_page("slow")), chunk_size=2, chunk_delay_s=0.05)
+    coder = queue(coder_reply(bakery_page("first")), slow)
     with ScriptedModelServer({CODER: coder, CRITIC: graded(3)}) as server:
         agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"))
         streaming = asyncio.Event()
@@ -122,7 +116,7 @@ async def test_cancel_stops_at_once_and_keeps_committed_steps(tmp_path):
 
 
 async def test_restore_any_step_then_continue_from_it(tmp_path):
-    coder = queue(coder_reply(page("one")), coder_reply(page("two")), coder_reply(page("three")))
+    coder = queue(*(coder_reply(bakery_page(t)) for t in ("one", "two", "three")))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(3, 4, 5, 4)}) as server:
         config = RunConfig(max_steps=3, timeouts=FAST_TIMEOUTS)
         agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
@@ -132,7 +126,7 @@ async def test_restore_any_step_then_continue_from_it(tmp_path):
         await agent.restore_step(1)
         assert "one" in (agent.store.workspace / "index.html").read_text()
         assert agent.store.head == 1
-        server.set_script(CODER, queue(coder_reply(page("branch from one"))))
+        server.set_script(CODER, queue(coder_reply(bakery_page("branch from one"))))
         agent.config = RunConfig(max_steps=4, timeouts=FAST_TIMEOUTS)
         await run(agent)
         branch_prompt = [r for r in server.chat_requests if r.model == CODER][-1]
@@ -144,7 +138,7 @@ async def test_restore_any_step_then_continue_from_it(tmp_path):
 async def test_two_runs_at_once_never_share_a_port_or_files(tmp_path):
     scripts = {}
     for name in ("a", "b"):
-        scripts[f"coder-{name}"] = queue(coder_reply(page(f"site {name}")),
+        scripts[f"coder-{name}"] = queue(coder_reply(bakery_page(f"site {name}")),
                                          coder_reply(signal="finish"))
     scripts[CRITIC] = graded(4, 4)
     with ScriptedModelServer(scripts) as server:

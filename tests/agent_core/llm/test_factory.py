@@ -22,27 +22,7 @@ from agent_core.llm import (
 )
 from tests.agent_core.llm.conftest import PROVIDERS, closed_port_url, url_for
 from tests.fakes.model_server import ScriptedModelServer, queue
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring backend holding its entries in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self, entries: dict[tuple[str, str], str] | None = None) -> None:
-        super().__init__()
-        self.entries = dict(entries or {})
-        self.lookups: list[tuple[str, str]] = []
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.lookups.append((service, username))
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
+from tests.support.keyring_backend import MemoryKeyring
 
 
 class LockedKeyring(MemoryKeyring):

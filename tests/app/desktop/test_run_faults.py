@@ -17,8 +17,8 @@ from tests.support.agent import (
     CODER,
     CRITIC,
     FAST_TIMEOUTS,
-    CriticScript,
     coder_reply,
+    graded,
     settings_for,
 )
 from tests.support.procs import started_processes
@@ -30,10 +30,6 @@ INSTRUCTION = "A one-page site for a bakery with a cream background."
 PAGE = {"index.html": "<!doctype html><title>Bakery</title><h1>Fresh bread</h1>"}
 NO_GUI = RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS)
 
-
-def graded(*grades: int) -> CriticScript:
-    return CriticScript([(CriticScript.check(f"a page graded {g}"), CriticScript.grade(g))
-                         for g in grades])
 
 
 def free_port() -> int:
