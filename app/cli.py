@@ -33,8 +33,10 @@ from app.summary import run_summary, summary_text
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 MODELS_TITLE = "models (flags beat WEBGEN_<ROLE>_* variables and the settings file)"
 def _add_run_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-steps", type=int, default=None)
-    parser.add_argument("--error-limit", type=int, default=None)
+    parser.add_argument("--max-steps", type=int, default=None, metavar="N",
+                        help="stop after N coder steps (default 20)")
+    parser.add_argument("--error-limit", type=int, default=None, metavar="N",
+                        help="failing steps in a row before backtracking (default 5)")
     parser.add_argument("--allow-command", action="append", default=[], metavar="PREFIX",
                         help="also run commands starting with PREFIX (repeatable)")
     parser.add_argument("--allow-any-command", action="store_true",
@@ -49,15 +51,32 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     add_role_flags(parser, MODELS_TITLE)
 
 
+def _add_doctor_parser(sub: Any) -> None:
+    doctor = sub.add_parser("doctor", help="check Python, Node.js, Chromium, models and keys")
+    doctor.add_argument(
+        "--json", action="store_true", help="print a JSON list of {check, status, detail, fix}"
+    )
+    doctor.add_argument(
+        "--no-network", action="store_true", help="do not contact the model servers or Ollama"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``webgen``."""
     parser = argparse.ArgumentParser(
         prog="webgen", description="Build websites with the WebGen-Agent loop."
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check headlessly that this installation works (Qt WebEngine, Chromium, Node.js, "
+        "resources) and exit",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start a new run")
-    run.add_argument("instruction")
-    run.add_argument("--out", required=True, type=Path, metavar="RUN_DIR")
+    run.add_argument("instruction", help="what the website should be and do")
+    run.add_argument("--out", required=True, type=Path, metavar="RUN_DIR",
+                     help="the run folder to create")
     _add_run_flags(run)
     resume = sub.add_parser("resume", help="continue a run from its last committed step")
     resume.add_argument("run_dir", type=Path)
@@ -74,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     add_rejudge_parser(sub)
     add_batch_parser(sub)
+    _add_doctor_parser(sub)
     gui = sub.add_parser("gui", help="open the desktop window (the default with no command)")
     gui.add_argument("run_dir", nargs="?", type=Path, help="a run folder to open")
     return parser
@@ -168,14 +188,33 @@ def _gui(run_dir: Path | None) -> int:
     return run_gui(run_dir)
 
 
+def _self_test(argv: list[str]) -> int:
+    if len(argv) > 1:
+        print("webgen: --self-test takes no other arguments", file=sys.stderr)
+        return EXIT_USAGE
+    from app.selftest import run_self_test  # loaded only when asked: keeps start-up fast
+
+    return run_self_test()
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from app.doctor import run_doctor
+
+    return run_doctor(as_json=args.json, network=not args.no_network)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``webgen`` console script."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         return _gui(None)
+    if "--self-test" in argv:
+        return _self_test(argv)
     args = build_parser().parse_args(argv)
     if args.command == "gui":
         return _gui(args.run_dir)
+    if args.command == "doctor":
+        return _doctor(args)
     if args.command in ("run", "resume"):
         reap_orphans(settings.state_dir())
     try:

@@ -9,6 +9,16 @@ from agent_core.config import Role, RunConfig
 
 ROLE_FLAGS = ("provider", "base-url", "model", "api-key-env", "temperature", "max-tokens",
               "context-length", "timeout")  # fmt: skip
+_ROLE_FLAG_HELP = {
+    "provider": ("NAME", "openai (any OpenAI-compatible server) or ollama"),
+    "base-url": ("URL", "the server, e.g. http://localhost:8000/v1 or http://localhost:11434"),
+    "model": ("NAME", "the model as the server names it"),
+    "api-key-env": ("VAR", "environment variable holding the API key (e.g. OPENAI_API_KEY)"),
+    "temperature": ("T", "sampling temperature"),
+    "max-tokens": ("N", "longest reply, in tokens"),
+    "context-length": ("N", "tokens the model attends to; sent to Ollama as num_ctx"),
+    "timeout": ("SECONDS", "give up on one request after this long"),
+}
 
 
 def positive_int(text: str) -> int:
@@ -27,7 +37,9 @@ def add_role_flags(parser: argparse.ArgumentParser, title: str) -> None:
     group = parser.add_argument_group(title)
     for role in Role:
         for flag in ROLE_FLAGS:
-            group.add_argument(f"--{role}-{flag}", default=None, metavar="VALUE")
+            metavar, text = _ROLE_FLAG_HELP[flag]
+            group.add_argument(f"--{role}-{flag}", default=None, metavar=metavar,
+                               help=f"{role}: {text}")
 
 
 def role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:

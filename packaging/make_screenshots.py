@@ -1,38 +1,40 @@
-"""Screenshots of the real window for the docs, taken under Xvfb during and after a run.
+"""Screenshots of the real window for the docs, taken under Xvfb.
 
-The run is real (npm, Vite, Chromium, the GUI agent, Qt WebEngine preview); only the models
-are scripted (the stock-report scenario of the GUI end-to-end test, streamed slowly enough
-to catch a reply mid-stream).
+Scenes: ``run`` (during and after a real run: npm, Vite, Chromium, the GUI agent, the Qt
+WebEngine preview; only the models are scripted, the stock-report scenario of
+``make_example_run.py``, streamed slowly enough to catch a reply mid-stream), ``welcome``
+(first start with nothing configured and a scripted Ollama answering) and ``example`` (the
+shipped example run opened, its site served).
 
-    PYTHONPATH=. xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python packaging/make_screenshots.py
+    PYTHONPATH=. xvfb-run -a -s "-screen 0 1600x1000x24" \\
+        .venv/bin/python packaging/make_screenshots.py [--scenes run,welcome,example]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from make_example_run import build_stock_run, close_studio, open_studio, qt_app, scripted_models
 from PySide6.QtWidgets import QApplication
 
-from agent_core.config import RunConfig
-from app.desktop.controller import MainController
+from app.desktop.preflight import OLLAMA_PORT
 from app.desktop.session import SessionStatus
 from app.desktop.warmup import warm_up
-from tests.app.desktop.test_gui_e2e import scripts
-from tests.fakes.model_server import ScriptedModelServer
-from tests.support.agent import FAST_TIMEOUTS, settings_for
+from tests.fakes.model_server import ScriptedModelServer, queue
 from tests.support.npm import offline_npm_env
 from tests.support.qtasync import run_on_qt_loop, wait_until
-from tests.support.stock_site import INSTRUCTION
 from ui.main_window import TAB_CODE, TAB_PREVIEW, TAB_STEP, MainWindow
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "images"
+SCENES = ("run", "welcome", "example")
+OLLAMA_MODELS = ["qwen2.5-coder:14b", "qwen2.5vl:7b", "llama3.2-vision:11b", "llama3.2:3b"]
 
 
 async def grab(window: MainWindow, name: str) -> None:
@@ -45,23 +47,13 @@ async def grab(window: MainWindow, name: str) -> None:
     print(f"wrote {path} ({pixmap.width()}x{pixmap.height()})")
 
 
-async def scenario(root: Path, keep_run: Path | None) -> None:
-    window = MainWindow()
-    window.resize(1440, 900)
-    window.move(40, 40)
-    qsettings = QSettings(str(root / "window.ini"), QSettings.Format.IniFormat)
-    controller = MainController(window, runs_dir=root / "runs", qsettings=qsettings,
-                                base_config=RunConfig(timeouts=FAST_TIMEOUTS))
-    window.show()
+async def run_scene(root: Path, keep_run: Path | None) -> None:
+    window, controller = open_studio(root)
     await warm_up()
     try:
-        window.chat.instruction_edit().setPlainText(INSTRUCTION)
-        window.start_action.trigger()
-        await wait_until(lambda: window.chat.reply_widget(2) is not None
-                         and len(window.chat.reply_widget(2).text()) > 300, 120, "step 2")
-        await grab(window, "window-running.png")
-        session = controller.session
-        await wait_until(lambda: session.status is SessionStatus.FINISHED, 300, "the run")
+        session = await build_stock_run(
+            window, controller, while_streaming=lambda: grab(window, "window-running.png")
+        )
         window.tabs.setCurrentIndex(TAB_PREVIEW)
         await asyncio.sleep(2)
         await grab(window, "window-finished.png")
@@ -77,31 +69,87 @@ async def scenario(root: Path, keep_run: Path | None) -> None:
         await grab(window, "window-code.png")
         if keep_run is not None:
             shutil.rmtree(keep_run, ignore_errors=True)
-            shutil.copytree(session.store.run_dir, keep_run,
-                            ignore=shutil.ignore_patterns("node_modules", ".webgen", ".lock"))
+            shutil.copytree(
+                session.store.run_dir,
+                keep_run,
+                ignore=shutil.ignore_patterns("node_modules", ".webgen", ".lock"),
+            )
             print(f"kept the run in {keep_run}")
     finally:
-        window.close()
-        await controller.closed.wait()
+        await close_studio(window, controller)
+
+
+async def welcome_scene(root: Path) -> None:
+    window, controller = open_studio(root)
+    try:
+        controller.first_start()
+        view = window.welcome
+        await wait_until(lambda: view.probe_state() == "found", 20, "Ollama to be found")
+        view.use_ollama_button.setFocus()
+        await grab(window, "window-welcome.png")
+    finally:
+        await close_studio(window, controller)
+
+
+async def example_scene(root: Path) -> None:
+    window, controller = open_studio(root)
+    try:
+        controller.open_example()
+        await controller.ops.wait_idle()
+        session = controller.session
+        assert session is not None and session.status is SessionStatus.FINISHED
+        controller.serve_preview()
+        await wait_until(lambda: window.preview.current_url() is not None, 120, "the preview")
+        await controller.ops.wait_idle()
+        await asyncio.sleep(2)
+        await grab(window, "window-example.png")
+    finally:
+        await close_studio(window, controller)
+
+
+@contextmanager
+def scripted_ollama() -> Iterator[ScriptedModelServer]:
+    """A scripted Ollama with a few models, at Ollama's own port when it is free."""
+    ollama = {name: queue() for name in OLLAMA_MODELS}
+    try:
+        server = ScriptedModelServer(ollama, port=OLLAMA_PORT).start()
+        os.environ.pop("OLLAMA_HOST", None)  # the default address, as most users have it
+    except OSError:
+        server = ScriptedModelServer(ollama).start()
+        os.environ["OLLAMA_HOST"] = server.base_url_ollama
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep-run", type=Path, default=None,
-                        help="copy the finished run here (without node_modules)")
+    parser.add_argument(
+        "--keep-run", type=Path, default=None, help="copy the finished run here (no node_modules)"
+    )
+    parser.add_argument("--scenes", default=",".join(SCENES), help="comma-separated scenes")
     args = parser.parse_args()
+    scenes = [s for s in args.scenes.split(",") if s]
+    unknown = set(scenes) - set(SCENES)
+    if unknown:
+        parser.error(f"unknown scenes {sorted(unknown)}; choose from {', '.join(SCENES)}")
     os.environ.update(offline_npm_env())
     OUT.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication([])
+    app = qt_app()
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        os.environ["WEBGEN_CONFIG_DIR"] = str(root / "config")
-        with ScriptedModelServer(scripts(pace=(24, 0.015))) as server:
-            (root / "config").mkdir()
-            settings = settings_for(server, "openai", context_length=16384)
-            (root / "config" / "settings.json").write_text(
-                json.dumps({"roles": settings.to_public_dict()}))
-            run_on_qt_loop(app, lambda: scenario(root, args.keep_run), 600)
+        if "run" in scenes:
+            root = Path(tmp) / "run"
+            with scripted_models(root, pace=(24, 0.015)):
+                run_on_qt_loop(app, lambda: run_scene(root, args.keep_run), 600)
+        os.environ["WEBGEN_CONFIG_DIR"] = str(Path(tmp) / "no-config")  # nothing configured
+        if "welcome" in scenes:
+            root = Path(tmp) / "welcome"
+            with scripted_ollama() as _server:
+                run_on_qt_loop(app, lambda: welcome_scene(root), 120)
+        if "example" in scenes:
+            root = Path(tmp) / "example"
+            run_on_qt_loop(app, lambda: example_scene(root), 300)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ import pytest
 from tests.support.npm import offline_npm_env
 from tests.support.procs import cmdline, descendants, new_processes, wait_until_gone
 
+# Packaging tests (marker `packaging`) build a bundle or a pipx install: they run only when
+# asked (see pytest_collection_modifyitems). Read before the WEBGEN_* variables are cleared.
+PACKAGING_TESTS = os.environ.get("WEBGEN_PACKAGING_TESTS") == "1"
+BUNDLE_DIR = os.environ.get("WEBGEN_BUNDLE_DIR", "")  # reuse a built bundle in those tests
+
 os.environ.update(offline_npm_env())
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keep model settings of the developer's shell out of the tests.
@@ -55,6 +60,16 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
 
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``packaging`` unless WEBGEN_PACKAGING_TESTS=1."""
+    if PACKAGING_TESTS:
+        return
+    skip = pytest.mark.skip(reason="set WEBGEN_PACKAGING_TESTS=1 (./studio package) to run")
+    for item in items:
+        if item.get_closest_marker("packaging") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

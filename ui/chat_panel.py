@@ -138,21 +138,35 @@ class ChatPanel(QWidget):
 
     # -- input ----------------------------------------------------------------------------
 
-    def set_input_mode(self, mode: str) -> None:
-        """Switch the input between ``first``, ``follow_up`` and ``busy``.
+    def set_input_mode(self, mode: str, hint: str = "") -> None:
+        """Switch the input between ``first``, ``follow_up``, ``busy`` and ``locked``.
 
         Args:
-            mode: ``first`` (start a run), ``follow_up`` (ask for a change) or ``busy`` (a
-                run is going: the box stays editable for drafting, sending is off).
+            mode: ``first`` (start a run), ``follow_up`` (ask for a change), ``busy`` (a
+                run is going: the box stays editable for drafting, sending is off) or
+                ``locked`` (this run cannot take instructions: the box is read-only and
+                shows ``hint``, sending is off).
+            hint: Why the input is locked and what to do instead (``locked`` only).
 
         Raises:
             ValueError: For any other mode.
         """
-        if mode == "busy":
+        if mode not in (*_MODES, "busy", "locked"):
+            raise ValueError(
+                f"unknown input mode {mode!r}; use 'first', 'follow_up', 'busy' or 'locked'")
+        self._edit.setReadOnly(mode == "locked")
+        if mode == "locked":
+            self._edit.setPlaceholderText(hint)
+            self._edit.viewport().update()
+            self._edit.setToolTip(hint)
+            self._button.setText(_MODES["follow_up"][1])
+            self._button.setEnabled(False)
+            self._button.setToolTip(hint)
+        elif mode == "busy":
             self._button.setEnabled(False)
             self._button.setToolTip(_BUSY_TIP)
             self._edit.setToolTip(_BUSY_TIP)
-        elif mode in _MODES:
+        else:
             placeholder, label, tip = _MODES[mode]
             self._edit.setPlaceholderText(placeholder)
             self._edit.viewport().update()  # a shown, empty box keeps the old text otherwise
@@ -160,8 +174,6 @@ class ChatPanel(QWidget):
             self._button.setText(label)
             self._button.setToolTip(tip)
             self._button.setEnabled(True)
-        else:
-            raise ValueError(f"unknown input mode {mode!r}; use 'first', 'follow_up' or 'busy'")
         self._mode = mode
 
     def input_mode(self) -> str:
@@ -179,7 +191,7 @@ class ChatPanel(QWidget):
     @Slot(str)
     def _submit(self, text: str) -> None:
         instruction = text.strip()
-        if self._mode == "busy" or not instruction:
+        if self._mode in ("busy", "locked") or not instruction:
             return
         self._edit.clear()
         self.submitted.emit(instruction)

@@ -175,7 +175,9 @@ class FileTreeModel(QStandardItemModel):
                 low = middle + 1
             else:
                 high = middle
-        parent.insertRow(low, item)
+        # The list overload hands the item to Qt; PySide6 6.11's single-item overload leaves
+        # it owned by Python too, and clear() then frees nested rows twice (a crash).
+        parent.insertRow(low, [item])
 
     def _apply_mark(self, path: str, mark: str) -> None:
         item = self._files[path]

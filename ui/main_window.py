@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -31,14 +32,17 @@ from ui.gui_replay import GuiReplay
 from ui.notice_bar import NoticeBar
 from ui.preview_panel import PreviewPanel
 from ui.review_form import ReviewForm
+from ui.run_banner import RunBanner
 from ui.run_status import RunStatusWidget
 from ui.runs_browser import RunsBrowser
 from ui.step_detail import StepDetailPanel
 from ui.timeline import TimelineView
+from ui.welcome_view import WelcomeView
 
 APP_TITLE = "WebGen Studio"
 TAB_PREVIEW, TAB_CODE, TAB_STEP, TAB_CHART, TAB_REPLAY, TAB_COMPARE, TAB_RUNS = range(7)
 TAB_NAMES = ("Preview", "Code", "Step", "Chart", "GUI replay", "Compare", "Runs")
+PAGE_WORK, PAGE_WELCOME = range(2)
 
 
 class MainWindow(QMainWindow):
@@ -54,6 +58,8 @@ class MainWindow(QMainWindow):
     servePreviewRequested = Signal()
     importRequested = Signal(str)
     compareStepsRequested = Signal()
+    welcomeRequested = Signal()
+    openExampleRequested = Signal()
     closing = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -72,6 +78,8 @@ class MainWindow(QMainWindow):
         self.replay = GuiReplay()
         self.compare = CompareView()
         self.runs = RunsBrowser()
+        self.banner = RunBanner()
+        self.welcome = WelcomeView()
         self._build_actions()
         self._build_layout()
         self._build_menus()
@@ -127,6 +135,12 @@ class MainWindow(QMainWindow):
         self.compare_action = self._action("Compare steps…", "Ctrl+Shift+C",
                                            "Compare the selected step with another step",
                                            self.compareStepsRequested)
+        self.welcome_action = self._action("Welcome", None,
+                                           "Show the welcome page: connect a model or open "
+                                           "the example run", self.welcomeRequested)
+        self.example_action = self._action("Open example run", None,
+                                           "Open a fresh copy of the example run that ships "
+                                           "with WebGen Studio", self.openExampleRequested)
         for number, tab in enumerate(TAB_NAMES, start=1):
             show = self._action(f"Show {tab}", f"Ctrl+{number}", f"Show the {tab} tab")
             show.triggered.connect(lambda _c=False, i=number - 1: self.tabs.setCurrentIndex(i))
@@ -166,7 +180,12 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.notices)
-        layout.addWidget(self.main_split, 1)
+        layout.addWidget(self.banner)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        self.pages.addWidget(self.main_split)
+        self.pages.addWidget(self.welcome)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         bar = QToolBar("Run")
         bar.setObjectName("runToolbar")
@@ -203,6 +222,9 @@ class MainWindow(QMainWindow):
                        self.best_action, self.serve_action, self.compare_action):
             run_menu.addAction(action)
         self.menuBar().addMenu("&Settings").addAction(self.settings_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.welcome_action)
+        help_menu.addAction(self.example_action)
         self.set_recent_runs([])
 
     # -- intents -----------------------------------------------------------------------
@@ -228,6 +250,23 @@ class MainWindow(QMainWindow):
         """``WebGen Studio — <run>``; the bare name when no run is open."""
         suffix = " (read-only)" if read_only else ""
         self.setWindowTitle(f"{APP_TITLE} — {name}{suffix}" if name else APP_TITLE)
+
+    def show_welcome(self, shown: bool) -> None:
+        """Show the welcome page instead of the work area (menus and toolbar stay)."""
+        self.pages.setCurrentIndex(PAGE_WELCOME if shown else PAGE_WORK)
+        if shown:
+            self.welcome.focus_first_action()
+
+    def welcome_shown(self) -> bool:
+        """Whether the welcome page is showing."""
+        return self.pages.currentIndex() == PAGE_WELCOME
+
+    def set_banner(self, text: str | None, actions: list[QAction] | None = None) -> None:
+        """A line about the open run above the work area (None: no banner)."""
+        if text:
+            self.banner.show_banner(text, actions or [])
+        else:
+            self.banner.clear()
 
     def set_actions_enabled(self, *, start: bool, stop: bool, restore: bool, best: bool,
                             serve: bool, start_label: str = "▶ Start") -> None:

@@ -62,10 +62,12 @@ def date_text(created_at: float) -> str:
 
 
 def status_text(summary: RunSummary) -> str:
-    """'finished', 'failed · imported', or 'unreadable'."""
+    """'finished', 'failed · imported', 'finished · example', or 'unreadable'."""
     if not summary.readable:
         return "unreadable"
-    return summary.status + (" · imported" if summary.imported else "")
+    marks = [mark for mark, on in (("imported", summary.imported), ("example", summary.example))
+             if on]
+    return " · ".join([summary.status, *marks])
 
 
 def _grade_cell(grade: int | None) -> str:

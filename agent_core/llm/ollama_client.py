@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 import httpx
-import ollama
 import pydantic
 
 from agent_core.config import RoleConfig
@@ -21,6 +23,28 @@ from agent_core.llm.failures import (
     unreachable,
 )
 from agent_core.llm.support import RetryingChatModel, StreamState
+
+
+def _import_ollama() -> ModuleType:
+    """Import ``ollama`` even when ``OLLAMA_HOST`` is malformed.
+
+    The package builds a default client from ``OLLAMA_HOST`` on import and raises ValueError
+    for a value it cannot parse (``localhost:abc``), which would keep the whole app from
+    starting. Every client here is given its host explicitly, so the import is retried with
+    the variable hidden; the bad value then surfaces where it is used, as "no Ollama at ...".
+    """
+    try:
+        return importlib.import_module("ollama")
+    except ValueError:
+        saved = os.environ.pop("OLLAMA_HOST", None)
+        try:
+            return importlib.import_module("ollama")
+        finally:
+            if saved is not None:
+                os.environ["OLLAMA_HOST"] = saved
+
+
+ollama = _import_ollama()
 
 # What a broken or odd reply can raise inside the client while it is decoded.
 _GARBLED = (ValueError, pydantic.ValidationError)

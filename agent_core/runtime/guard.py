@@ -46,12 +46,20 @@ def default_state_dir() -> Path:
 def python_module_argv(module: str) -> tuple[list[str], dict[str, str]]:
     """Argv and extra environment that run ``python -m module`` with this engine's code.
 
+    In a frozen build (PyInstaller) ``sys.executable`` is the bundle's own program, which runs
+    the module when given ``--run-module`` (see ``packaging/webgen_entry.py``) and needs no
+    PYTHONPATH; it is told to start afresh rather than as a child of this process (which
+    would skip setting up its library path).
+
     Args:
         module: A dotted module name inside ``agent_core``.
 
     Returns:
-        The argv, and a PYTHONPATH that makes ``agent_core`` importable from any directory.
+        The argv, and the extra environment: a PYTHONPATH that makes ``agent_core`` importable
+        from any directory, or for a frozen build ``PYINSTALLER_RESET_ENVIRONMENT``.
     """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--run-module", module], {"PYINSTALLER_RESET_ENVIRONMENT": "1"}
     package_parent = str(Path(agent_core.__file__).resolve().parents[1])
     old = os.environ.get("PYTHONPATH", "")
     path = package_parent + (os.pathsep + old if old else "")

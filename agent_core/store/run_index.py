@@ -38,6 +38,8 @@ class RunSummary:
         created_at: Epoch seconds when the run was created (0 when unreadable).
         status: ``running``, ``finished``, ``failed``, ``cancelled`` ("" when unreadable).
         imported: The run was converted from another tool's output.
+        example: The run is (a copy of) the example that ships with WebGen Studio, made
+            with scripted models (``config["example"]`` is set).
         problem: Why the folder could not be read as a run ("" for a readable run).
     """
 
@@ -53,6 +55,7 @@ class RunSummary:
     created_at: float = 0.0
     status: str = ""
     imported: bool = False
+    example: bool = False
     problem: str = ""
 
     @property
@@ -124,6 +127,7 @@ def _summary_of(store: RunStore) -> RunSummary:
         created_at=float(manifest.created_at or 0.0),
         status=str(manifest.status),
         imported=bool(config.get("imported_from")),
+        example=isinstance(config.get("example"), dict),
     )
 
 

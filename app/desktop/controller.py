@@ -15,20 +15,19 @@ from agent_core.config import ModelSettings, RunConfig
 from agent_core.llm.factory import make_chat_model
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
-from app.desktop import preflight
+from app.desktop import example, preflight
 from app.desktop.bridge import EventBridge
 from app.desktop.live import LiveRunView
 from app.desktop.ops import Notifier, Ops
+from app.desktop.recent import RecentRuns
 from app.desktop.research import ResearchController
 from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
 from app.desktop.views import load_image, load_thumbnails, show_conversation, show_files_of_step
 from app.desktop.views import show_run as show_stored_run
 from app.desktop.warmup import RunCollector
+from app.desktop.welcome import WelcomeFlow
 from ui.main_window import TAB_PREVIEW, TAB_STEP, MainWindow
-
-RECENT_KEY = "runs/recent"
-MAX_RECENT = 10
 
 
 class MainController(QObject):
@@ -47,11 +46,13 @@ class MainController(QObject):
         self.window = window
         self.runs_dir = runs_dir
         self.qsettings = qsettings
+        self.recent = RecentRuns(qsettings)
         self.base_config = base_config or RunConfig()
         self.bridge = EventBridge(self)
         self.notifier = Notifier(window.notices)
         self.ops = Ops(self.notifier)
         self.session: RunSession | None = None
+        self._example = False
         self._limit = self.base_config.max_steps
         self._starting = False
         self._closing = False
@@ -62,12 +63,14 @@ class MainController(QObject):
         self.research = ResearchController(window, self.ops, self.notifier, self._store,
                                            self.show_step, self.open_run, runs_dir)
         self.bridge.stepFinished.connect(lambda _e: self.research.run_changed())
+        self.welcome = WelcomeFlow(window, self.ops, self.notifier, self.settings_flow,
+                                   qsettings, self.open_example)
         self.closed = asyncio.Event()
         self._connect()
         window.max_steps.setValue(self.base_config.max_steps)
         window.error_limit.setValue(self.base_config.error_limit)
         window.restore_layout(qsettings)
-        window.set_recent_runs(self.recent_runs())
+        window.set_recent_runs(self.recent.paths())
         self._update_actions()
 
     def _connect(self) -> None:
@@ -79,6 +82,7 @@ class MainController(QObject):
         w.restoreRequested.connect(self.restore)
         w.newRunRequested.connect(self.new_run)
         w.openRunRequested.connect(self.open_run)
+        w.openExampleRequested.connect(self.open_example)
         w.settingsRequested.connect(self.settings_flow.open)
         w.servePreviewRequested.connect(self.serve_preview)
         w.closing.connect(self._window_closing)
@@ -112,19 +116,29 @@ class MainController(QObject):
             w.chat.set_input_mode("busy")
             return
         selected = w.timeline.selected() is not None
+        if self._example:  # browse, restore and serve; its scripted models cannot continue
+            w.set_actions_enabled(start=False, stop=False, restore=selected, best=True,
+                                  serve=True, start_label="▶ Continue")
+            w.chat.set_input_mode("locked", example.CHAT_HINT)
+            return
         w.set_actions_enabled(start=True, stop=False, restore=selected, best=True, serve=True,
                               start_label="▶ Continue")
         w.chat.set_input_mode("follow_up")
 
     def _set_session(self, session: RunSession | None) -> None:
         self.session = session
+        w = self.window
+        self._example = session is not None and example.is_example(session.store)
         if session is not None:
             session.on_status = self._update_actions
-            name = session.store.run_dir.name
-            self.window.set_run_title(name, read_only=session.read_only)
-            self._remember_recent(session.store.run_dir)
+            name = example.EXAMPLE_TITLE if self._example else session.store.run_dir.name
+            w.set_run_title(name, read_only=session.read_only)
+            w.set_recent_runs(self.recent.remember(session.store.run_dir))
+            w.show_welcome(False)
         else:
-            self.window.set_run_title(None)
+            w.set_run_title(None)
+        w.set_banner(example.BANNER_TEXT if self._example else None,
+                     [w.serve_action, w.new_action])
         self._update_actions()
 
     # -- starting and stopping ---------------------------------------------------------
@@ -144,6 +158,7 @@ class MainController(QObject):
     def start(self) -> None:
         """Start (or continue) with what is in the chat box, if anything."""
         text = self.window.chat.instruction_edit().toPlainText().strip()
+        self.window.show_welcome(False)
         if self.session is None and not text:
             self.notifier.notify("Describe the website in the box on the left, then press "
                                  "Start (or Ctrl+Enter in the box).", "info")
@@ -160,6 +175,10 @@ class MainController(QObject):
 
     def _launch(self, *, instruction: str | None = None, request: str | None = None) -> None:
         if self._starting:
+            return
+        if self._example and instruction is None:
+            self.notifier.notify(example.CHAT_HINT, "info", [("New run", self.new_run)])
+            self._give_back(request)
             return
         settings = self._check_ready()
         if settings is None:
@@ -356,6 +375,7 @@ class MainController(QObject):
         w.run_status.set_elapsed(None)
         w.run_status.set_phase("Idle")
         self._set_session(None)
+        w.show_welcome(False)
 
     def open_run(self, path: str) -> None:
         """Open a run folder: its timeline, conversation, code and screenshots."""
@@ -373,51 +393,47 @@ class MainController(QObject):
         show_stored_run(self.window, store)
         self.research.run_changed()
         self.live.update_tokens()
-        self.window.preview.set_url(None, "This run's site is not being served. Use Run > "
-                                          "Serve preview to start it.")
+        self.window.preview.set_url(None, example.PREVIEW_HINT if self._example else
+                                    "This run's site is not being served. Use Run > "
+                                    "Serve preview to start it.")
         if session.read_only:
             self.notifier.notify(f"{path.name} is being run by another process: it is open "
                                  "read-only.", "warning")
         await load_thumbnails(self.window, store, [s.index for s in store.steps()])
+
+    def open_example(self) -> None:
+        """Open a fresh copy of the shipped example run (see ``app.desktop.example``)."""
+        if self.session is not None and self.session.running:
+            self.notifier.notify("Stop the run before opening the example.", "warning")
+            return
+        self.ops.run("Open the example run", self._open_example())
+
+    async def _open_example(self) -> None:
+        source = example.example_source()
+        target = await asyncio.to_thread(example.target_folder, source, self.runs_dir)
+        if self.session is not None and self.session.store.run_dir == target.resolve():
+            await self._close_session()  # this window's copy: replaced by a fresh one
+            self._set_session(None)
+        copied = await asyncio.to_thread(example.copy_example, source, self.runs_dir)
+        await self._open(copied.path)
+        if copied.replaced:
+            self.notifier.notify(f"Opened a fresh copy of the example run in {copied.path}. "
+                                 "The earlier copy was replaced; nothing of yours is lost, "
+                                 "it is the example that ships with WebGen Studio.", "info")
+        elif copied.in_use:
+            self.notifier.notify(f"The example run in {copied.path} is open in another "
+                                 "window, so it was opened as it is (read-only).", "warning")
 
     async def _close_session(self) -> None:
         session, self.session = self.session, None
         if session is not None:
             await session.close()
 
-    def recent_runs(self) -> list[str]:
-        """Recently opened runs that still exist, newest first."""
-        value = self.qsettings.value(RECENT_KEY) or []
-        paths = [value] if isinstance(value, str) else list(value)
-        return [p for p in paths if (Path(p) / "manifest.json").is_file()]
-
-    def _remember_recent(self, run_dir: Path) -> None:
-        paths = [str(run_dir)] + [p for p in self.recent_runs() if p != str(run_dir)]
-        self.qsettings.setValue(RECENT_KEY, paths[:MAX_RECENT])
-        self.window.set_recent_runs(paths[:MAX_RECENT])
-
     # -- first start and shutdown ------------------------------------------------------
 
     def first_start(self) -> None:
-        """With no model configured, look for Ollama and say what to do."""
-        if not isinstance(preflight.model_settings(), preflight.Problem):
-            return
-        self.ops.run("Detect Ollama", self._propose_models())
-
-    async def _propose_models(self) -> None:
-        models = await preflight.detect_ollama()
-        flow = self.settings_flow
-        if models is None:
-            self.notifier.notify(
-                f"No model is configured yet, and no Ollama answers at {preflight.ollama_url()}. "
-                "Open Models… to use an OpenAI-compatible server (vLLM, LM Studio, "
-                "OpenRouter, OpenAI), or install Ollama and pull a model.", "info",
-                [("Models…", flow.open)])
-            return
-        self.notifier.notify(
-            f"Ollama is running on this computer with {len(models)} model(s). Choose a coder "
-            "and a vision model to use it.", "info",
-            [("Use Ollama…", lambda: flow.open(ollama=(preflight.ollama_url(), models)))])
+        """With no model configured, show the welcome page (it looks for Ollama)."""
+        self.welcome.first_start()
 
     def _window_closing(self) -> None:
         if self._closing:

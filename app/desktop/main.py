@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -41,17 +42,22 @@ def run_gui(run_dir: Path | None = None) -> int:
     prepare_environment()
     import qasync
     from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from agent_core.runtime.processes import reap_orphans
     from app.desktop.controller import MainController
     from app.desktop.warmup import warm_up
+    from app.resources import icon_path
     from ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("WebGen Studio")
     app.setOrganizationName("WebGen Studio")
     app.setQuitOnLastWindowClosed(False)
+    app.setDesktopFileName("webgen-studio")  # matches resources/webgen-studio.desktop
+    with contextlib.suppress(OSError):  # a broken install still opens the window, iconless
+        app.setWindowIcon(QIcon(str(icon_path())))
     reap_orphans(app_settings.state_dir())
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

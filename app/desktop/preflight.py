@@ -21,6 +21,19 @@ OLLAMA_URL = "http://localhost:11434"
 OLLAMA_PORT = 11434
 DETECT_TIMEOUT_S = 5.0
 """A local Ollama lists its models at once; a silent address must not stall first start."""
+VISION_HINTS = (
+    "vl",
+    "llava",
+    "vision",
+    "gemma3",
+    "minicpm-v",
+    "moondream",
+    "pixtral",
+    "llama4",
+    "mistral-small3",
+    "internvl",
+)
+"""Parts of model names that mark a model able to read images (the critic's job)."""
 
 
 def ollama_url() -> str:
@@ -50,6 +63,25 @@ def ollama_url() -> str:
         host = f"[{host}]"
     path = parts.path.strip("/")
     return f"{scheme}://{host}:{port}" + (f"/{path}" if path else "")
+
+
+def looks_like_vision_model(name: str) -> bool:
+    """Whether a model name suggests it reads images (``qwen2.5vl:7b``, ``llava``...).
+
+    A guess from the name alone: servers do not say which models take images.
+    """
+    base = name.lower().rsplit("/", 1)[-1]
+    return any(hint in base for hint in VISION_HINTS)
+
+
+def same_server(url_a: str, url_b: str) -> bool:
+    """Whether two base URLs name the same server (``localhost`` is ``127.0.0.1``)."""
+
+    def norm(url: str) -> str:
+        url = url.strip().rstrip("/").lower()
+        return url.replace("://localhost:", "://127.0.0.1:").replace("://[::1]:", "://127.0.0.1:")
+
+    return norm(url_a) == norm(url_b)
 
 
 @dataclass(frozen=True)

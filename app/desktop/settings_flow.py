@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from PySide6.QtWidgets import QWidget
@@ -88,13 +88,18 @@ async def describe_connection(role: str, config: RoleConfig, key: str) -> tuple[
 
 
 class SettingsFlow:
-    """Opens the Models dialog and does its I/O: model lists, tests, saving."""
+    """Opens the Models dialog and does its I/O: model lists, tests, saving.
+
+    Attributes:
+        on_saved: Called (no arguments) after the settings were written.
+    """
 
     def __init__(self, parent: QWidget, ops: Ops, notifier: Notifier) -> None:
         self.parent = parent
         self.ops = ops
         self.notifier = notifier
         self.dialog: SettingsDialog | None = None
+        self.on_saved: list[Callable[[], None]] = []
 
     def open(self, *, ollama: tuple[str, Sequence[str]] | None = None) -> SettingsDialog | None:
         """Show the dialog (window-modal, without blocking the event loop).
@@ -196,6 +201,8 @@ class SettingsFlow:
             if key is not None:
                 await asyncio.to_thread(store_api_key, str(role), key)
         self.notifier.notify(f"Model settings saved to {path}.{_key_note(keys)}", "success")
+        for callback in self.on_saved:
+            callback()
 
 
 def _offer_ollama(dialog: SettingsDialog, url: str, models: list[str]) -> None:

@@ -127,6 +127,25 @@ def test_busy_mode_allows_drafting_but_not_sending(qtbot, panel) -> None:
     assert blocker.args == ["make the header darker"]
 
 
+def test_locked_mode_shows_why_and_sends_nothing(qtbot, panel) -> None:
+    edit, button = panel.instruction_edit(), panel.send_button()
+    hint = "This example cannot continue. Press New run (Ctrl+N) to start your own project."
+    panel.set_input_mode("locked", hint)
+    assert panel.input_mode() == "locked"
+    assert edit.isReadOnly() and edit.placeholderText() == hint
+    assert not button.isEnabled() and button.toolTip() == hint and edit.toolTip() == hint
+    with qtbot.assertNotEmitted(panel.submitted):
+        qtbot.keyClicks(edit, "add a footer")
+        qtbot.keyClick(edit, Qt.Key.Key_Return, CTRL)
+    assert edit.toPlainText() == ""
+
+    panel.set_input_mode("first")
+    assert not edit.isReadOnly() and button.isEnabled()
+    assert edit.placeholderText() == "Describe the website you want…"
+    qtbot.keyClicks(edit, "a bakery")
+    assert edit.toPlainText() == "a bakery"
+
+
 def test_box_grows_from_three_to_six_lines(qtbot, panel) -> None:
     edit = panel.instruction_edit()
     three = edit.height()

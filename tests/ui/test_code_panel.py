@@ -310,6 +310,18 @@ def test_selection_survives_a_step_change_and_clear_shows_placeholders(panel: Co
     assert panel.findChild(QLabel, "filesHeader").text() == "Files"
 
 
+def test_clearing_files_in_folders_does_not_crash(panel: CodePanel) -> None:
+    # New run after opening a run clears a tree with nested rows: PySide6 once freed them
+    # twice (a segfault), when rows were inserted with the single-item overload.
+    files = {"index.html": b"x", "src/App.jsx": b"y", "src/parts/Nav.jsx": b"z"}
+    for _ in range(2):
+        panel.set_files(files, step=2, base={"index.html": b"x"})
+        panel.select_file("src/parts/Nav.jsx")
+        assert panel.tree_paths() == sorted(files)
+        panel.clear()
+        assert panel.tree_paths() == []
+
+
 def test_long_files_are_highlighted_again_and_again_without_crashing(panel: CodePanel) -> None:
     # PySide6 6.12.0 on Python 3.11 loses a reference to None per void call, so these
     # ~60,000 setFormat calls abort the interpreter (pyproject keeps PySide6 below 6.12).

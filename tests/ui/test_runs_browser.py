@@ -197,3 +197,18 @@ def test_empty_folder_shows_a_message_instead_of_a_table(qtbot, tmp_path):
     assert widget._stack.currentWidget() is widget.table
     assert widget.table.selectionMode() == QAbstractItemView.SelectionMode.ExtendedSelection
     assert _cell(widget, "x", DATE) == ""
+
+
+def test_imported_and_example_runs_are_marked_in_the_status(qtbot, tmp_path):
+    for name, config in (("imported", {"imported_from": "webgen-agent"}),
+                         ("example", {"example": {"models": "scripted"}}),
+                         ("both", {"imported_from": "webgen-agent", "example": {}})):
+        store = build_run(tmp_path / name, [StepSpec(appearance=4)], instruction=name)
+        store.update_manifest(config=config)
+        store.unlock()
+    widget = RunsBrowser()
+    qtbot.addWidget(widget)
+    widget.set_runs(scan_runs(tmp_path), tmp_path)
+    assert _cell(widget, "imported", 8) == "finished · imported"
+    assert _cell(widget, "example", 8) == "finished · example"
+    assert _cell(widget, "both", 8) == "finished · imported · example"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -19,6 +22,7 @@ from agent_core.errors import (
 from agent_core.llm.base import Message
 from tests.agent_core.llm.conftest import PROVIDERS, MakeModel, closed_port_url
 from tests.fakes.model_server import Reply, ScriptedModelServer, queue
+from tests.support.runs import StepSpec, build_run
 
 ASK = [Message("user", "Make a landing page.")]
 STREAMING = [pytest.param(False, id="whole"), pytest.param(True, id="stream")]
@@ -305,3 +309,16 @@ async def test_cancelling_a_stream_stops_promptly(
         await task
 
     assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.parametrize("host", ["localhost:abc", "http://[::1"])
+def test_malformed_ollama_host_does_not_stop_the_program(host: str, tmp_path) -> None:
+    """The ollama package rejects such a value on import; webgen must still start and work."""
+    run = build_run(tmp_path / "run", [StepSpec(appearance=4)])
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "show", str(run.run_dir)],
+        env={**os.environ, "OLLAMA_HOST": host}, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "step" in done.stdout.lower()
+    assert "Traceback" not in done.stderr

@@ -1,5 +1,7 @@
 """The first start: nothing configured, with or without an Ollama at ``OLLAMA_HOST``.
 
+The welcome page shows what to do; it looks for Ollama and opens the Models dialog.
+
 The window and controller are the app's own; Ollama is a scripted loopback server speaking
 its protocol (or a closed port, which is what "not running" looks like).
 """
@@ -10,8 +12,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
 from agent_core.config import ModelSettings, Provider, Role
 from app.desktop import preflight
@@ -19,6 +21,7 @@ from tests.fakes.model_server import ScriptedModelServer, queue
 from tests.support.desktop import Desktop, closed_port_url
 from tests.support.qtasync import run_on_qt_loop, wait_until
 from ui.settings_dialog import SettingsDialog
+from ui.welcome_view import WelcomeView
 
 pytestmark = pytest.mark.slow
 OLLAMA_MODELS = ["qwen2.5-coder:14b", "qwen2.5vl:7b", "llama3.2:3b"]
@@ -37,28 +40,62 @@ async def notice_shown(desktop: Desktop) -> str:
     return desktop.notices.text()
 
 
+async def probed(desktop: Desktop, state: str) -> WelcomeView:
+    view = desktop.window.welcome
+    await wait_until(lambda: view.probe_state() == state, 10, f"the probe to end {state}")
+    return view
+
+
 def cancel(qtbot, dialog: SettingsDialog) -> None:
     button = dialog.button_box.button(QDialogButtonBox.StandardButton.Cancel)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def test_without_models_or_ollama_the_notice_offers_models(qapp, qtbot, desktop):
+def click(qtbot, button: QPushButton) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_without_models_or_ollama_the_welcome_page_says_where_it_looked(qapp, qtbot, desktop):
     async def scenario() -> None:
+        window = desktop.window
         desktop.controller.first_start()
-        text = await notice_shown(desktop)
-        assert text.startswith("No model is configured yet, and no Ollama answers")
-        assert "OpenAI-compatible server" in text
-        assert desktop.notices.level() == "info"
-        assert desktop.notices.action_labels() == ["Models…"]
-        desktop.notices.trigger("Models…")
+        assert window.welcome_shown() and window.menuBar().isVisible()
+        assert not window.chat.isVisible()
+        view = await probed(desktop, "missing")
+        url = preflight.ollama_url()  # the closed port OLLAMA_HOST names
+        assert url.startswith("http://127.0.0.1:")
+        assert view.probe_text().startswith(f"No Ollama answers at {url}.")
+        assert "ollama serve" in view.probe_text()
+        assert desktop.notices.text() == ""
+        assert not view.icon_label.pixmap().isNull()  # the app's icon, from resources/
+        click(qtbot, view.configure_button)
         dialog = await desktop.dialog()
-        assert not desktop.notices.isVisible()
-        coder = dialog.role_form(Role.CODER)
-        assert coder.provider() is Provider.OLLAMA
-        assert coder.base_url_edit.text() == preflight.ollama_url()  # where OLLAMA_HOST says
-        assert coder.model_combo.currentText() == ""
+        for role in Role:  # set to an OpenAI-compatible server, at vLLM's usual address
+            form = dialog.role_form(role)
+            assert form.provider() is Provider.OPENAI
+            assert form.base_url_edit.text() == "http://localhost:8000/v1"
+            assert form.model_combo.currentText() == ""
         cancel(qtbot, dialog)
         await wait_until(lambda: desktop.flow.dialog is None, 5, "the dialog to close")
+        assert window.welcome_shown()  # nothing was configured
+        click(qtbot, view.skip_button)
+        assert not window.welcome_shown() and window.chat.isVisible()
+
+    run_on_qt_loop(qapp, lambda: desktop.run(scenario))
+
+
+def test_retry_finds_an_ollama_started_after_the_first_look(
+    qapp, qtbot, desktop, monkeypatch, ollama
+):
+    async def scenario() -> None:
+        desktop.controller.first_start()
+        view = await probed(desktop, "missing")
+        monkeypatch.setenv("OLLAMA_HOST", ollama.base_url_ollama)
+        click(qtbot, view.retry_button)
+        assert view.probe_state() == "busy"
+        await probed(desktop, "found")
+        assert view.found_models() == OLLAMA_MODELS
 
     run_on_qt_loop(qapp, lambda: desktop.run(scenario))
 
@@ -69,11 +106,13 @@ def test_with_ollama_running_use_ollama_fills_the_dialog_and_ok_saves_it(
     monkeypatch.setenv("OLLAMA_HOST", ollama.base_url_ollama)
 
     async def scenario() -> None:
+        window = desktop.window
         desktop.controller.first_start()
-        text = await notice_shown(desktop)
-        assert text.startswith("Ollama is running on this computer with 3 model(s).")
-        assert desktop.notices.action_labels() == ["Use Ollama…"]
-        desktop.notices.trigger("Use Ollama…")
+        view = await probed(desktop, "found")
+        assert view.probe_text().startswith(
+            f"✔ Ollama is running at {ollama.base_url_ollama} with 3 models: "
+            "qwen2.5-coder:14b, qwen2.5vl:7b, llama3.2:3b.")
+        click(qtbot, view.use_ollama_button)
         dialog = await desktop.dialog()
         assert f"Found Ollama at {ollama.base_url_ollama} with 3 models" in (
             dialog.detect_label.text()
@@ -92,6 +131,9 @@ def test_with_ollama_running_use_ollama_fills_the_dialog_and_ok_saves_it(
         await wait_until(lambda: desktop.flow.dialog is None, 5, "the dialog to close")
         await desktop.controller.ops.wait_idle()
         assert desktop.notices.level() == "success"
+        # Configured: the welcome page gives way to the empty window, ready for an instruction.
+        assert not window.welcome_shown() and window.chat.isVisible()
+        assert window.focusWidget() is window.chat.instruction_edit()
 
     run_on_qt_loop(qapp, lambda: desktop.run(scenario))
     settings = preflight.model_settings()
@@ -116,8 +158,8 @@ def test_use_ollama_keeps_roles_that_already_have_a_model(
 
     async def scenario() -> None:
         desktop.controller.first_start()  # the critic has no model yet
-        await notice_shown(desktop)
-        desktop.notices.trigger("Use Ollama…")
+        view = await probed(desktop, "found")
+        click(qtbot, view.use_ollama_button)
         dialog = await desktop.dialog()
         coder = dialog.role_form(Role.CODER)
         assert (coder.provider(), coder.base_url_edit.text()) == (Provider.OPENAI, elsewhere)
@@ -130,7 +172,7 @@ def test_use_ollama_keeps_roles_that_already_have_a_model(
     run_on_qt_loop(qapp, lambda: desktop.run(scenario))
 
 
-def test_with_models_configured_first_start_says_nothing(qapp, desktop, monkeypatch, ollama):
+def test_with_models_configured_first_start_shows_nothing(qapp, desktop, monkeypatch, ollama):
     monkeypatch.setenv("OLLAMA_HOST", ollama.base_url_ollama)
     role = {"provider": "ollama", "base_url": ollama.base_url_ollama, "model": "llama3.2:3b"}
     desktop.config_dir.mkdir()
@@ -139,10 +181,35 @@ def test_with_models_configured_first_start_says_nothing(qapp, desktop, monkeypa
     async def scenario() -> None:
         desktop.controller.first_start()
         await desktop.controller.ops.wait_idle()
+        assert not desktop.window.welcome_shown() and desktop.window.chat.isVisible()
         assert desktop.notices.text() == ""
 
     run_on_qt_loop(qapp, lambda: desktop.run(scenario))
     assert ollama.requests == []
+
+
+def test_dont_show_again_is_remembered_and_help_welcome_brings_the_page_back(
+    qapp, qtbot, desktop, tmp_path
+):
+    async def scenario() -> None:
+        window = desktop.window
+        desktop.controller.first_start()
+        view = await probed(desktop, "missing")
+        click(qtbot, view.dont_show_button)
+        assert not window.welcome_shown()
+        assert "Help > Welcome" in desktop.notices.text()
+        desktop.notices.dismiss()
+        desktop.controller.first_start()  # as at the next start
+        assert not window.welcome_shown()
+        assert desktop.notices.text().startswith("No model is configured yet.")
+        assert desktop.notices.action_labels() == ["Models…", "Welcome"]
+        window.welcome_action.trigger()  # Help > Welcome
+        assert window.welcome_shown() and view.probe_state() == "busy"
+        await probed(desktop, "missing")
+
+    run_on_qt_loop(qapp, lambda: desktop.run(scenario))
+    saved = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    assert saved.value("welcome/show_at_start") in (False, "false")
 
 
 @pytest.mark.parametrize("how", ["ctrl+enter", "start"])

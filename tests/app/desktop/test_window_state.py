@@ -94,7 +94,7 @@ def test_splitters_and_recent_runs_are_remembered_and_a_run_reopens_whole(qapp, 
     sizes = again.window.top_split.sizes()
     assert sizes[0] / sum(sizes) == pytest.approx(saved["sizes"][0] / sum(saved["sizes"]),
                                                   abs=0.02)
-    assert again.controller.recent_runs() == [str(store.run_dir)]
+    assert again.controller.recent.paths() == [str(store.run_dir)]
     recent = [a.text() for a in again.window.recent_menu.actions()]
     assert recent == ["bakery"]
     drive(qapp, again, _nothing)
