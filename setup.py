@@ -7,7 +7,11 @@
 
 from setuptools import find_packages, setup
 
+# Data folders whose names are valid identifiers must be listed too, or setuptools warns that
+# they look like packages (folders such as example-run are plain data to it).
+RESOURCE_PACKAGES = ["webgen_resources", "webgen_resources.icons"]
+
 setup(
-    packages=[*find_packages(include=["agent_core*", "app*", "ui*"]), "webgen_resources"],
+    packages=[*find_packages(include=["agent_core*", "app*", "ui*"]), *RESOURCE_PACKAGES],
     package_dir={"webgen_resources": "resources"},
 )

@@ -11,8 +11,8 @@ import pytest
 from tests.support.npm import offline_npm_env
 from tests.support.procs import cmdline, descendants, new_processes, wait_until_gone
 
-# Packaging tests (marker `packaging`) build a bundle or a pipx install: they run only when
-# asked (see pytest_collection_modifyitems). Read before the WEBGEN_* variables are cleared.
+# The pipx test (marker `pipx`) downloads about 700 MB from PyPI: it runs only when asked
+# (see pytest_collection_modifyitems). Read before the WEBGEN_* variables are cleared.
 PACKAGING_TESTS = os.environ.get("WEBGEN_PACKAGING_TESTS") == "1"
 BUNDLE_DIR = os.environ.get("WEBGEN_BUNDLE_DIR", "")  # reuse a built bundle in those tests
 
@@ -63,12 +63,12 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip tests marked ``packaging`` unless WEBGEN_PACKAGING_TESTS=1."""
+    """Skip tests marked ``pipx`` unless WEBGEN_PACKAGING_TESTS=1."""
     if PACKAGING_TESTS:
         return
     skip = pytest.mark.skip(reason="set WEBGEN_PACKAGING_TESTS=1 (./studio package) to run")
     for item in items:
-        if item.get_closest_marker("packaging") is not None:
+        if item.get_closest_marker("pipx") is not None:
             item.add_marker(skip)
 
 

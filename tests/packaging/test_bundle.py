@@ -1,8 +1,8 @@
 """The PyInstaller bundle as a user gets it: built, then run with no virtual env around.
 
 Slow (a build takes about a minute, and a scripted run drives Chromium), so marked
-``packaging``: run with ``WEBGEN_PACKAGING_TESTS=1`` (``./studio package`` does), and set
-``WEBGEN_BUNDLE_DIR=dist/webgen`` to test a bundle that is already built.
+``packaging`` and ``slow``; the test command runs them. Set ``WEBGEN_BUNDLE_DIR=dist/webgen``
+to test a bundle that is already built (``./studio package`` does).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from tests.support.agent import (
 from tests.support.procs import cmdline, descendants
 from tests.support.runs import StepSpec, build_run
 
-pytestmark = [pytest.mark.packaging, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.packaging, pytest.mark.slow, pytest.mark.timeout(1800)]
 MAX_SIZE_MIB = 760  # 680 MiB when written; QML plugins sneaking back in would add ~100
 build_script = load("build")
 

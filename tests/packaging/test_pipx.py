@@ -1,6 +1,6 @@
 """``pipx install`` of this project, as a user without the source checkout gets it.
 
-Marked ``packaging`` (it builds a wheel and installs PySide6 and friends into a fresh venv;
+Marked ``pipx`` (it builds a wheel and installs PySide6 and friends into a fresh venv;
 pip takes them from the configured indexes and caches, PyPI included): run with
 ``WEBGEN_PACKAGING_TESTS=1`` (``./studio package`` does).
 """
@@ -19,7 +19,7 @@ import pytest
 from tests.packaging.scripts import REPO, load
 from tests.support.runs import StepSpec, build_run
 
-pytestmark = [pytest.mark.packaging, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.pipx, pytest.mark.timeout(1800)]
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "agent_core", "app", "ui", "resources")
 build_script = load("build")
 
