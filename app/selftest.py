@@ -9,9 +9,7 @@ loop; the Qt part creates the QApplication afterwards (no qasync involved).
 from __future__ import annotations
 
 import asyncio
-import struct
 import time
-import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from urllib.parse import quote
@@ -35,46 +33,21 @@ CHROMIUM_FIX = (
 RESOURCES_FIX = "reinstall WebGen Studio: its resources folder is incomplete"
 
 
-def _paeth(a: int, b: int, c: int) -> int:
-    p = a + b - c
-    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-    return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-
-
 def png_pixel(png: bytes, x: int, y: int) -> tuple[int, int, int]:
-    """The RGB colour at (x, y) of an 8-bit RGB or RGBA, non-interlaced PNG.
+    """The RGB colour at (x, y) of a PNG image (decoded by Qt, which needs no QApplication).
 
     Raises:
-        ValueError: The data is not such a PNG, or (x, y) is outside it.
+        ValueError: The data is not a PNG image, or (x, y) is outside it.
     """
-    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+    from PySide6.QtGui import QImage
+
+    image = QImage.fromData(png, "PNG")
+    if image.isNull():
         raise ValueError("not a PNG image")
-    width, height = struct.unpack(">II", png[16:24])
-    depth, colour, interlace = png[24], png[25], png[28]
-    if depth != 8 or colour not in (2, 6) or interlace:
-        raise ValueError(f"unsupported PNG (depth {depth}, colour type {colour})")
-    if not (0 <= x < width and 0 <= y < height):
-        raise ValueError(f"({x}, {y}) is outside the {width}x{height} image")
-    bpp = 3 if colour == 2 else 4
-    pos, chunks = 8, []
-    while pos + 8 <= len(png):
-        (length,) = struct.unpack(">I", png[pos : pos + 4])
-        if png[pos + 4 : pos + 8] == b"IDAT":
-            chunks.append(png[pos + 8 : pos + 8 + length])
-        pos += 12 + length
-    raw, stride = zlib.decompress(b"".join(chunks)), width * bpp
-    previous = bytearray(stride)
-    for row in range(y + 1):
-        start = row * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            left = line[i - bpp] if i >= bpp else 0
-            up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
-            add = (0, left, up, (left + up) // 2, _paeth(left, up, corner))[kind]
-            line[i] = (line[i] + add) & 0xFF
-        previous = line
-    r, g, b = previous[x * bpp : x * bpp + 3]
-    return r, g, b
+    if not (0 <= x < image.width() and 0 <= y < image.height()):
+        raise ValueError(f"({x}, {y}) is outside the {image.width()}x{image.height()} image")
+    colour = image.pixelColor(x, y)
+    return colour.red(), colour.green(), colour.blue()
 
 
 def check_resources() -> Check:

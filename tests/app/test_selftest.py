@@ -105,6 +105,7 @@ def test_self_test_fails_clearly_without_chromium(tmp_path):
 
 
 def test_png_pixel_reads_a_filtered_png_like_the_tests_reader():
+    """The self-test's screenshot check reads the pixel the browser drew, filters and all."""
     # A 3x2 RGB PNG whose rows use the Sub and Up filters, as Chromium's encoder does.
     rows = [
         b"\x01" + bytes([10, 20, 30, 5, 5, 5, 1, 1, 1]),
@@ -113,7 +114,8 @@ def test_png_pixel_reads_a_filtered_png_like_the_tests_reader():
     ihdr = struct.pack(">IIBBBBB", 3, 2, 8, 2, 0, 0, 0)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", 0)
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
 
     png = (
         b"\x89PNG\r\n\x1a\n"
