@@ -139,13 +139,12 @@ def check_pyarrow() -> list[Check]:
     try:
         module = importlib.import_module("pyarrow")
     except Exception:
-        return [
-            warning(
-                "package pyarrow",
-                "not installed (optional)",
-                'only `webgen export --parquet` needs it: pip install "pyarrow>=15"',
-            )
-        ]
+        if getattr(sys, "frozen", False):  # a bundle cannot take a pip install
+            fix = ("only `webgen export --parquet` needs it, and the desktop bundle leaves it "
+                   "out: export JSON Lines, or install WebGen Studio with pipx or from source")
+        else:
+            fix = 'only `webgen export --parquet` needs it: pip install "pyarrow>=15"'
+        return [warning("package pyarrow", "not installed (optional)", fix)]
     return [ok("package pyarrow", _version("pyarrow", module))]
 
 

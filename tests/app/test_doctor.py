@@ -330,3 +330,17 @@ def test_the_installed_command_runs_the_doctor(tmp_path):
         timeout=60,
     )
     assert "--self-test" in helped.stdout and "doctor" in helped.stdout
+
+
+@pytest.mark.parametrize("frozen", [False, True], ids=["source", "bundle"])
+def test_missing_pyarrow_is_only_a_warning_with_a_fix_that_fits_the_install(monkeypatch, frozen):
+    """Parquet export is optional; a bundle user is not told to pip install into it."""
+    from app.doctor import check_pyarrow
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # makes `import pyarrow` fail
+    if frozen:
+        monkeypatch.setattr(sys, "frozen", True, raising=False)
+    [check] = check_pyarrow()
+    assert check.status == "warn" and "not installed (optional)" in check.detail
+    assert "--parquet" in check.fix
+    assert ("pip install" in check.fix) is not frozen

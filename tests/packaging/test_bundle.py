@@ -140,6 +140,17 @@ def test_show_prints_a_run_like_the_source_checkout_does(bundle, tmp_path):
     assert missing.returncode == 2 and "is not a WebGen run" in missing.stderr
 
 
+def test_the_bundle_carries_the_whole_example_run(bundle, tmp_path):
+    """The welcome page's example must open from an installed bundle, not only a checkout."""
+    shipped = REPO / "resources" / "example-run"
+    bundled = bundle / "_internal" / "resources" / "example-run"
+    names = sorted(str(p.relative_to(shipped)) for p in shipped.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(bundled)) for p in bundled.rglob("*") if p.is_file())
+    done = run_bundle(bundle, "show", str(bundled), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "status:    finished" in done.stdout and "best step:" in done.stdout
+
+
 def test_the_static_server_helper_serves_a_page_from_the_bundle(bundle, tmp_path):
     (tmp_path / "index.html").write_text("<h1>served from the bundle</h1>")
     proc = subprocess.Popen(
