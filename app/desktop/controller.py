@@ -23,11 +23,12 @@ from app.desktop.recent import RecentRuns
 from app.desktop.research import ResearchController
 from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
-from app.desktop.views import load_image, load_thumbnails, show_conversation, show_files_of_step
+from app.desktop.steps import StepActions
+from app.desktop.views import load_thumbnails, show_files_of_step
 from app.desktop.views import show_run as show_stored_run
 from app.desktop.warmup import RunCollector
 from app.desktop.welcome import WelcomeFlow
-from ui.main_window import TAB_PREVIEW, TAB_STEP, MainWindow
+from ui.main_window import MainWindow
 
 
 class MainController(QObject):
@@ -63,6 +64,8 @@ class MainController(QObject):
         self.research = ResearchController(window, self.ops, self.notifier, self._store,
                                            self.show_step, self.open_run, runs_dir)
         self.bridge.stepFinished.connect(lambda _e: self.research.run_changed())
+        self.steps = StepActions(window, self.ops, self.notifier, self.research,
+                                 lambda: self.session, self._update_actions)
         self.welcome = WelcomeFlow(window, self.ops, self.notifier, self.settings_flow,
                                    qsettings, self.open_example)
         self.closed = asyncio.Event()
@@ -78,8 +81,8 @@ class MainController(QObject):
         w.chat.submitted.connect(self.submit)
         w.startRequested.connect(self.start)
         w.stopRequested.connect(self.stop)
-        w.pickBestRequested.connect(self.pick_best)
-        w.restoreRequested.connect(self.restore)
+        w.pickBestRequested.connect(self.steps.pick_best)
+        w.restoreRequested.connect(self.steps.restore)
         w.newRunRequested.connect(self.new_run)
         w.openRunRequested.connect(self.open_run)
         w.openExampleRequested.connect(self.open_example)
@@ -87,7 +90,7 @@ class MainController(QObject):
         w.servePreviewRequested.connect(self.serve_preview)
         w.closing.connect(self._window_closing)
         w.timeline.stepSelected.connect(self.show_step)
-        w.detail.compareFilesRequested.connect(self._show_files)
+        w.detail.compareFilesRequested.connect(self.steps.show_files)
         w.preview.openInBrowserRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
 
     def _store(self) -> RunStore | None:
@@ -272,89 +275,11 @@ class MainController(QObject):
 
     def show_step(self, index: int) -> None:
         """Show step ``index``'s screenshot, scores, feedback and files."""
-        store = self._store()
-        if store is None:
-            return
-        self.window.timeline.select(index)
-        self._update_actions()
-        self.ops.run(f"Show step {index}", self._show_step(store, index))
-
-    async def _show_step(self, store: RunStore, index: int) -> None:
-        step = store.step(index)
-        image = await asyncio.to_thread(load_image, store.screenshot_path(index))
-        w = self.window
-        w.detail.show_step(step, image, is_head=store.head == index,
-                           is_best=store.manifest.best_step == index)
-        self.research.step_shown(store, step)
-        w.tabs.setCurrentIndex(TAB_STEP)
-        if not (self.session and self.session.running):
-            show_files_of_step(w, store, index)
-
-    def _show_files(self, index: int) -> None:
-        store = self._store()
-        if store is not None:
-            show_files_of_step(self.window, store, index)
-            self.window.tabs.setCurrentIndex(1)
-
-    def restore(self, index: int) -> None:
-        """Make step ``index`` current: files, conversation and preview go back to it."""
-        if self.session is None:
-            return
-        self.ops.run(f"Restore step {index}", self._restore(index))
-
-    async def _restore(self, index: int) -> None:
-        session = self.session
-        assert session is not None
-        await session.restore(index)
-        self._after_head_change(f"Step {index} is the current step again; the next run "
-                                "continues from it.")
-        await self._serve()
-
-    def pick_best(self) -> None:
-        """Go to the best step by the paper's rule and say why it is the best."""
-        if self.session is None:
-            return
-        self.ops.run("Pick best", self._pick_best())
-
-    async def _pick_best(self) -> None:
-        session = self.session
-        assert session is not None
-        index, reason = await session.pick_best()
-        self.window.timeline.set_best(index, reason)
-        self._after_head_change(reason)
-        self.notifier.notify(reason, "success")
-        await self._serve()
-
-    def _after_head_change(self, note: str) -> None:
-        store = self._store()
-        assert store is not None
-        w = self.window
-        w.timeline.set_head(store.head)
-        show_conversation(w, store, store.head)
-        w.chat.add_notice(note, "info")
-        show_files_of_step(w, store, store.head)
-        self.research.run_changed()
-        self._update_actions()
+        self.steps.show_step(index)
 
     def serve_preview(self) -> None:
         """Start the dev server for the current files."""
-        if self.session is not None:
-            self.ops.run("Serve preview", self._serve())
-
-    async def _serve(self) -> None:
-        session = self.session
-        assert session is not None
-        preview = self.window.preview
-        preview.set_url(None, "Starting the dev server for the current files…")
-        self.window.tabs.setCurrentIndex(TAB_PREVIEW)
-        result = await session.serve_preview()
-        if result.url:
-            preview.set_url(result.url)  # loads afresh: the placeholder cleared the old page
-            return
-        preview.set_url(None, f"Not served: {result.error}.")
-        if result.log_tail:
-            tail = " / ".join(result.log_tail.strip().splitlines()[-3:])
-            self.notifier.notify(f"Preview: {result.error}. Last output: {tail}", "warning")
+        self.steps.serve_preview()
 
     # -- runs --------------------------------------------------------------------------
 

@@ -17,41 +17,21 @@ from tests.support.agent import (
     CODER,
     CRITIC,
     FEEDBACK,
-    CriticScript,
     FeedbackScript,
     GuiScript,
     VisionRouter,
     coder_reply,
 )
+from tests.support.cli import INSTRUCTION, PAGE, critic
+from tests.support.env import SECRET, cli_env
 from tests.support.procs import processes_matching, wait_until_gone
 
 REPO = Path(__file__).resolve().parents[2]
-PAGE = {"index.html": "<!doctype html><title>Stocks</title><h1>Stock reports</h1>"}
-INSTRUCTION = "Please implement a website for generating stock reports."
-SECRET = "sk-test-secret-4242"
-
-
-def cli_env(server: ScriptedModelServer, tmp_path: Path, provider: str = "openai") -> dict:
-    url = server.base_url_openai if provider == "openai" else server.base_url_ollama
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WEBGEN_")}
-    env.update({
-        "WEBGEN_CONFIG_DIR": str(tmp_path / "config"), "WEBGEN_STATE_DIR": str(tmp_path / "state"),
-        "WEBGEN_CODER_PROVIDER": provider, "WEBGEN_CODER_BASE_URL": url,
-        "WEBGEN_CODER_MODEL": CODER, "WEBGEN_CODER_API_KEY": SECRET,
-        "WEBGEN_CRITIC_PROVIDER": provider, "WEBGEN_CRITIC_BASE_URL": url,
-        "WEBGEN_CRITIC_MODEL": CRITIC, "WEBGEN_FEEDBACK_PROVIDER": provider,
-        "WEBGEN_FEEDBACK_BASE_URL": url, "WEBGEN_FEEDBACK_MODEL": FEEDBACK,
-    })
-    return env
 
 
 def webgen(*args: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "app", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout)
-
-
-def critic(n: int) -> CriticScript:
-    return CriticScript([(CriticScript.check("stock page"), CriticScript.grade(4))] * n)
 
 
 @pytest.mark.slow

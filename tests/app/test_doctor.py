@@ -16,34 +16,13 @@ import pytest
 
 from app.cli import main
 from tests.fakes.model_server import ScriptedModelServer, queue
+from tests.support.env import path_without_node
 from tests.support.keyring_backend import MemoryKeyring, installed
+from tests.support.net import closed_port_url
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "sk-doctor-secret-7731"
 MODELS = {"coder": "coder-7b", "critic": "critic-vl-7b", "feedback": "feedback-vl-7b"}
-NODE_NAMES = {"node", "nodejs", "npm", "npx", "corepack"}
-
-
-def closed_port_url(path: str = "") -> str:
-    """A loopback URL where nothing listens, so connecting is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}{path}"
-
-
-def path_without_node(root: Path) -> str:
-    """A PATH with every program of the current one except Node.js, npm and friends."""
-    bin_dir = root / "bin-without-node"
-    bin_dir.mkdir()
-    for folder in os.environ.get("PATH", "").split(os.pathsep):
-        if not folder or not Path(folder).is_dir():
-            continue
-        for entry in Path(folder).iterdir():
-            target = bin_dir / entry.name
-            if entry.name not in NODE_NAMES and not target.exists():
-                target.symlink_to(entry)
-    return str(bin_dir)
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.selftest import COLOUR, png_pixel
-from tests.app.test_doctor import path_without_node
+from tests.support.env import path_without_node
 from tests.support.png import png_pixel as reference_pixel
 from tests.support.procs import wait_until_gone
 

@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 
 from agent_core.runtime.plans import STATIC_MODULE
-from tests.app.test_cli import INSTRUCTION, PAGE, cli_env, critic
 from tests.conftest import BUNDLE_DIR
 from tests.fakes.model_server import ScriptedModelServer, queue
 from tests.packaging.scripts import REPO, load
@@ -36,6 +35,8 @@ from tests.support.agent import (
     VisionRouter,
     coder_reply,
 )
+from tests.support.cli import INSTRUCTION, PAGE, critic
+from tests.support.env import cli_env
 from tests.support.procs import cmdline, descendants
 from tests.support.runs import StepSpec, build_run
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.desktop import Desktop, build_desktop, closed_port_url
+from agent_core.config import RunConfig
+from tests.support.desktop import Desk, closed_port_url, make_desk
 from tests.support.keyring_backend import MemoryKeyring, installed
 from tests.support.qt import no_leaked_windows
 
@@ -25,16 +26,14 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture
-def desktop(qtbot, tmp_path, monkeypatch, memory_keyring) -> Desktop:
+def desktop(qtbot, tmp_path, monkeypatch, memory_keyring) -> Desk:
     """A shown main window whose settings live under ``tmp_path`` and keys in memory.
 
     ``OLLAMA_HOST`` points at a closed port, so no Ollama of the machine is ever found;
-    tests that want one set it to a scripted server. Close it with ``desktop.run(...)``.
+    tests that want one set it to a scripted server. Runs get the app's own default
+    ``RunConfig()`` (not the fast test timeouts). Close it with ``desktop.run(...)``.
     """
-    config_dir = tmp_path / "config"
-    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("WEBGEN_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("OLLAMA_HOST", closed_port_url())
-    built = build_desktop(config_dir, tmp_path / "runs", tmp_path / "window.ini")
-    qtbot.addWidget(built.window)
-    return built
+    return make_desk(qtbot, tmp_path, RunConfig())

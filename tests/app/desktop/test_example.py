@@ -8,7 +8,6 @@ The window and controller are the app's own; the example is the real ``resources
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import stat
 from collections.abc import Iterator
@@ -21,10 +20,9 @@ from agent_core.errors import WebGenError
 from agent_core.store.run_store import RunStore
 from app import resources
 from app.desktop import example
-from tests.app.desktop.test_gui_e2e import wait_for_page
 from tests.fakes.model_server import ScriptedModelServer
 from tests.support.agent import settings_for
-from tests.support.desktop import Desktop
+from tests.support.desktop import Desk, wait_for_page, write_settings
 from tests.support.qtasync import run_on_qt_loop, wait_until
 from ui.main_window import TAB_RUNS
 
@@ -54,16 +52,14 @@ def shipped_hash() -> Iterator[str]:
 
 
 @pytest.fixture
-def models(desktop: Desktop) -> Iterator[ScriptedModelServer]:
+def models(desktop: Desk) -> Iterator[ScriptedModelServer]:
     """Configured models on a scripted server that must never be asked anything."""
     with ScriptedModelServer({}) as server:
-        desktop.config_dir.mkdir(parents=True, exist_ok=True)
-        settings = settings_for(server, "openai")
-        desktop.settings_file.write_text(json.dumps({"roles": settings.to_public_dict()}))
+        write_settings(desktop.config_dir, settings_for(server, "openai"))
         yield server
 
 
-async def example_opened(desktop: Desktop) -> RunStore:
+async def example_opened(desktop: Desk) -> RunStore:
     await desktop.controller.ops.wait_idle()
     session = desktop.controller.session
     assert session is not None, desktop.notices.text()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 from agent_core.config import ModelSettings, Provider, Role
 from app.desktop import preflight
 from tests.fakes.model_server import ScriptedModelServer, queue
-from tests.support.desktop import Desktop, closed_port_url
+from tests.support.desktop import Desk, closed_port_url
 from tests.support.qtasync import run_on_qt_loop, wait_until
 from ui.settings_dialog import SettingsDialog
 from ui.welcome_view import WelcomeView
@@ -35,12 +35,12 @@ def ollama() -> Iterator[ScriptedModelServer]:
         yield server
 
 
-async def notice_shown(desktop: Desktop) -> str:
+async def notice_shown(desktop: Desk) -> str:
     await wait_until(lambda: desktop.notices.text(), 10, "a notice")
     return desktop.notices.text()
 
 
-async def probed(desktop: Desktop, state: str) -> WelcomeView:
+async def probed(desktop: Desk, state: str) -> WelcomeView:
     view = desktop.window.welcome
     await wait_until(lambda: view.probe_state() == state, 10, f"the probe to end {state}")
     return view

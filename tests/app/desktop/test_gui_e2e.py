@@ -7,12 +7,10 @@ agent's screenshots and GUI test) and Qt WebEngine (the preview) are real.
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from agent_core.config import RunConfig
 from agent_core.store.records import StepKind
 from app.desktop.controller import MainController
 from app.desktop.session import SessionStatus
@@ -20,7 +18,6 @@ from tests.fakes.model_server import Reply, ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
     CRITIC,
-    FAST_TIMEOUTS,
     FEEDBACK,
     CriticScript,
     FeedbackScript,
@@ -30,8 +27,9 @@ from tests.support.agent import (
     find_mark,
     settings_for,
 )
+from tests.support.desktop import drive, make_desk, wait_for_page, write_settings
 from tests.support.procs import started_processes
-from tests.support.qtasync import run_on_qt_loop, wait_until
+from tests.support.qtasync import wait_until
 from tests.support.stock_site import APP_V1, APP_V2, INSTRUCTION, stock_site
 from ui.main_window import MainWindow
 
@@ -77,50 +75,16 @@ def scripts(pace: tuple[int, float] | None = None) -> dict:
     return {CODER: coder, CRITIC: VisionRouter(critic, gui), FEEDBACK: feedback}
 
 
-async def page_text(window: MainWindow) -> str:
-    done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    window.preview.web_view().page().toPlainText(
-        lambda text: done.done() or done.set_result(text))
-    return await asyncio.wait_for(done, 10)
-
-
-async def wait_for_page(window: MainWindow, needle: str, absent: str = "") -> str:
-    text = ""
-    for _ in range(200):
-        text = await page_text(window)
-        if needle in text and (not absent or absent not in text):
-            return text
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the preview never showed {needle!r}; it shows {text[:300]!r}")
-
-
 def test_a_user_builds_restores_picks_best_and_follows_up(qapp, qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
     with ScriptedModelServer(scripts()) as server:
-        settings = settings_for(server, "openai", context_length=16384)
-        (tmp_path / "config").mkdir()
-        (tmp_path / "config" / "settings.json").write_text(
-            json.dumps({"roles": settings.to_public_dict()}))
-        window = MainWindow()
-        qtbot.addWidget(window)
-        qsettings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-        controller = MainController(window, runs_dir=tmp_path / "runs", qsettings=qsettings,
-                                    base_config=RunConfig(timeouts=FAST_TIMEOUTS))
-        window.show()
-        run_on_qt_loop(qapp, lambda: closing_at_the_end(scenario(qtbot, window, controller),
-                                                          window, controller))
+        write_settings(tmp_path / "config",
+                       settings_for(server, "openai", context_length=16384))
+        desk = make_desk(qtbot, tmp_path)
+        drive(qapp, desk, lambda: scenario(qtbot, desk.window, desk.controller))
         coder_prompts = [r for r in server.chat_requests if r.model == CODER]
     # The follow-up reached the coder after the finished run's conversation.
     assert "New request from the user:\nAdd a footer" in coder_prompts[4].last_user_text
-
-
-async def closing_at_the_end(work, window: MainWindow, controller: MainController) -> None:
-    try:
-        await work
-    finally:
-        if not controller.closed.is_set():
-            window.close()
-            await asyncio.wait_for(controller.closed.wait(), 30)
 
 
 async def scenario(qtbot, window: MainWindow, controller: MainController) -> None:

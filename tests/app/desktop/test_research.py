@@ -8,7 +8,7 @@ from pathlib import Path
 from agent_core.review.labels import LabelStore
 from agent_core.store.records import StepKind
 from agent_core.store.run_store import RunStore
-from tests.app.desktop.helpers import drive, make_desk
+from tests.support.desktop import drive, make_desk
 from tests.support.runs import StepSpec, build_run, solid_png
 from ui.main_window import TAB_COMPARE, TAB_RUNS
 

@@ -11,7 +11,6 @@ from agent_core.config import RunConfig
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app.desktop.session import SessionStatus
-from tests.app.desktop.helpers import drive, make_desk, write_settings
 from tests.fakes.model_server import Reply, ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
@@ -21,6 +20,7 @@ from tests.support.agent import (
     graded,
     settings_for,
 )
+from tests.support.desktop import drive, make_desk, write_settings
 from tests.support.procs import started_processes
 from tests.support.qtasync import wait_until
 from ui.main_window import TAB_STEP

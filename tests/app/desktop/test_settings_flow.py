@@ -20,7 +20,7 @@ from agent_core.config import ModelSettings, Provider, Role
 from agent_core.llm.factory import KEYRING_SERVICE, resolve_api_key
 from app.desktop import preflight, settings_flow
 from tests.fakes.model_server import ScriptedModelServer, queue
-from tests.support.desktop import Desktop, closed_port_url
+from tests.support.desktop import Desk, closed_port_url
 from tests.support.qtasync import run_on_qt_loop, wait_until
 from ui.settings_dialog import SettingsDialog
 from ui.settings_role_form import RoleForm
@@ -94,13 +94,13 @@ def combo_items(form: RoleForm) -> list[str]:
     return [form.model_combo.itemText(i) for i in range(form.model_combo.count())]
 
 
-async def open_models(desktop: Desktop) -> SettingsDialog:
+async def open_models(desktop: Desk) -> SettingsDialog:
     """What the user does with Models… (Ctrl+,)."""
     desktop.window.settings_action.trigger()
     return await desktop.dialog()
 
 
-async def press_ok(qtbot, desktop: Desktop, dialog: SettingsDialog) -> None:
+async def press_ok(qtbot, desktop: Desk, dialog: SettingsDialog) -> None:
     """Press OK and wait for the save to be reported."""
     qtbot.mouseClick(dialog.ok_button(), Qt.MouseButton.LeftButton)
     await wait_until(lambda: desktop.flow.dialog is None, 5, "the dialog to close")

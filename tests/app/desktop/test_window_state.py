@@ -9,7 +9,6 @@ import pytest
 from agent_core.config import RunConfig
 from agent_core.store.records import RunStatus, StepKind
 from app.desktop.session import SessionStatus
-from tests.app.desktop.helpers import drive, make_desk, write_settings
 from tests.fakes.model_server import Reply, ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
@@ -19,6 +18,7 @@ from tests.support.agent import (
     coder_reply,
     settings_for,
 )
+from tests.support.desktop import drive, make_desk, write_settings
 from tests.support.procs import started_processes
 from tests.support.qtasync import wait_until
 from tests.support.runs import StepSpec, build_run
