@@ -32,12 +32,12 @@ from agent_core.store.records import StepKind
 from app.desktop.controller import MainController
 from app.desktop.session import SessionStatus
 from app.desktop.warmup import warm_up
-from tests.app.desktop.test_gui_e2e import scripts
 from tests.fakes.model_server import ScriptedModelServer
 from tests.support.agent import FAST_TIMEOUTS, settings_for
 from tests.support.npm import offline_npm_env
 from tests.support.qtasync import run_on_qt_loop, wait_until
 from tests.support.runs import StepSpec, build_run, solid_png
+from tests.support.stock_scenario import scripts
 from tests.support.stock_site import INSTRUCTION
 from ui.main_window import MainWindow
 

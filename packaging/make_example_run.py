@@ -37,11 +37,11 @@ from agent_core.config import ModelSettings, RunConfig
 from app.desktop.controller import MainController
 from app.desktop.main import prepare_environment
 from app.desktop.session import RunSession, SessionStatus
-from tests.app.desktop.test_gui_e2e import scripts
 from tests.fakes.model_server import ScriptedModelServer
 from tests.support.agent import CODER, CRITIC, FAST_TIMEOUTS, FEEDBACK, role
 from tests.support.npm import offline_npm_env
 from tests.support.qtasync import run_on_qt_loop, wait_until
+from tests.support.stock_scenario import scripts
 from tests.support.stock_site import INSTRUCTION
 from ui.main_window import MainWindow
 
