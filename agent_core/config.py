@@ -22,6 +22,11 @@ class Role(StrEnum):
     FEEDBACK = "feedback"
 
 
+MIN_CONTEXT = {Role.CODER: 8192, Role.CRITIC: 4096, Role.FEEDBACK: 4096}
+"""The least context length each role needs: the coder's prompt carries the system prompt,
+the files and the history; the critic's one screenshot and its prompt. The Models dialog and
+``webgen doctor`` warn below these."""
+
 DEFAULT_BASE_URLS = {
     Provider.OPENAI: "http://localhost:8000/v1",
     Provider.OLLAMA: "http://localhost:11434",

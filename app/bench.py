@@ -142,7 +142,8 @@ async def _bench(tasks: list[BenchTask], model_settings: ModelSettings, options:
                  args: argparse.Namespace) -> int:  # fmt: skip
     bar = None if args.quiet else ProgressBar(sys.stderr)
     critic = make_chat_model(model_settings.critic, "critic")
-    agent_models = None if args.evaluate_only else _agent_models(model_settings, critic)
+    agent_models = (None if args.evaluate_only
+                    else AgentModels.from_settings(model_settings, critic=critic))
     runner = BenchRunner(tasks, options, critic=critic, agent_models=agent_models,
                          on_progress=bar)  # fmt: skip
     loop = asyncio.get_running_loop()
@@ -168,15 +169,6 @@ async def _bench(tasks: list[BenchTask], model_settings: ModelSettings, options:
     _end_bar(bar)
     _print_report(report, args)
     return EXIT_OK
-
-
-def _agent_models(model_settings: ModelSettings, critic: ChatModel) -> AgentModels:
-    return AgentModels(
-        coder=make_chat_model(model_settings.coder, "coder"),
-        critic=critic,
-        feedback=make_chat_model(model_settings.feedback, "feedback"),
-        settings=model_settings,
-    )
 
 
 async def _close_models(critic: ChatModel, agent_models: AgentModels | None) -> None:

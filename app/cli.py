@@ -15,7 +15,6 @@ from agent_core.agent.services import AgentModels
 from agent_core.config import ModelSettings, Role, RunConfig, Timeouts
 from agent_core.errors import ConfigError, RunStoreError, WebGenError
 from agent_core.events import EventBus
-from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.processes import reap_orphans
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
@@ -109,21 +108,12 @@ def _run_config(args: argparse.Namespace, stored: dict[str, Any] | None = None) 
     return apply_run_flags(RunConfig(**{**base, "timeouts": timeouts}), args)
 
 
-def _models(model_settings: ModelSettings) -> AgentModels:
-    return AgentModels(
-        coder=make_chat_model(model_settings.coder, "coder"),
-        critic=make_chat_model(model_settings.critic, "critic"),
-        feedback=make_chat_model(model_settings.feedback, "feedback"),
-        settings=model_settings,
-    )
-
-
 async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConfig,
                  args: argparse.Namespace) -> int:
     bus = EventBus()
     if not args.quiet:
         bus.subscribe(ProgressPrinter(stream_tokens=args.stream))
-    models = _models(model_settings)
+    models = AgentModels.from_settings(model_settings)
     agent = WebGenAgent(store, models, config, bus)
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from agent_core.config import Provider, Role, RoleConfig
+from agent_core.config import MIN_CONTEXT, Provider, Role, RoleConfig
 from agent_core.errors import (
     ConfigError,
     ModelAuthError,
@@ -28,8 +28,6 @@ from app.doctor_keys import MODELS_UI, RoleState, check_keyring, lookup_keys
 
 PROBE_TIMEOUT_S = 3.0
 """How long a model server may take to list its models."""
-MIN_CONTEXT = {Role.CODER: 8192, Role.CRITIC: 4096, Role.FEEDBACK: 4096}
-"""The least context each role needs (the Models dialog warns below the same values)."""
 CONTEXT_NEEDS = {
     Role.CODER: "the coding prompt (instructions, files, feedback)",
     Role.CRITIC: "a screenshot and its prompt",

@@ -24,12 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_core.config import DEFAULT_BASE_URLS, Provider, Role, RoleConfig
+from agent_core.config import DEFAULT_BASE_URLS, MIN_CONTEXT, Provider, Role, RoleConfig
 
 ROLE_TITLES = {Role.CODER: "Coder", Role.CRITIC: "Vision critic", Role.FEEDBACK: "Feedback model"}
 PROVIDER_LABELS = {Provider.OLLAMA: "Ollama (local)", Provider.OPENAI: "OpenAI-compatible server"}
-# The coder's system prompt plus files and history is long; the critic sends one screenshot.
-MIN_CONTEXT = {Role.CODER: 8192, Role.CRITIC: 4096, Role.FEEDBACK: 4096}
 MIN_CONTEXT_REASON = {
     Role.CODER: "the coding prompt",
     Role.CRITIC: "a screenshot and its prompt",

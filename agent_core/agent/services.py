@@ -12,6 +12,7 @@ from agent_core.browser.session import BrowserSession
 from agent_core.config import ModelSettings, RunConfig
 from agent_core.critic.screenshot_critic import ScreenshotCritic
 from agent_core.llm.base import ChatModel
+from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.devserver import DevServer
 from agent_core.runtime.installer import DependencyInstaller
 from agent_core.workspace.commands import CommandPolicy
@@ -26,6 +27,21 @@ class AgentModels:
     critic: ChatModel
     feedback: ChatModel
     settings: ModelSettings
+
+    @classmethod
+    def from_settings(cls, settings: ModelSettings, *, critic: ChatModel | None = None
+                      ) -> AgentModels:
+        """A client per role from ``settings``; ``critic`` reuses a client built elsewhere.
+
+        Building a client loads TLS certificates (~0.1 s each): callers on a UI thread run
+        this with ``asyncio.to_thread``.
+        """
+        return cls(
+            coder=make_chat_model(settings.coder, "coder"),
+            critic=critic or make_chat_model(settings.critic, "critic"),
+            feedback=make_chat_model(settings.feedback, "feedback"),
+            settings=settings,
+        )
 
     async def close(self) -> None:
         """Close every distinct client."""

@@ -15,15 +15,13 @@ when, say, no step of one file has a GUI grade.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from agent_core.errors import ConfigError
 from agent_core.export.records import SFT_SCHEMA, STEP_GRPO_SCHEMA
-from agent_core.store.atomic import fsync_dir
+from agent_core.store.atomic import write_stream_atomic
 
 PARQUET_MISSING = "Parquet output needs pyarrow: pip install 'webgen-studio[parquet]'"
 
@@ -46,7 +44,7 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> int:
             count += 1
         return count
 
-    return _write_atomic(Path(path), dump)
+    return write_stream_atomic(Path(path), dump)
 
 
 def write_parquet(records: Iterable[dict[str, Any]], path: Path) -> int:
@@ -72,7 +70,7 @@ def write_parquet(records: Iterable[dict[str, Any]], path: Path) -> int:
         pq.write_table(table, handle)
         return len(rows)
 
-    return _write_atomic(Path(path), dump)
+    return write_stream_atomic(Path(path), dump)
 
 
 def _pyarrow() -> tuple[Any, Any]:
@@ -137,19 +135,3 @@ def _schema(pa: Any, name: str | None) -> Any:
     else:
         return None
     return pa.schema(columns)
-
-
-def _write_atomic(path: Path, dump: Callable[[IO[bytes]], int]) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            count = dump(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-    return count

@@ -5,8 +5,43 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
+
+T = TypeVar("T")
+
+
+def write_stream_atomic(path: Path, dump: Callable[[IO[bytes]], T], *,
+                        durable: bool = True) -> T:
+    """Let ``dump`` write ``path`` through a temporary file and a rename.
+
+    For content produced piece by piece (JSON Lines, Parquet) without holding it in memory.
+
+    Args:
+        path: Destination; its folder is created if missing.
+        dump: Writes the content to the open file; its result is returned.
+        durable: fsync the file and its directory so the write survives a power cut,
+            not only a killed process.
+
+    Returns:
+        What ``dump`` returned.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            result = dump(handle)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if durable:
+        fsync_dir(path.parent)
+    return result
 
 
 def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -18,20 +53,7 @@ def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> None
         durable: fsync the file and its directory so the write survives a power cut,
             not only a killed process.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if durable:
-        fsync_dir(path.parent)
+    write_stream_atomic(path, lambda handle: handle.write(data), durable=durable)
 
 
 def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> None:

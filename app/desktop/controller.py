@@ -12,7 +12,6 @@ from PySide6.QtGui import QDesktopServices
 from agent_core.agent.loop import RunOutcome
 from agent_core.agent.services import AgentModels
 from agent_core.config import ModelSettings, RunConfig
-from agent_core.llm.factory import make_chat_model
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app.desktop import example, preflight
@@ -212,7 +211,7 @@ class MainController(QObject):
                    request: str | None) -> RunOutcome:
         try:
             # Clients load TLS certificates when built (~0.1 s each): not on the UI thread.
-            models = await asyncio.to_thread(_models, settings)
+            models = await asyncio.to_thread(AgentModels.from_settings, settings)
         finally:
             self._starting = False
         return await session.run(models, config, request)
@@ -378,15 +377,6 @@ class MainController(QObject):
             await self.ops.cancel_all()
         finally:
             self.closed.set()
-
-
-def _models(settings: ModelSettings) -> AgentModels:
-    return AgentModels(
-        coder=make_chat_model(settings.coder, "coder"),
-        critic=make_chat_model(settings.critic, "critic"),
-        feedback=make_chat_model(settings.feedback, "feedback"),
-        settings=settings,
-    )
 
 
 __all__ = ["MainController"]
