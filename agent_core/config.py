@@ -104,6 +104,57 @@ class Timeouts:
     command_s: float = 120.0
 
 
+class SandboxMode(StrEnum):
+    """How the code the model writes is run (see docs/security.md)."""
+
+    AUTO = "auto"
+    """Confined with bubblewrap where it works; otherwise unconfined, and the user is told."""
+    BWRAP = "bwrap"
+    """Confined with bubblewrap, or the run does not start."""
+    OFF = "off"
+    """Unconfined by the user's choice: still a filtered environment and a private HOME."""
+
+
+class DependencyScripts(StrEnum):
+    """Which install scripts of dependencies ``npm install`` runs."""
+
+    ALLOWLIST = "allowlist"
+    """Only those of the packages on the allow-list shipped with the app."""
+    ALL = "all"
+    """Every dependency's scripts (still inside the sandbox)."""
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Confinement of the model's code and of the pages it serves.
+
+    Attributes:
+        mode: bubblewrap when it works (``auto``), always (``bwrap``), or never (``off``).
+        dependency_scripts: Run install scripts of allow-listed dependencies only, or all.
+        page_internet: Whether the site's pages may load from the public internet (CDN fonts
+            and images). Loopback and private addresses other than the site's own server are
+            blocked either way.
+    """
+
+    mode: SandboxMode = SandboxMode.AUTO
+    dependency_scripts: DependencyScripts = DependencyScripts.ALLOWLIST
+    page_internet: bool = True
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> SandboxConfig:
+        """The config stored by :meth:`RunConfig.to_dict`; unknown or bad values fall back."""
+        data = data or {}
+        try:
+            mode = SandboxMode(data.get("mode", SandboxMode.AUTO))
+        except ValueError:
+            mode = SandboxMode.AUTO
+        try:
+            scripts = DependencyScripts(data.get("dependency_scripts", DependencyScripts.ALLOWLIST))
+        except ValueError:
+            scripts = DependencyScripts.ALLOWLIST
+        return cls(mode, scripts, bool(data.get("page_internet", True)))
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Knobs of one run of the loop.
@@ -119,6 +170,7 @@ class RunConfig:
         timeouts: Per-phase time bounds.
         gui_testing: Test the site's features with the GUI agent on ``screenshot_validated``.
         gui_max_turns: Interactions the GUI agent may make per test.
+        sandbox: How the model's code and its pages are confined.
     """
 
     max_steps: int = 20
@@ -131,10 +183,28 @@ class RunConfig:
     timeouts: Timeouts = field(default_factory=Timeouts)
     gui_testing: bool = True
     gui_max_turns: int = 15
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
         data = asdict(self)
         data["allowed_commands"] = list(self.allowed_commands)
         data["viewport"] = list(self.viewport)
+        data["sandbox"] = {**data["sandbox"], "mode": str(self.sandbox.mode),
+                           "dependency_scripts": str(self.sandbox.dependency_scripts)}
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], fallback: RunConfig | None = None) -> RunConfig:
+        """The config :meth:`to_dict` wrote (a run's manifest); absent keys take defaults.
+
+        Raises:
+            TypeError: ``data`` has a key RunConfig does not know.
+        """
+        base = dict(data)
+        default_viewport = (fallback or cls()).viewport
+        base["timeouts"] = Timeouts(**base.pop("timeouts", {}) or {})
+        base["sandbox"] = SandboxConfig.from_dict(base.pop("sandbox", None))
+        base["allowed_commands"] = tuple(base.get("allowed_commands", ()))
+        base["viewport"] = tuple(base.get("viewport", default_viewport))
+        return cls(**base)

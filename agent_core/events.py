@@ -43,6 +43,17 @@ class RunStarted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SandboxPrepared(Event):
+    """How the model's code will run in this run: confined, or not and why."""
+
+    kind: ClassVar[str] = "sandbox_prepared"
+    confined: bool
+    backend: str
+    detail: str
+    warning: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class StepStarted(Event):
     """The coder was asked for step ``index``."""
 
@@ -175,6 +186,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
         RunStarted,
+        SandboxPrepared,
         StepStarted,
         Token,
         FileWritten,

@@ -12,7 +12,7 @@ from typing import Any
 
 from agent_core.agent.loop import WebGenAgent
 from agent_core.agent.services import AgentModels
-from agent_core.config import ModelSettings, Role, RunConfig, Timeouts
+from agent_core.config import ModelSettings, Role, RunConfig
 from agent_core.errors import ConfigError, RunStoreError, WebGenError
 from agent_core.events import EventBus
 from agent_core.runtime.processes import reap_orphans
@@ -22,9 +22,9 @@ from app import settings
 from app.batch_cmd import add_batch_parser, run_batch_cmd
 from app.bench import add_bench_parser, run_bench
 from app.export_cmd import add_export_parser, run_export
-from app.flags import add_role_flags, apply_run_flags, role_flags
+from app.flags import add_role_flags, add_sandbox_flags, apply_run_flags, role_flags
 from app.import_cmd import add_import_parser, run_import
-from app.progress import ProgressPrinter
+from app.progress import ProgressPrinter, print_sandbox_warning
 from app.rejudge_cmd import add_rejudge_parser, run_rejudge
 from app.review_cmd import add_review_parser, run_review_summary
 from app.summary import run_summary, summary_text
@@ -44,6 +44,7 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="skip functional testing with the GUI agent")
     parser.add_argument("--chromium", default=None, metavar="PATH",
                         help="browser executable (default: found automatically)")
+    add_sandbox_flags(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON summary")
     parser.add_argument("--stream", action="store_true", help="print the coder's tokens")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
@@ -101,18 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_config(args: argparse.Namespace, stored: dict[str, Any] | None = None) -> RunConfig:
     if not stored:
         return apply_run_flags(RunConfig(), args)
-    base = dict(stored)
-    timeouts = Timeouts(**base.pop("timeouts", {}))
-    base["allowed_commands"] = tuple(base.get("allowed_commands", ()))
-    base["viewport"] = tuple(base.get("viewport", (1024, 768)))
-    return apply_run_flags(RunConfig(**{**base, "timeouts": timeouts}), args)
+    return apply_run_flags(RunConfig.from_dict(stored), args)
 
 
 async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConfig,
                  args: argparse.Namespace) -> int:
     bus = EventBus()
-    if not args.quiet:
-        bus.subscribe(ProgressPrinter(stream_tokens=args.stream))
+    bus.subscribe(print_sandbox_warning if args.quiet else
+                  ProgressPrinter(stream_tokens=args.stream))
     models = AgentModels.from_settings(model_settings)
     agent = WebGenAgent(store, models, config, bus)
     task = asyncio.current_task()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
-from agent_core.config import Role, RunConfig
+from agent_core.config import DependencyScripts, Role, RunConfig, SandboxConfig, SandboxMode
 
 ROLE_FLAGS = ("provider", "base-url", "model", "api-key-env", "temperature", "max-tokens",
               "context-length", "timeout")  # fmt: skip
@@ -42,6 +43,31 @@ def add_role_flags(parser: argparse.ArgumentParser, title: str) -> None:
                                help=f"{role}: {text}")
 
 
+def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
+    """``--no-sandbox``, ``--require-sandbox``, ``--all-install-scripts`` and ``--page-offline``."""
+    group = parser.add_argument_group("sandbox (see docs/security.md)")
+    mode = group.add_mutually_exclusive_group()
+    mode.add_argument("--no-sandbox", action="store_const", const=SandboxMode.OFF, dest="sandbox",
+                      help="run the model's code unconfined (filtered environment, private HOME)")
+    mode.add_argument("--require-sandbox", action="store_const", const=SandboxMode.BWRAP,
+                      dest="sandbox", help="refuse to run when bubblewrap cannot confine it")
+    group.add_argument("--all-install-scripts", action="store_true",
+                       help="run every dependency's install scripts, not just the allow-list's")
+    group.add_argument("--page-offline", action="store_true",
+                       help="block the site's requests to the public internet as well")
+
+
+def _sandbox_changes(config: RunConfig, args: argparse.Namespace) -> SandboxConfig:
+    changes: dict[str, Any] = {}
+    if getattr(args, "sandbox", None) is not None:
+        changes["mode"] = args.sandbox
+    if getattr(args, "all_install_scripts", False):
+        changes["dependency_scripts"] = DependencyScripts.ALL
+    if getattr(args, "page_offline", False):
+        changes["page_internet"] = False
+    return replace(config.sandbox, **changes)
+
+
 def role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """The role flags as ``{role: {setting: value or None}}`` for the settings resolver."""
     return {
@@ -69,4 +95,5 @@ def apply_run_flags(config: RunConfig, args: argparse.Namespace) -> RunConfig:
         changes["chromium_path"] = args.chromium
     if getattr(args, "no_gui_testing", False):
         changes["gui_testing"] = False
+    changes["sandbox"] = _sandbox_changes(config, args)
     return RunConfig(**{**config.__dict__, **changes})

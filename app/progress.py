@@ -16,6 +16,7 @@ from agent_core.events import (
     RunFailed,
     RunFinished,
     RunStarted,
+    SandboxPrepared,
     StepFinished,
     StepStarted,
     TestInstructionWritten,
@@ -48,6 +49,10 @@ class ProgressPrinter:
             case RunStarted(instruction=text, run_dir=run_dir, resumed=resumed):
                 verb = "resuming" if resumed else "starting"
                 return f"webgen: {verb} run in {run_dir}\n  instruction: {text[:200]}"
+            case SandboxPrepared(confined=True, detail=detail):
+                return f"  sandbox: model-written code runs confined (bubblewrap {detail})"
+            case SandboxPrepared(warning=warning):
+                return f"webgen: WARNING: {warning}"
             case StepStarted(index=index, parent=parent):
                 return f"step {index}: asking the coder (continues from {parent or 'start'})"
             case PhaseChanged(index=index, phase=phase, detail=detail) if phase != "coding":
@@ -77,3 +82,9 @@ class ProgressPrinter:
             case RunCancelled():
                 return "webgen: run cancelled"
         return None
+
+
+def print_sandbox_warning(event: Event, out: TextIO | None = None) -> None:
+    """With ``--quiet``: still say, on stderr, when the model's code runs unconfined."""
+    if isinstance(event, SandboxPrepared) and event.warning:
+        print(f"webgen: WARNING: {event.warning}", file=out or sys.stderr, flush=True)

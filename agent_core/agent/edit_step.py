@@ -13,7 +13,7 @@ from agent_core.browser.errors import PageLoadFailed
 from agent_core.errors import CommandRefused, RuntimeFailure
 from agent_core.protocol.actions import ShellAction, StartAction
 from agent_core.runtime.plans import choose_start_command
-from agent_core.runtime.processes import run_command
+from agent_core.runtime.sandbox import refusals_in
 from agent_core.workspace.commands import PlannedCommand
 
 from .services import StepServices
@@ -38,6 +38,8 @@ class EditOutcome:
     runtime: dict[str, Any] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
     critic_usage: Any = None
+    outputs: list[str] = field(default_factory=list)
+    """The output of the step's installs and commands, read for the sandbox's refusals."""
 
     @property
     def has_error(self) -> bool:
@@ -99,6 +101,7 @@ async def run_edit_phases(
     deps_changed = await _install(services, plan, out, on_phase)
     await _run_others(services, plan.others, out, on_phase)
     url = None if out.errors else await _serve(services, plan, deps_changed, out, on_phase)
+    await _record_confinement(services, out)
     if url is not None and on_server is not None:
         await on_server(url, bool(out.runtime["serve"].get("restarted")))
     if url is None:
@@ -128,12 +131,18 @@ async def _install(services: StepServices, plan: _Plan, out: EditOutcome,
         commands, timeout_s=services.config.timeouts.install_s
     )
     await _timed(out, "install", started)
+    out.outputs.append(result.log_tail)
     out.runtime["install"] = {
         "ran": result.ran, "ok": result.ok, "command": result.command,
         "seconds": round(result.seconds, 3), "log_tail": result.log_tail if not result.ok else "",
+        "skipped_scripts": list(result.skipped_scripts), "ran_scripts": list(result.ran_scripts),
     }
     if result.ok:
         out.report.install = f"succeeded ({result.command}, {result.seconds:.1f} s)."
+        if result.skipped_scripts:
+            out.report.install += (
+                " Install scripts of these dependencies were skipped (not on the allow-list): "
+                + ", ".join(result.skipped_scripts) + ".")
         return result.deps_changed
     out.report.install = f"FAILED ({result.command}). Output:\n```\n{result.log_tail}\n```"
     out.errors.append(f"dependency installation failed: {result.command}")
@@ -144,15 +153,38 @@ async def _run_others(services: StepServices, commands: Sequence[PlannedCommand]
                       out: EditOutcome, on_phase: PhaseCallback) -> None:
     for command in commands:
         await on_phase("command", " ".join(command.argv))
-        result = await run_command(
-            list(command.argv), cwd=str(services.workspace.resolve_dir(command.cwd)),
-            timeout_s=services.config.timeouts.command_s,
+        result = await services.sandbox.run(
+            list(command.argv), services.workspace.resolve_dir(command.cwd),
+            services.config.timeouts.command_s, network=not _is_npm_script(command.argv),
         )
+        out.outputs.append(result.output_tail)
         status = "succeeded" if result.returncode == 0 and not result.timed_out else "failed"
         line = f"`{' '.join(command.argv)}` {status}"
         if status == "failed":
             line += f":\n```\n{result.output_tail}\n```"
         out.report.commands = [*out.report.commands, line]
+
+
+def _is_npm_script(argv: Sequence[str]) -> bool:
+    """`npm run X` runs a project script: it needs no network (installs are separate)."""
+    return tuple(argv[:2]) in (("npm", "run"), ("npm", "run-script"))
+
+
+async def _record_confinement(services: StepServices, out: EditOutcome) -> None:
+    """What the sandbox was for this step, and what it refused as far as the output says."""
+    confinement = await services.sandbox.prepare()
+    sandbox = services.sandbox
+    output = "\n".join([*out.outputs, services.server.output_tail(200)])
+    refused = refusals_in(output, sandbox.workspace, (sandbox.home, sandbox.tmp))
+    install = out.runtime.get("install", {})
+    out.runtime["sandbox"] = {
+        **confinement.to_dict(), "refused": refused,
+        "skipped_dependency_scripts": list(install.get("skipped_scripts", [])),
+    }
+    if refused and confinement.confined:
+        out.report.notes.append(
+            "The sandbox refused access outside the project folder (only the project, a "
+            "private HOME and TMPDIR are writable): " + "; ".join(refused[:8]))
 
 
 async def _serve(services: StepServices, plan: _Plan, deps_changed: bool,
@@ -199,7 +231,8 @@ async def _capture(services: StepServices, url: str, out: EditOutcome,
     out.screenshot = capture.png
     console = [*capture.page_errors, *capture.console_errors, *capture.failed_requests]
     out.report.console = console[:20]
-    out.runtime["browser"] = {"console": console[:50], "title": capture.title}
+    out.runtime["browser"] = {"console": console[:50], "title": capture.title,
+                              "blocked": capture.blocked_requests[:50]}
     return capture
 
 

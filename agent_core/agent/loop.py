@@ -30,6 +30,7 @@ from agent_core.events import (
     RunFailed,
     RunFinished,
     RunStarted,
+    SandboxPrepared,
     TestInstructionWritten,
 )
 from agent_core.gui.tester import GuiTester
@@ -138,6 +139,7 @@ class WebGenAgent:
             if resumed:
                 await self.restore_step(self.store.head, emit=False)
             self.store.update_manifest(status=RunStatus.RUNNING, end_reason="")
+            await self._prepare_sandbox()
             self.services.prewarm_browser()
             writer = self._start_test_instruction()
             try:
@@ -159,6 +161,14 @@ class WebGenAgent:
             if self._owns_services:
                 await asyncio.shield(self.services.close())
             unsubscribe()
+
+    async def _prepare_sandbox(self) -> None:
+        """Settle how the model's code runs, and say so (loudly when it is unconfined)."""
+        confinement = await self.services.sandbox.prepare()
+        await self.emit(SandboxPrepared(
+            run_id=self.run_id, confined=confinement.confined, backend=confinement.backend,
+            detail=confinement.detail, warning=confinement.warning,
+        ))
 
     def _start_test_instruction(self) -> asyncio.Task[None] | None:
         """Write the GUI agent's test instruction while the coder works on step one."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent_core.browser.chromium import find_chromium
+from agent_core.browser.network_policy import SitePolicy
 from agent_core.browser.session import BrowserSession
 from agent_core.config import ModelSettings, RunConfig
 from agent_core.critic.screenshot_critic import ScreenshotCritic
@@ -15,6 +16,7 @@ from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.devserver import DevServer
 from agent_core.runtime.installer import DependencyInstaller
+from agent_core.runtime.sandbox import Sandbox
 from agent_core.workspace.commands import CommandPolicy
 from agent_core.workspace.guard import Workspace
 
@@ -54,7 +56,7 @@ class AgentModels:
 
 @dataclass
 class StepServices:
-    """Workspace, command policy, installer, dev server, browser and critic of one run.
+    """Workspace, command policy, sandbox, installer, dev server, browser and critic of one run.
 
     The browser starts on first use and stays open for the whole session; the dev server
     keeps running across steps. ``close()`` stops both.
@@ -62,6 +64,7 @@ class StepServices:
 
     workspace: Workspace
     policy: CommandPolicy
+    sandbox: Sandbox
     installer: DependencyInstaller
     server: DevServer
     critic: ScreenshotCritic
@@ -77,13 +80,17 @@ class StepServices:
         """Wire the services of a run whose project lives in ``workspace_dir``."""
         state_dir.mkdir(parents=True, exist_ok=True)
         logs_dir.mkdir(parents=True, exist_ok=True)
+        sandbox = Sandbox.for_run(workspace_dir, state_dir, config.sandbox)
         return cls(
             workspace=Workspace(workspace_dir, max_file_bytes=config.max_file_bytes),
             policy=CommandPolicy(config.allowed_commands, allow_any=config.allow_any_command),
+            sandbox=sandbox,
             installer=DependencyInstaller(
-                workspace_dir, state_dir / "install-state.json", log_file=logs_dir / "npm.log"
+                workspace_dir, state_dir / "install-state.json", sandbox,
+                log_file=logs_dir / "npm.log", scripts=config.sandbox.dependency_scripts,
             ),
-            server=DevServer(workspace_dir, config.timeouts, log_file=logs_dir / "server.log"),
+            server=DevServer(workspace_dir, sandbox, config.timeouts,
+                             log_file=logs_dir / "server.log"),
             critic=ScreenshotCritic(critic_model),
             config=config,
         )
@@ -105,6 +112,7 @@ class StepServices:
         browser = BrowserSession(
             executable_path=find_chromium(self.config.chromium_path),
             viewport=self.config.viewport,
+            policy=SitePolicy(allow_internet=self.config.sandbox.page_internet),
         )
         try:
             await browser.start()

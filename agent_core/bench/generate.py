@@ -15,7 +15,7 @@ from typing import Any
 from agent_core.agent.loop import WebGenAgent
 from agent_core.agent.services import AgentModels
 from agent_core.bench.dataset import BenchTask
-from agent_core.config import RunConfig, Timeouts
+from agent_core.config import RunConfig
 from agent_core.errors import RunStoreError
 from agent_core.events import Event, EventBus, StepFinished
 from agent_core.store.records import RunStatus
@@ -112,11 +112,7 @@ def _step_notes(task_id: str, on_note: NoteCallback) -> Callable[[Event], None]:
 def _stored_config(stored: Mapping[str, Any], fallback: RunConfig) -> RunConfig:
     """The RunConfig a run was created with (``fallback`` when it cannot be rebuilt)."""
     try:
-        base = dict(stored)
-        timeouts = Timeouts(**base.pop("timeouts", {}))
-        base["allowed_commands"] = tuple(base.get("allowed_commands", ()))
-        base["viewport"] = tuple(base.get("viewport", fallback.viewport))
-        return RunConfig(**{**base, "timeouts": timeouts})
+        return RunConfig.from_dict(dict(stored), fallback)
     except (TypeError, ValueError):
         return fallback
 

@@ -17,6 +17,7 @@ from agent_core.errors import CommandRefused, RunStoreError, RuntimeFailure, Wor
 from agent_core.runtime.devserver import DevServer
 from agent_core.runtime.installer import DependencyInstaller
 from agent_core.runtime.plans import choose_start_command
+from agent_core.runtime.sandbox import Sandbox
 from agent_core.store.records import StepRecord
 from agent_core.store.run_store import MANIFEST, RunStore
 from agent_core.workspace.commands import CommandPolicy
@@ -93,11 +94,16 @@ class RunSite:
             if store is not None:
                 store.unlock()
 
+    def _sandbox(self, store: RunStore) -> Sandbox:
+        return Sandbox.for_run(store.workspace, store.run_dir / ".webgen", self.config.sandbox)
+
     async def _install(self, store: RunStore) -> str:
         installer = DependencyInstaller(
             store.workspace,
             store.run_dir / ".webgen" / "install-state.json",
+            self._sandbox(store),
             log_file=store.logs_dir / "npm.log",
+            scripts=self.config.sandbox.dependency_scripts,
         )
         if not installer.needs_install():
             return ""
@@ -111,7 +117,8 @@ class RunSite:
     async def _serve(self, store: RunStore, best: StepRecord) -> ServedSite:
         requested = _start_request(store, best, self.config)
         self._server = DevServer(
-            store.workspace, self.config.timeouts, log_file=store.logs_dir / "server.log"
+            store.workspace, self._sandbox(store), self.config.timeouts,
+            log_file=store.logs_dir / "server.log",
         )
         try:
             plan = choose_start_command(store.workspace, requested)

@@ -21,6 +21,8 @@ class Capture:
         timings: Seconds per phase: ``navigate``, ``quiet``, ``frames``, ``screenshot``.
         pending_requests: URLs still in flight when the screenshot was taken (the network
             did not go quiet within ``quiet_max_s``).
+        blocked_requests: Requests the site policy refused (loopback or private addresses
+            other than the site, or the internet when it is off), with the reason.
     """
 
     png: bytes
@@ -32,6 +34,7 @@ class Capture:
     seconds: float
     timings: dict[str, float]
     pending_requests: list[str] = field(default_factory=list)
+    blocked_requests: list[str] = field(default_factory=list)
 
 
 class Stopwatch:

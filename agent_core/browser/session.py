@@ -13,6 +13,8 @@ from playwright.async_api import (
     CDPSession,
     Page,
     Playwright,
+    Route,
+    WebSocketRoute,
     async_playwright,
 )
 from playwright.async_api import Error as PlaywrightError
@@ -23,6 +25,7 @@ from agent_core.browser.capture import Capture, Stopwatch
 from agent_core.browser.chromium import LAUNCH_ARGS, find_chromium
 from agent_core.browser.errors import BrowserUnavailable, PageLoadFailed
 from agent_core.browser.navigation import describe_navigation_error
+from agent_core.browser.network_policy import SitePolicy
 
 INSTALL_HINT = (
     "no Chromium or Chrome found; install one (e.g. `apt install chromium`) "
@@ -45,11 +48,17 @@ class BrowserSession:
         executable_path: The Chromium/Chrome to launch. None looks for one with
             ``find_chromium()`` and falls back to Playwright's own browser.
         viewport: Width and height of the page in CSS pixels (screenshots are this size).
+        policy: What the site's pages may request (default: their own server and the public
+            internet, never another loopback or private address); blocks are logged in it.
     """
 
     def __init__(
-        self, executable_path: str | None = None, viewport: tuple[int, int] = (1024, 768)
+        self,
+        executable_path: str | None = None,
+        viewport: tuple[int, int] = (1024, 768),
+        policy: SitePolicy | None = None,
     ) -> None:
+        self.policy = policy or SitePolicy()
         self._executable_path = executable_path
         self._viewport = {"width": viewport[0], "height": viewport[1]}
         self._playwright: Playwright | None = None
@@ -147,6 +156,8 @@ class BrowserSession:
         async with self._lock:
             if self._browser is not None and not self._browser.is_connected():
                 await self._relaunch()  # it crashed or was killed since the last capture
+            self.policy.site_url = url
+            self.policy.drain()
             page = self.page
             activity = PageActivity(page)
             activity.attach()
@@ -183,6 +194,7 @@ class BrowserSession:
             console_errors=list(activity.console_errors),
             page_errors=list(activity.page_errors),
             failed_requests=list(activity.failed_requests),
+            blocked_requests=self.policy.drain(),
             seconds=watch.total(),
             timings=watch.laps,
             pending_requests=pending,
@@ -306,12 +318,31 @@ class BrowserSession:
         self._context = await self._browser.new_context(
             viewport=self._viewport, device_scale_factor=1, service_workers="block"
         )
+        await self._context.route(self._blocked, self._block)
+        await self._context.route_web_socket(self._blocked, self._block_socket)
         page = await self._context.new_page()
         # Files change between steps: never let the HTTP cache show an old stylesheet.
         cdp = await self._context.new_cdp_session(page)
         await cdp.send("Network.enable")
         await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         self._page, self._cdp = page, cdp
+
+    def _blocked(self, url: str) -> bool:
+        return self.policy.check(url, log=False) is not None
+
+    async def _block(self, route: Route) -> None:
+        self.policy.check(route.request.url)  # logs it
+        try:
+            await route.abort("blockedbyclient")
+        except PlaywrightError:
+            pass  # the page went away meanwhile
+
+    async def _block_socket(self, socket: WebSocketRoute) -> None:
+        self.policy.check(socket.url)
+        try:
+            await socket.close(code=1008, reason="blocked by WebGen Studio")
+        except PlaywrightError:
+            pass
 
     async def _reset_page(self) -> None:
         """Throw away a hung or crashed page (its renderer goes with its context)."""

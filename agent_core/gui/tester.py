@@ -128,6 +128,7 @@ class GuiTester:
         self._gui_model = gui_model
         self._feedback_model = feedback_model
         self._browser_provider = browser_provider
+        self._blocked: list[str] = []  # requests the site policy refused in the last test
         self._agent = GuiAgent(gui_model, max_turns=max_turns, **(agent_options or {}))
         self._instructions: dict[str, str] = {}
         self._lock = asyncio.Lock()
@@ -185,6 +186,7 @@ class GuiTester:
             return _failed(instruction, problem, details, usage)
         usage["gui"] = trajectory.usage
         details = _details(index, url, test_instruction, trajectory)
+        details["blocked"] = self._blocked
         problem = _could_not_run(trajectory)
         if problem:
             return _failed(instruction, problem, details, usage)
@@ -192,12 +194,15 @@ class GuiTester:
 
     async def _browse(self, url: str, test_instruction: str) -> GuiTrajectory:
         session = await self._browser_provider()
+        session.policy.site_url = url
+        session.policy.drain()
         context = session.page.context
         before = list(context.pages)
         try:
             page = await asyncio.wait_for(context.new_page(), NEW_TAB_TIMEOUT_S)
             return await self._agent.run(page, test_instruction, url)
         finally:
+            self._blocked = session.policy.drain()
             for page in list(context.pages):
                 if page not in before:
                     await close_page_quietly(page)

@@ -27,7 +27,8 @@ from agent_core.runtime.plans import (
     launch_env,
 )
 from agent_core.runtime.ports import release_port, reserve_port
-from agent_core.runtime.processes import ManagedProcess, run_command, strip_ansi
+from agent_core.runtime.processes import ManagedProcess, strip_ansi
+from agent_core.runtime.sandbox import Sandbox
 
 __all__ = ["DevServer", "ServeResult", "StartPlan", "choose_start_command", "detect_url"]
 
@@ -137,6 +138,7 @@ class DevServer:
 
     Args:
         root: The site folder.
+        sandbox: Starts the server and its build (both run the model's code).
         timeouts: ``server_start_s`` bounds a start; ``command_s`` a build before ``preview``.
         env: Extra environment variables for the server.
         log_file: Also append the server's output to this file.
@@ -146,6 +148,7 @@ class DevServer:
     def __init__(
         self,
         root: Path,
+        sandbox: Sandbox,
         timeouts: Timeouts | None = None,
         env: Mapping[str, str] | None = None,
         *,
@@ -153,6 +156,7 @@ class DevServer:
         port_picker: Callable[[], int] | None = None,
     ) -> None:
         self.root = Path(root)
+        self.sandbox = sandbox
         self.timeouts = timeouts or Timeouts()
         self._env = dict(env or {})
         self._log_file = log_file
@@ -245,7 +249,9 @@ class DevServer:
 
     async def _run_pre(self, argv: tuple[str, ...]) -> None:
         limit = max(self.timeouts.command_s, self.timeouts.server_start_s)
-        result = await run_command(argv, self.root, limit, self._env, log_file=self._log_file)
+        # A build needs no network: it runs cut off from it.
+        result = await self.sandbox.run(argv, self.root, limit, self._env, network=False,
+                                        log_file=self._log_file)
         if not result.ok:
             why = (
                 f"did not finish within {limit:g} s"
@@ -291,12 +297,14 @@ class DevServer:
 
     async def _launch(self, plan: StartPlan, argv: list[str], port: int) -> ManagedProcess:
         env = {**launch_env(port), **self._env}
-        if plan.tool == "static":
+        static = plan.tool == "static"
+        if static:
             env.update(python_module_argv(argv[2])[1])
         try:
-            return await ManagedProcess.start(
-                argv, self.root, env, name="dev server", log_file=self._log_file
-            )
+            # The static server is the engine's own code reading files: it needs no sandbox
+            # (it refuses paths that leave the site's folder), only the filtered environment.
+            return await self.sandbox.start(argv, self.root, env, name="dev server",
+                                            log_file=self._log_file, confine=not static)
         except FileNotFoundError as exc:
             raise RuntimeFailure(
                 f"Cannot start the dev server `{shlex.join(argv)}`: {exc}. Install Node.js "

@@ -16,7 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent_core.runtime.processes import CommandResult, run_command
+from agent_core.config import DependencyScripts
+from agent_core.runtime.install_scripts import plan_scripts
+from agent_core.runtime.processes import CommandResult
+from agent_core.runtime.sandbox import Sandbox
 
 NPM_FLAGS = ("--no-audit", "--no-fund")
 _FULL_INSTALL_VERBS = {"install", "i", "in", "ins", "inst", "insta", "instal", "isntall", "add"}
@@ -38,6 +41,9 @@ class InstallResult:
         deps_changed: Whether installed dependencies changed, so a running dev server must
             restart to see them.
         message: One sentence for the user: what happened, and on failure what to fix.
+        skipped_scripts: Dependencies whose install scripts did not run (not on the
+            allow-list).
+        ran_scripts: Dependencies and project scripts whose install scripts ran.
     """
 
     ran: bool
@@ -47,6 +53,8 @@ class InstallResult:
     command: str
     deps_changed: bool = False
     message: str = ""
+    skipped_scripts: tuple[str, ...] = ()
+    ran_scripts: tuple[str, ...] = ()
 
 
 def _verb(argv: Sequence[str]) -> str | None:
@@ -61,11 +69,17 @@ def is_full_install(argv: Sequence[str]) -> bool:
     return _verb(argv) in _FULL_INSTALL_VERBS | {"ci"} and not is_global
 
 
-def with_npm_flags(argv: Sequence[str]) -> list[str]:
-    """``argv`` with ``--no-audit --no-fund`` added when it is an npm command changing the tree."""
+def with_npm_flags(argv: Sequence[str], *, ignore_scripts: bool = False) -> list[str]:
+    """``argv`` with ``--no-audit --no-fund`` added when it is an npm command changing the tree.
+
+    Args:
+        argv: The command.
+        ignore_scripts: Also add ``--ignore-scripts`` (the allow-list runs them afterwards).
+    """
     args = list(argv)
     if _verb(args) in _TREE_VERBS:
-        args += [flag for flag in NPM_FLAGS if flag not in args]
+        flags = (*NPM_FLAGS, "--ignore-scripts") if ignore_scripts else NPM_FLAGS
+        args += [flag for flag in flags if flag not in args]
     return args
 
 
@@ -75,22 +89,28 @@ class DependencyInstaller:
     Args:
         root: The site folder (with package.json).
         state_file: Where the hash of the last successful install is recorded.
+        sandbox: Starts npm (every install runs the model's code: lifecycle scripts).
         env: Extra environment variables for npm.
         log_file: Also append npm's output to this file.
+        scripts: Run only allow-listed dependencies' install scripts, or all of them.
     """
 
     def __init__(
         self,
         root: Path,
         state_file: Path,
+        sandbox: Sandbox,
         *,
         env: Mapping[str, str] | None = None,
         log_file: Path | None = None,
+        scripts: DependencyScripts = DependencyScripts.ALLOWLIST,
     ) -> None:
         self.root = Path(root)
         self.state_file = Path(state_file)
+        self.sandbox = sandbox
         self._env = {**_NPM_ENV, **(env or {})}
         self._log_file = log_file
+        self._allowlist = scripts is DependencyScripts.ALLOWLIST
 
     def fingerprint(self) -> str | None:
         """sha256 of package.json and package-lock.json, or None without a package.json."""
@@ -143,9 +163,9 @@ class DependencyInstaller:
         ``npm install`` runs first only when an install is needed and none of the model's
         commands installs the whole tree anyway.
         """
-        planned = [with_npm_flags(c) for c in commands if c]
+        planned = [with_npm_flags(c, ignore_scripts=self._allowlist) for c in commands if c]
         if self.needs_install() and not any(is_full_install(c) for c in planned):
-            planned.insert(0, list(PLAIN_INSTALL))
+            planned.insert(0, with_npm_flags(PLAIN_INSTALL, ignore_scripts=self._allowlist))
         return planned
 
     async def install(
@@ -170,14 +190,18 @@ class DependencyInstaller:
         command = " && ".join(shlex.join(c) for c in planned)
         tails: list[str] = []
         for argv in planned:
-            remaining = timeout_s - (time.monotonic() - started)
-            result = await run_command(
-                argv, self.root, max(remaining, 0.1), self._env, log_file=self._log_file
-            )
+            result = await self._npm(argv, started, timeout_s)
             tails.append(result.output_tail)
             if not result.ok:
                 await asyncio.to_thread(self._record, None, command)
                 return self._failure(result, started, command, timeout_s)
+        scripts = await asyncio.to_thread(plan_scripts, self.root) if self._allowlist else None
+        for argv in scripts.commands() if scripts else ():
+            result = await self._npm(argv, started, timeout_s)
+            tails.append(result.output_tail)
+            if not result.ok:
+                await asyncio.to_thread(self._record, None, command)
+                return self._failure(result, started, shlex.join(argv), timeout_s)
         after = await asyncio.to_thread(self.fingerprint)
         await asyncio.to_thread(self._record, after, command)
         changed = after != before or not had_modules or any(_verb(c) == "ci" for c in planned)
@@ -189,7 +213,14 @@ class DependencyInstaller:
             command=command,
             deps_changed=changed,
             message=f"Installed dependencies with `{command}`.",
+            skipped_scripts=scripts.skipped if scripts else (),
+            ran_scripts=(*scripts.rebuild, *scripts.own) if scripts else (),
         )
+
+    async def _npm(self, argv: Sequence[str], started: float, timeout_s: float) -> CommandResult:
+        remaining = timeout_s - (time.monotonic() - started)
+        return await self.sandbox.run(argv, self.root, max(remaining, 0.1), self._env,
+                                      log_file=self._log_file)
 
     def _failure(
         self, result: CommandResult, started: float, command: str, timeout_s: float

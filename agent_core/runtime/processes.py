@@ -47,12 +47,12 @@ def _as_predicate(match: Matcher) -> Callable[[str], bool]:
 
 
 def _prepare(
-    argv: Sequence[str], cwd: Path | str, env: Mapping[str, str] | None
+    argv: Sequence[str], cwd: Path | str, env: Mapping[str, str] | None, inherit_env: bool
 ) -> tuple[str, dict[str, str]]:
     """The program to execute and the full environment; raise when either cannot work."""
     if not argv:
         raise ValueError("an empty command cannot be started")
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**(os.environ if inherit_env else {}), **(env or {})}
     if not Path(cwd).is_dir():
         raise FileNotFoundError(f"working directory does not exist: {cwd}")
     exe = argv[0]
@@ -102,6 +102,7 @@ class ManagedProcess:
         *,
         log_file: Path | None = None,
         max_lines: int = 2000,
+        inherit_env: bool = True,
     ) -> ManagedProcess:
         """Start ``argv`` in ``cwd`` as the leader of a new process group.
 
@@ -112,6 +113,8 @@ class ManagedProcess:
             name: A short label for messages (default: the program name).
             log_file: Also append every output line to this file.
             max_lines: How many output lines the ring buffer keeps.
+            inherit_env: False: ``env`` is the whole environment (the sandbox's children
+                never see this process's variables).
 
         Returns:
             The running process, registered with the engine's process guard.
@@ -119,7 +122,7 @@ class ManagedProcess:
         Raises:
             FileNotFoundError: The program or the working directory does not exist.
         """
-        exe, full_env = _prepare(argv, cwd, env)
+        exe, full_env = _prepare(argv, cwd, env, inherit_env)
         guard = get_guard()
         await asyncio.to_thread(guard.ensure_helper)
         output = OutputBuffer(max_lines, log_file)
@@ -324,6 +327,7 @@ async def run_command(
     *,
     tail_lines: int = 60,
     log_file: Path | None = None,
+    inherit_env: bool = True,
 ) -> CommandResult:
     """Run a finite command in its own process group and collect the end of its output.
 
@@ -337,13 +341,15 @@ async def run_command(
         env: Extra environment variables.
         tail_lines: Lines of output to keep in the result.
         log_file: Also append the output to this file.
+        inherit_env: False: ``env`` is the whole environment.
 
     Returns:
         The result; a program that does not exist gives returncode None and says so.
     """
     started = time.monotonic()
     try:
-        proc = await ManagedProcess.start(argv, cwd, env, log_file=log_file)
+        proc = await ManagedProcess.start(argv, cwd, env, log_file=log_file,
+                                          inherit_env=inherit_env)
     except FileNotFoundError as exc:
         return CommandResult(tuple(argv), None, str(exc), time.monotonic() - started, False)
     timed_out = False

@@ -37,6 +37,18 @@ class NoStoreHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
+    def translate_path(self, path: str) -> str:
+        """The file for ``path``; one reached through a link leaving the folder is not served.
+
+        Sandboxed code can make links in the workspace, and this server runs unconfined: a
+        link to ``~/.ssh`` must not put the user's files on the page.
+        """
+        local = super().translate_path(path)
+        root = Path(self.directory).resolve()
+        if not Path(local).resolve().is_relative_to(root):
+            return str(root / "__outside_the_site__")
+        return local
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Log only requests that failed (status 400 and above)."""
         if (isinstance(code, int) and code >= 400) or str(code).startswith(("4", "5")):

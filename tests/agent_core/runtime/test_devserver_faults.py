@@ -18,6 +18,7 @@ from agent_core.errors import RuntimeFailure
 from agent_core.runtime._procinfo import process_alive
 from agent_core.runtime.devserver import DevServer, choose_start_command
 from tests.support.procs import descendants
+from tests.support.sandbox import sandbox_for
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ async def fetch(url: str) -> httpx.Response:
 
 async def test_node_server_on_the_given_port_is_served(tmp_path: Path) -> None:
     site = node_site(tmp_path / "site", "node server.js", {"server.js": NODE_SERVER})
-    server = DevServer(site, Timeouts(server_start_s=15))
+    server = DevServer(site, sandbox_for(site), Timeouts(server_start_s=15))
     try:
         result = await server.ensure_running(choose_start_command(site, None))
         assert result.url.startswith("http://127.0.0.1:")
@@ -62,7 +63,7 @@ async def test_node_server_on_the_given_port_is_served(tmp_path: Path) -> None:
 
 async def test_dev_script_that_exits_reports_code_and_output(tmp_path: Path) -> None:
     site = node_site(tmp_path / "site", "node -e \"console.error('boom'); process.exit(3)\"")
-    server = DevServer(site, Timeouts(server_start_s=15))
+    server = DevServer(site, sandbox_for(site), Timeouts(server_start_s=15))
     with pytest.raises(RuntimeFailure) as info:
         await server.ensure_running(choose_start_command(site, None))
     failure = info.value
@@ -75,7 +76,7 @@ async def test_dev_script_that_exits_reports_code_and_output(tmp_path: Path) -> 
 
 async def test_dev_script_that_prints_no_url_fails_in_time(tmp_path: Path) -> None:
     site = node_site(tmp_path / "site", 'node -e "setInterval(()=>{},1000)"')
-    server = DevServer(site, Timeouts(server_start_s=2))
+    server = DevServer(site, sandbox_for(site), Timeouts(server_start_s=2))
     started = time.monotonic()
     with pytest.raises(RuntimeFailure) as info:
         await server.ensure_running(choose_start_command(site, None))
@@ -91,7 +92,7 @@ async def test_url_printed_but_never_answering_fails(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
         script = f"console.log('Local: {url}'); setInterval(() => {{}}, 1000);"
         site = node_site(tmp_path / "site", "node fake.js", {"fake.js": script})
-        server = DevServer(site, Timeouts(server_start_s=1.5))
+        server = DevServer(site, sandbox_for(site), Timeouts(server_start_s=1.5))
         with pytest.raises(RuntimeFailure) as info:
             await server.ensure_running(choose_start_command(site, None))
     assert f"printed {url} but it did not answer HTTP requests within 1.5 s" in str(info.value)
@@ -101,7 +102,7 @@ async def test_url_printed_but_never_answering_fails(tmp_path: Path) -> None:
 async def test_static_server_serves_edits_without_restart(tmp_path: Path) -> None:
     site = static_site(tmp_path / "site", "Plain Page")
     (site / "app.js").write_text("console.log(1)")
-    server = DevServer(site, Timeouts(server_start_s=15))
+    server = DevServer(site, sandbox_for(site), Timeouts(server_start_s=15))
     try:
         plan = choose_start_command(site, None)
         first = await server.ensure_running(plan)
@@ -120,7 +121,7 @@ async def test_static_server_serves_edits_without_restart(tmp_path: Path) -> Non
 
 async def test_two_servers_at_once_get_different_ports(tmp_path: Path) -> None:
     sites = [static_site(tmp_path / name, name) for name in ("one", "two")]
-    servers = [DevServer(site, Timeouts(server_start_s=15)) for site in sites]
+    servers = [DevServer(site, sandbox_for(site), Timeouts(server_start_s=15)) for site in sites]
     try:
         results = await asyncio.gather(
             *(
@@ -137,7 +138,7 @@ async def test_two_servers_at_once_get_different_ports(tmp_path: Path) -> None:
 
 async def test_stop_leaves_no_process(tmp_path: Path) -> None:
     site = node_site(tmp_path / "site", "node server.js", {"server.js": NODE_SERVER})
-    server = DevServer(site, Timeouts(server_start_s=15))
+    server = DevServer(site, sandbox_for(site), Timeouts(server_start_s=15))
     await server.ensure_running(choose_start_command(site, None))
     running = descendants()
     assert server.pid in running and len(running) >= 3  # npm, node and the reaper helper
@@ -150,12 +151,17 @@ async def test_stop_leaves_no_process(tmp_path: Path) -> None:
 
 async def test_a_server_that_died_is_restarted(tmp_path: Path) -> None:
     site = node_site(tmp_path / "site", "node server.js", {"server.js": NODE_SERVER})
-    server = DevServer(site, Timeouts(server_start_s=15))
+    server = DevServer(site, sandbox_for(site), Timeouts(server_start_s=15))
     try:
         plan = choose_start_command(site, None)
         await server.ensure_running(plan)
         dead = server.pid
         os.killpg(dead, signal.SIGKILL)
+        # The sandbox's processes die with its leader, a moment after it.
+        for _ in range(100):
+            if not server.alive:
+                break
+            await asyncio.sleep(0.05)
         result = await server.ensure_running(plan)
         assert result.restarted and server.pid != dead
         assert (await fetch(result.url)).text == "<h1>node ok</h1>"

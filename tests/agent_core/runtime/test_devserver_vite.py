@@ -20,6 +20,7 @@ from agent_core.runtime.guard import configure_state_dir
 from agent_core.runtime.installer import DependencyInstaller
 from agent_core.runtime.ports import free_port
 from tests.support.npm import copy_site
+from tests.support.sandbox import sandbox_for
 
 pytestmark = pytest.mark.slow
 TIMEOUTS = Timeouts(server_start_s=30)
@@ -31,7 +32,7 @@ def vite_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     base = tmp_path_factory.mktemp("vite")
     configure_state_dir(base / "state")
     root = copy_site("vite-react", base / "site")
-    installer = DependencyInstaller(root, base / "install.json")
+    installer = DependencyInstaller(root, base / "install.json", sandbox_for(root))
     result = asyncio.run(installer.install([], timeout_s=180))
     configure_state_dir(None)
     assert result.ok, result.log_tail
@@ -57,8 +58,8 @@ async def served_module_contains(url: str, text: str, within_s: float = 5.0) -> 
 async def test_edit_reloads_without_restart_and_changes_restart(
     vite_site: Path, tmp_path: Path
 ) -> None:
-    installer = DependencyInstaller(vite_site, tmp_path / "install.json")
-    server = DevServer(vite_site, TIMEOUTS)
+    installer = DependencyInstaller(vite_site, tmp_path / "install.json", sandbox_for(vite_site))
+    server = DevServer(vite_site, sandbox_for(vite_site), TIMEOUTS)
     try:
         plan = choose_start_command(vite_site, None)
         first = await server.ensure_running(plan)
@@ -104,7 +105,8 @@ async def test_taken_port_is_retried_with_a_new_one(vite_site: Path) -> None:
         blocker.listen()
         taken = blocker.getsockname()[1]
         ports = iter([taken, free_port()])
-        server = DevServer(vite_site, TIMEOUTS, port_picker=lambda: next(ports))
+        server = DevServer(vite_site, sandbox_for(vite_site), TIMEOUTS,
+                           port_picker=lambda: next(ports))
         try:
             result = await server.ensure_running(choose_start_command(vite_site, None))
             assert f":{taken}/" not in result.url
@@ -118,7 +120,7 @@ async def test_port_taken_on_every_attempt_fails_with_that_message(vite_site: Pa
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         taken = blocker.getsockname()[1]
-        server = DevServer(vite_site, TIMEOUTS, port_picker=lambda: taken)
+        server = DevServer(vite_site, sandbox_for(vite_site), TIMEOUTS, port_picker=lambda: taken)
         with pytest.raises(RuntimeFailure) as info:
             await server.ensure_running(choose_start_command(vite_site, None))
     assert info.value.phase == "serve"
@@ -134,7 +136,7 @@ async def test_build_and_preview_rebuilds_on_every_call(vite_site: Path) -> None
     data = json.loads(original)
     del data["scripts"]["dev"]
     package.write_text(json.dumps(data, indent=2))
-    server = DevServer(vite_site, TIMEOUTS)
+    server = DevServer(vite_site, sandbox_for(vite_site), TIMEOUTS)
     try:
         plan = choose_start_command(vite_site, None)
         assert (plan.source, plan.pre) == ("preview", (("npm", "run", "build"),))

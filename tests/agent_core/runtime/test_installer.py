@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent_core.runtime.installer import PLAIN_INSTALL, DependencyInstaller
+from tests.support.sandbox import sandbox_for
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +37,14 @@ def site(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def installer(site: Path, tmp_path: Path) -> DependencyInstaller:
-    return DependencyInstaller(site, tmp_path / "state" / "install.json")
+    return DependencyInstaller(site, tmp_path / "state" / "install.json", sandbox_for(site))
 
 
 async def test_fresh_site_installs_once_then_skips(installer: DependencyInstaller) -> None:
     assert installer.needs_install()
     first = await installer.install([], timeout_s=60)
     assert (first.ran, first.ok, first.deps_changed) == (True, True, True)
-    assert first.command == "npm install --no-audit --no-fund"
+    assert first.command == "npm install --no-audit --no-fund --ignore-scripts"
     assert (installer.root / "node_modules" / "local-dep").exists()
     assert (installer.root / "package-lock.json").exists()
     assert not installer.needs_install()  # hashed after npm rewrote the lockfile
@@ -81,18 +82,18 @@ async def test_model_install_command_replaces_the_plain_install(
 ) -> None:
     result = await installer.install([["npm", "install", "./other-dep"]], timeout_s=60)
     assert result.ok and result.deps_changed
-    assert result.command == "npm install ./other-dep --no-audit --no-fund"  # one install only
+    assert result.command == "npm install ./other-dep --no-audit --no-fund --ignore-scripts"
     assert "other-dep" in json.loads((installer.root / "package.json").read_text())["dependencies"]
     assert (installer.root / "node_modules" / "local-dep").exists()
     assert not installer.needs_install()
 
 
 def test_plan_adds_a_plain_install_only_when_needed(installer: DependencyInstaller) -> None:
-    assert installer.plan([]) == [list(PLAIN_INSTALL)]
-    assert installer.plan([["npm", "i", "-D", "x"]]) == [
-        ["npm", "i", "-D", "x", *PLAIN_INSTALL[2:]]
-    ]
-    assert installer.plan([["npm", "install", "-g", "x"]])[0] == list(PLAIN_INSTALL)
+    # With the allow-list on (the default), npm runs no script itself: see test_install_scripts.
+    plain = [*PLAIN_INSTALL, "--ignore-scripts"]
+    assert installer.plan([]) == [plain]
+    assert installer.plan([["npm", "i", "-D", "x"]]) == [["npm", "i", "-D", "x", *plain[2:]]]
+    assert installer.plan([["npm", "install", "-g", "x"]])[0] == plain
 
 
 async def test_failed_install_keeps_npm_error_and_records_nothing(
@@ -103,7 +104,8 @@ async def test_failed_install_keeps_npm_error_and_records_nothing(
     assert (result.ran, result.ok, result.deps_changed) == (True, False, False)
     assert "ENOTCACHED" in result.log_tail
     assert "left-pad-bogus-xyz" in result.log_tail
-    assert "`npm install left-pad-bogus-xyz --no-audit --no-fund` failed with exit code 1" in (
+    command = "npm install left-pad-bogus-xyz --no-audit --no-fund --ignore-scripts"
+    assert f"`{command}` failed with exit code 1" in (
         result.message
     )
     assert str(installer.root) in result.message
@@ -119,7 +121,7 @@ async def test_install_timeout_is_a_failure_result(installer: DependencyInstalle
 
 
 async def test_no_package_json_needs_nothing(tmp_path: Path) -> None:
-    installer = DependencyInstaller(tmp_path, tmp_path / "install.json")
+    installer = DependencyInstaller(tmp_path, tmp_path / "install.json", sandbox_for(tmp_path))
     assert not installer.needs_install()
     result = await installer.install([], timeout_s=10)
     assert (result.ran, result.ok) == (False, True)

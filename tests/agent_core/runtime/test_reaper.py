@@ -30,14 +30,16 @@ REPO = Path(__file__).resolve().parents[3]
 ENGINE = """\
 import asyncio, json, sys
 from pathlib import Path
-from agent_core.config import Timeouts
+from agent_core.config import SandboxConfig, SandboxMode, Timeouts
 from agent_core.runtime.devserver import DevServer, choose_start_command
 from agent_core.runtime.guard import configure_state_dir, get_guard
+from tests.support.sandbox import sandbox_for
 
 async def main():
     root, state = Path(sys.argv[1]), Path(sys.argv[2])
     configure_state_dir(state)
-    server = DevServer(root, Timeouts(server_start_s=20))
+    sandbox = sandbox_for(root, SandboxConfig(mode=SandboxMode(sys.argv[3])))
+    server = DevServer(root, sandbox, Timeouts(server_start_s=20))
     result = await server.ensure_running(choose_start_command(root, None))
     info = {"url": result.url, "pgid": server.pid, "reaper": get_guard().helper_pid}
     print(json.dumps(info), flush=True)
@@ -53,8 +55,13 @@ http.createServer((req, res) => res.end('ok'))
 """
 
 
-def start_engine(tmp_path: Path) -> tuple[subprocess.Popen[str], dict, Path]:
-    """Run the engine script serving a node site; return it, what it printed, its state dir."""
+def start_engine(
+    tmp_path: Path, sandbox: str = "bwrap"
+) -> tuple[subprocess.Popen[str], dict, Path]:
+    """Run the engine script serving a node site; return it, what it printed, its state dir.
+
+    ``sandbox`` is the engine's sandbox mode: ``bwrap`` (confined) or ``off``.
+    """
     site = tmp_path / "site"
     site.mkdir()
     (site / "package.json").write_text(json.dumps({"name": "s", "scripts": {"dev": "node s.js"}}))
@@ -62,7 +69,7 @@ def start_engine(tmp_path: Path) -> tuple[subprocess.Popen[str], dict, Path]:
     (tmp_path / "engine.py").write_text(ENGINE)
     state = tmp_path / "engine-state"
     engine = subprocess.Popen(
-        [sys.executable, str(tmp_path / "engine.py"), str(site), str(state)],
+        [sys.executable, str(tmp_path / "engine.py"), str(site), str(state), sandbox],
         stdout=subprocess.PIPE,
         text=True,
         cwd=REPO,
@@ -101,8 +108,28 @@ def test_kill_9_of_the_engine_kills_its_dev_server(tmp_path: Path) -> None:
     assert not (state / "pids" / f"{engine.pid}.json").exists()
 
 
+def test_confined_server_dies_with_the_engine_even_without_the_reaper(tmp_path: Path) -> None:
+    # bubblewrap's --die-with-parent: the sandbox goes when the engine goes, reaper or not.
+    engine, info, _state = start_engine(tmp_path, "bwrap")
+    group = [pid for pid in descendants(engine.pid) if pid != info["reaper"]]
+    assert any("node" in " ".join(cmdline_of(pid)) for pid in group)
+    os.kill(info["reaper"], signal.SIGKILL)
+    os.kill(engine.pid, signal.SIGKILL)
+    engine.wait()
+    assert wait_until_gone(group, 5.0) == []
+
+
+def cmdline_of(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return []
+
+
 async def test_reap_orphans_kills_groups_when_the_reaper_died_too(tmp_path: Path) -> None:
-    engine, info, state = start_engine(tmp_path)
+    # Unconfined servers (no sandbox here) outlive a SIGKILLed engine and reaper: the
+    # registry is what finds them at the next start.
+    engine, info, state = start_engine(tmp_path, "off")
     group = [pid for pid in descendants(engine.pid) if pid != info["reaper"]]
     try:
         os.kill(info["reaper"], signal.SIGKILL)
