@@ -100,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_config(args: argparse.Namespace, stored: dict[str, Any] | None = None) -> RunConfig:
-    if not stored:
-        return apply_run_flags(RunConfig(), args)
+    if not stored:  # a new run: the settings file's sandbox choice, then the flags
+        return apply_run_flags(RunConfig(sandbox=settings.sandbox_settings()), args)
     return apply_run_flags(RunConfig.from_dict(stored), args)
 
 

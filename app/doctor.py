@@ -242,6 +242,37 @@ async def check_chromium() -> list[Check]:
     return [ok("chromium", f"{line or 'version unknown'} ({path})")]
 
 
+SANDBOX_FIX = (
+    "install bubblewrap (`apt install bubblewrap`, `dnf install bubblewrap`), or allow "
+    "unprivileged user namespaces; until then model-written code runs unconfined "
+    "(see docs/security.md)"
+)
+
+
+def check_sandbox() -> list[Check]:
+    """Whether model-written code can run confined here, as a run would decide it."""
+    from agent_core.config import SandboxMode
+    from agent_core.errors import ConfigError
+    from agent_core.runtime.bwrap import find_bwrap, probe_bwrap
+    from app import settings as app_settings
+
+    try:
+        mode = app_settings.sandbox_settings().mode
+    except ConfigError:
+        mode = SandboxMode.AUTO  # the settings check reports a broken file
+    if mode is SandboxMode.OFF:
+        return [warning("sandbox", "turned off in the settings: model-written code runs "
+                        "unconfined (filtered environment, private HOME only)",
+                        'set "sandbox": {"mode": "auto"} in the settings, or use the '
+                        "Settings dialog's Sandbox tab")]
+    probe = probe_bwrap(find_bwrap())
+    if probe.works:
+        return [ok("sandbox", f"model-written code runs confined: {probe.version} ({probe.path})")]
+    status = fail if mode is SandboxMode.BWRAP else warning
+    return [status("sandbox", f"model-written code would run UNCONFINED: {probe.problem}",
+                   SANDBOX_FIX)]
+
+
 def _writable(path: Path) -> tuple[bool, str]:
     existing = path
     while not existing.exists() and existing != existing.parent:
@@ -294,7 +325,8 @@ async def collect(network: bool = True) -> list[Check]:
     node, chromium, models = await asyncio.gather(
         check_node(), check_chromium(), _model_checks(network)
     )
-    return [*packages, *node, *chromium, *models, *check_folders()]
+    sandbox = await asyncio.to_thread(check_sandbox)
+    return [*packages, *node, *chromium, *sandbox, *models, *check_folders()]
 
 
 async def _model_checks(network: bool) -> list[Check]:

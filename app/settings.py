@@ -15,7 +15,7 @@ from typing import Any
 
 import platformdirs
 
-from agent_core.config import ModelSettings, Provider, Role, RoleConfig
+from agent_core.config import ModelSettings, Provider, Role, RoleConfig, SandboxConfig
 from agent_core.errors import ConfigError
 
 APP_NAME = "webgen-studio"
@@ -70,6 +70,24 @@ def save_settings_file(data: Mapping[str, Any], path: Path | None = None) -> Pat
     clean = _strip_secrets(data)
     path.write_text(json.dumps(clean, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def sandbox_settings(data: Mapping[str, Any] | None = None) -> SandboxConfig:
+    """The sandbox settings of the settings file (``"sandbox"``), defaults where absent.
+
+    Args:
+        data: The file's content; None reads the file.
+    """
+    if data is None:
+        data = load_settings_file()
+    stored = data.get("sandbox")
+    return SandboxConfig.from_dict(stored if isinstance(stored, dict) else None)
+
+
+def sandbox_to_dict(config: SandboxConfig) -> dict[str, Any]:
+    """``config`` as the settings file keeps it."""
+    return {"mode": str(config.mode), "dependency_scripts": str(config.dependency_scripts),
+            "page_internet": config.page_internet}
 
 
 def _strip_secrets(data: Any) -> Any:

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.preview_guard import SiteRequestGuard
+
 DEVICES: dict[str, tuple[int, int] | None] = {
     "Desktop": None,
     "Tablet": (768, 1024),
@@ -95,6 +97,9 @@ class PreviewPanel(QWidget):
         self._loaded = False
         self._attempt = 0
         self._device = "Desktop"
+        self._blocked: list[str] = []
+        self._guard = SiteRequestGuard(self)
+        self._guard.blocked.connect(self._on_blocked)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._load)
@@ -118,6 +123,7 @@ class PreviewPanel(QWidget):
         # ~QObject after ~QWebEnginePage has unregistered the page, so Qt never warns
         # "Release of profile requested but WebEnginePage still not deleted".
         profile.setParent(page)
+        profile.setUrlRequestInterceptor(self._guard)
         view.setPage(page)
         page.loadingChanged.connect(self._on_loading_changed)
         return view
@@ -146,9 +152,12 @@ class PreviewPanel(QWidget):
         self._device_combo.currentTextChanged.connect(self.set_device)
         self._url_label = _ElidedLabel()
         self._url_label.setObjectName("previewUrl")
+        self._blocked_label = QLabel(objectName="previewBlocked")
+        self._blocked_label.setVisible(False)
         for widget in (self._reload_button, self._open_button, self._device_combo):
             bar.addWidget(widget)
         bar.addWidget(self._url_label, 1)
+        bar.addWidget(self._blocked_label)
         return bar
 
     def _make_stack(self) -> QStackedWidget:
@@ -188,6 +197,10 @@ class PreviewPanel(QWidget):
             message: The placeholder's text when ``url`` is None (default: nothing is
                 being served yet).
         """
+        self._guard.site_url = url
+        if url != self._url:
+            self._blocked.clear()
+            self._blocked_label.setVisible(False)
         if url is None:
             self._retry.stop()
             if self._url is not None:
@@ -210,6 +223,24 @@ class PreviewPanel(QWidget):
         if self.showing_placeholder():
             self._show_placeholder(f"Loading {url}…")
         self._load()
+
+    def set_internet_allowed(self, allowed: bool) -> None:
+        """Whether the site's pages may load from the public internet (private: never)."""
+        self._guard.allow_internet = allowed
+
+    def blocked_requests(self) -> list[str]:
+        """The requests of the shown site that were blocked, oldest first."""
+        return list(self._blocked)
+
+    @Slot(str)
+    def _on_blocked(self, line: str) -> None:
+        self._blocked.append(line)
+        count = len(self._blocked)
+        self._blocked_label.setText(f"{count} request{'s' if count > 1 else ''} blocked")
+        self._blocked_label.setToolTip(
+            "The site tried to reach this computer or your network outside its own server:\n"
+            + "\n".join(self._blocked[-10:]))
+        self._blocked_label.setVisible(True)
 
     def current_url(self) -> str | None:
         """The URL the panel shows or is trying to show, or None."""

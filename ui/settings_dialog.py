@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_core.config import DEFAULT_BASE_URLS, Provider, Role, RoleConfig
+from agent_core.config import DEFAULT_BASE_URLS, Provider, Role, RoleConfig, SandboxConfig
 from ui.settings_role_form import (
     ERROR_COLOUR,
     OK_COLOUR,
@@ -30,6 +30,7 @@ from ui.settings_role_form import (
     RoleForm,
     set_status,
 )
+from ui.settings_sandbox_form import SandboxForm
 
 __all__ = ["RoleForm", "SettingsDialog"]
 
@@ -58,6 +59,7 @@ class SettingsDialog(QDialog):
         *,
         stored_keys: Mapping[Role, bool],
         feedback_same_as_critic: bool,
+        sandbox: SandboxConfig | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -70,6 +72,7 @@ class SettingsDialog(QDialog):
             )
             for role in ROLE_ORDER
         }
+        self.sandbox_form = SandboxForm(sandbox or SandboxConfig())
         self._detected: tuple[str, tuple[str, ...]] | None = None
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_top())
@@ -133,6 +136,7 @@ class SettingsDialog(QDialog):
         box.addWidget(self.same_as_critic_check)
         box.addWidget(self._forms[Role.FEEDBACK], 1)
         self.tabs.addTab(page, ROLE_TITLES[Role.FEEDBACK])
+        self.tabs.addTab(self.sandbox_form, "Sandbox")
         return self.tabs
 
     def _build_buttons(self) -> QDialogButtonBox:
@@ -241,6 +245,10 @@ class SettingsDialog(QDialog):
         if self.feedback_same_as_critic():
             result[Role.FEEDBACK] = result[Role.CRITIC]
         return result
+
+    def sandbox_config(self) -> SandboxConfig:
+        """The sandbox settings as the Sandbox tab shows them."""
+        return self.sandbox_form.config()
 
     def feedback_same_as_critic(self) -> bool:
         """Whether the feedback role reuses the vision critic's settings."""

@@ -22,6 +22,7 @@ _LOCAL_SCHEMES = {"data", "blob", "about", "javascript"}
 _WEB_SCHEMES = {"http", "https", "ws", "wss"}
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+_SITE_ALIASES = {"localhost", "127.0.0.1", "::1"}
 
 
 def _origin(url: str) -> tuple[str, int] | None:
@@ -36,20 +37,15 @@ def _origin(url: str) -> tuple[str, int] | None:
 
 
 def _canonical_host(host: str) -> str:
+    """``localhost``, ``127.0.0.1`` and ``::1`` name the same server; other names stay."""
     host = host.lower().rstrip(".")
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
-        return "loopback"
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return "loopback"
-    except ValueError:
-        pass
-    return host
+    return "loopback" if host in _SITE_ALIASES else host
 
 
 def _private(host: str) -> bool:
     """Whether ``host`` (as written in a URL) is this machine or a private network."""
-    if _canonical_host(host) == "loopback" or host.endswith((".local", ".internal", ".lan")):
+    host = host.lower().rstrip(".")
+    if host in _LOOPBACK_NAMES or host.endswith((".localhost", ".local", ".internal", ".lan")):
         return True
     try:
         address = ipaddress.ip_address(host.strip("[]"))
@@ -79,7 +75,7 @@ def blocked_reason(url: str, site_url: str | None, *, allow_internet: bool = Tru
     if target is None:
         return "a malformed address"
     if site_url is not None and target == _origin(site_url):
-        return None
+        return None  # the site's own server, whatever the scheme (ws for hot reload)
     if _private(parts.hostname or ""):
         return "a loopback or private address other than the site"
     if not allow_internet:

@@ -87,7 +87,8 @@ def probe_bwrap(path: str | None) -> BwrapProbe:
             "--", "true"]
     try:
         trial = subprocess.run(argv, capture_output=True, text=True, timeout=_PROBE_TIMEOUT_S,
-                               check=False, stdin=subprocess.DEVNULL)
+                               check=False, stdin=subprocess.DEVNULL,
+                               env={"PATH": "/usr/local/bin:/usr/bin:/bin"})
         version = subprocess.run([path, "--version"], capture_output=True, text=True,
                                  timeout=_PROBE_TIMEOUT_S, check=False).stdout.strip()
     except (OSError, subprocess.SubprocessError) as exc:

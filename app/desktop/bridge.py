@@ -20,6 +20,7 @@ from agent_core.events import (
     RunFailed,
     RunFinished,
     RunStarted,
+    SandboxPrepared,
     ServerReady,
     StepFinished,
     StepStarted,
@@ -31,6 +32,7 @@ TOKEN_FLUSH_MS = 40
 
 _SIGNAL_OF: dict[type[Event], str] = {
     RunStarted: "runStarted",
+    SandboxPrepared: "sandboxPrepared",
     StepStarted: "stepStarted",
     FileWritten: "fileWritten",
     PhaseChanged: "phaseChanged",
@@ -54,6 +56,7 @@ class EventBridge(QObject):
     """
 
     runStarted = Signal(object)
+    sandboxPrepared = Signal(object)
     stepStarted = Signal(object)
     tokens = Signal(int, str)
     fileWritten = Signal(object)

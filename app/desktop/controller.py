@@ -11,9 +11,11 @@ from PySide6.QtGui import QDesktopServices
 
 from agent_core.agent.loop import RunOutcome
 from agent_core.agent.services import AgentModels
-from agent_core.config import ModelSettings, RunConfig
+from agent_core.config import ModelSettings, RunConfig, SandboxConfig
+from agent_core.errors import ConfigError
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
+from app import settings as app_settings
 from app.desktop import example, preflight
 from app.desktop.bridge import EventBridge
 from app.desktop.live import LiveRunView
@@ -60,6 +62,8 @@ class MainController(QObject):
         self.live = LiveRunView(window, self.bridge, self.notifier, self._store,
                                 lambda: self._limit)
         self.settings_flow = SettingsFlow(window, self.ops, self.notifier)
+        self.settings_flow.on_saved.append(self.load_sandbox_settings)
+        self.load_sandbox_settings()
         self.research = ResearchController(window, self.ops, self.notifier, self._store,
                                            self.show_step, self.open_run, runs_dir)
         self.bridge.stepFinished.connect(lambda _e: self.research.run_changed())
@@ -91,6 +95,15 @@ class MainController(QObject):
         w.timeline.stepSelected.connect(self.show_step)
         w.detail.compareFilesRequested.connect(self.steps.show_files)
         w.preview.openInBrowserRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+
+    def load_sandbox_settings(self) -> None:
+        """Runs started from now on use the settings file's sandbox choice (a small file)."""
+        try:
+            sandbox = app_settings.sandbox_settings()
+        except ConfigError:
+            sandbox = SandboxConfig()  # the broken file is reported where the models are read
+        self.base_config = replace(self.base_config, sandbox=sandbox)
+        self.window.preview.set_internet_allowed(sandbox.page_internet)
 
     def _store(self) -> RunStore | None:
         return self.session.store if self.session else None

@@ -18,6 +18,7 @@ from agent_core.events import (
     RunFailed,
     RunFinished,
     RunStarted,
+    SandboxPrepared,
     ServerReady,
     StepFinished,
     StepStarted,
@@ -59,6 +60,7 @@ class LiveRunView(QObject):
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
         for name, slot in (("runStarted", self._run_started), ("stepStarted", self._step_started),
+                           ("sandboxPrepared", self._sandbox),
                            ("fileWritten", self._file_written), ("phaseChanged", self._phase),
                            ("serverReady", self._server_ready), ("stepFinished", self._finished),
                            ("backtracked", self._backtracked), ("bestSelected", self._best),
@@ -74,6 +76,12 @@ class LiveRunView(QObject):
         self._clock.start()
         self.window.run_status.set_phase("Starting")
         self.update_tokens()
+
+    def _sandbox(self, event: SandboxPrepared) -> None:
+        """Say plainly, in the notice bar and the chat, when model code runs unconfined."""
+        if event.warning:
+            self.notifier.notify(event.warning, "warning")
+            self.window.chat.add_notice(event.warning, "warning")
 
     def _tick(self) -> None:
         if self._started is not None:

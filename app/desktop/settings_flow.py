@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QWidget
 
-from agent_core.config import Provider, Role, RoleConfig
+from agent_core.config import Provider, Role, RoleConfig, SandboxConfig
 from agent_core.errors import WebGenError
 from agent_core.llm.factory import list_server_models, store_api_key, stored_api_key
 from app import settings as app_settings
@@ -129,7 +129,8 @@ class SettingsFlow:
         configs, same = stored_role_configs(data)
         stored = {role: stored_api_key(str(role)) is not None for role in Role}
         dialog = SettingsDialog(
-            configs, stored_keys=stored, feedback_same_as_critic=same, parent=self.parent
+            configs, stored_keys=stored, feedback_same_as_critic=same,
+            sandbox=app_settings.sandbox_settings(data), parent=self.parent,
         )
         dialog.modelsRequested.connect(self._list_models)
         dialog.testRequested.connect(self._test)
@@ -186,16 +187,19 @@ class SettingsFlow:
         configs = dialog.configs()
         keys = dialog.api_keys()
         same = dialog.feedback_same_as_critic()
-        self.ops.run("Save model settings", self._write(configs, keys, same))
+        sandbox = dialog.sandbox_config()
+        self.ops.run("Save model settings", self._write(configs, keys, same, sandbox))
 
     async def _write(
-        self, configs: dict[Role, RoleConfig], keys: dict[Role, str | None], same: bool
+        self, configs: dict[Role, RoleConfig], keys: dict[Role, str | None], same: bool,
+        sandbox: SandboxConfig,
     ) -> None:
         data = await asyncio.to_thread(app_settings.load_settings_file)
         roles = {str(role): _public(config) for role, config in configs.items()}
         if same:
             roles.pop(str(Role.FEEDBACK))
         data["roles"] = roles
+        data["sandbox"] = app_settings.sandbox_to_dict(sandbox)
         path = await asyncio.to_thread(app_settings.save_settings_file, data)
         for role, key in keys.items():
             if key is not None:

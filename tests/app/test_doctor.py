@@ -244,6 +244,35 @@ def test_chromium_missing_fails_with_the_fix(capsys, monkeypatch, tmp_path):
     assert "apt install chromium" in failed and "WEBGEN_CHROMIUM" in failed
 
 
+def test_the_sandbox_row_names_bubblewrap_when_it_confines(capsys):
+    _code, _output, lines = doctor(capsys, "--no-network")
+    row = line(lines, "sandbox")
+    assert row.startswith("ok    sandbox: model-written code runs confined: bubblewrap")
+
+
+def test_no_bubblewrap_is_a_warning_that_says_unconfined_with_the_fix(capsys, monkeypatch):
+    monkeypatch.setenv("WEBGEN_BWRAP", "")
+    _code, _output, lines = doctor(capsys, "--no-network")
+    row = line(lines, "sandbox")
+    assert row.startswith("warn  sandbox: model-written code would run UNCONFINED: bubblewrap")
+    assert "apt install bubblewrap" in row
+
+
+def test_a_required_sandbox_without_bubblewrap_fails(capsys, monkeypatch, tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.json").write_text('{"sandbox": {"mode": "bwrap"}}')
+    monkeypatch.setenv("WEBGEN_BWRAP", str(tmp_path / "no-bwrap"))
+    code, _output, lines = doctor(capsys, "--no-network")
+    assert code == 1 and line(lines, "sandbox").startswith("FAIL  sandbox:")
+
+
+def test_a_sandbox_turned_off_is_a_warning(capsys, tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.json").write_text('{"sandbox": {"mode": "off"}}')
+    _code, _output, lines = doctor(capsys, "--no-network")
+    assert line(lines, "sandbox").startswith("warn  sandbox: turned off in the settings")
+
+
 @pytest.mark.slow
 def test_a_failing_keyring_fails_and_no_key_is_shown(capsys, monkeypatch):
     with (

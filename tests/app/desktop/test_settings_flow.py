@@ -464,3 +464,33 @@ def test_detect_ollama_says_where_it_looked_when_nothing_answers(qapp, qtbot, de
         press_cancel(qtbot, dialog)
 
     run_on_qt_loop(qapp, lambda: desktop.run(scenario))
+
+
+def test_the_sandbox_tab_saves_the_choice_and_new_runs_use_it(
+    qapp, qtbot, tmp_path, desktop, memory_keyring
+):
+    url = closed_port_url("/v1")  # OK does not need the server
+
+    async def scenario() -> None:
+        dialog = await open_models(desktop)
+        form = dialog.sandbox_form
+        assert dialog.tabs.tabText(dialog.tabs.indexOf(form)) == "Sandbox"
+        assert form.mode_combo.currentData() == "auto" and form.off_warning.isHidden()
+        assert not form.all_scripts_check.isChecked() and form.internet_check.isChecked()
+        for role in (Role.CODER, Role.CRITIC):
+            point_at(qtbot, dialog.role_form(role), Provider.OPENAI, url)
+            type_model(qtbot, dialog.role_form(role), "m")
+        dialog.tabs.setCurrentWidget(form)
+        form.mode_combo.setCurrentIndex(form.mode_combo.findData("off"))
+        assert not form.off_warning.isHidden()  # the consequence is said before OK
+        assert "read and write your files" in form.off_warning.text()
+        qtbot.mouseClick(form.all_scripts_check, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(form.internet_check, Qt.MouseButton.LeftButton)
+        await press_ok(qtbot, desktop, dialog)
+
+    run_on_qt_loop(qapp, lambda: desktop.run(scenario))
+    saved = json.loads(desktop.settings_file.read_text())["sandbox"]
+    assert saved == {"mode": "off", "dependency_scripts": "all", "page_internet": False}
+    sandbox = desktop.controller.base_config.sandbox
+    assert (str(sandbox.mode), str(sandbox.dependency_scripts)) == ("off", "all")
+    assert not sandbox.page_internet
