@@ -259,7 +259,7 @@ def test_closing_the_panel_releases_the_profile_cleanly(
 class _CountingHandler(_QuietHandler):
     hits: list[str] = []  # noqa: RUF012 - reset by the test
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         type(self).hits.append(self.path)
         super().do_GET()
 
