@@ -6,6 +6,7 @@ clients, against a scripted model server that answers at once. Prints, per phase
 median seconds, and per edit step the time that is not model time.
 
     .venv/bin/python -m benchmarks.step_overhead [--edits 8] [--provider openai|ollama]
+        [--sandbox auto|off]
 
 Fill the npm cache first (`./studio test` does it once).
 """
@@ -21,9 +22,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from agent_core.config import RunConfig, SandboxConfig, SandboxMode
 from agent_core.store.records import StepKind, StepRecord
 from tests.fakes.model_server import Reply, ScriptedModelServer, queue
-from tests.support.agent import CODER, CRITIC, CriticScript, coder_reply, make_agent, settings_for
+from tests.support.agent import (
+    CODER,
+    CRITIC,
+    FAST_TIMEOUTS,
+    CriticScript,
+    coder_reply,
+    make_agent,
+    settings_for,
+)
 from tests.support.npm import offline_npm_env, site_files
 
 INSTRUCTION = "A stock report generator with a navy header and a search form."
@@ -56,11 +66,13 @@ def model_seconds(step: StepRecord) -> float:
     return sum(u.get("seconds", 0.0) for u in step.usage.values())
 
 
-async def measure(edits: int, provider: str, workdir: Path) -> dict:
+async def measure(edits: int, provider: str, workdir: Path, sandbox: str = "auto") -> dict:
     """Run the trajectory once and collect per-step figures."""
     replies, critic = script(edits)
+    config = RunConfig(timeouts=FAST_TIMEOUTS, sandbox=SandboxConfig(mode=SandboxMode(sandbox)))
     with ScriptedModelServer({CODER: queue(*replies), CRITIC: critic}) as server:
-        agent, _ = make_agent(workdir / "run", INSTRUCTION, settings_for(server, provider))
+        agent, _ = make_agent(workdir / "run", INSTRUCTION, settings_for(server, provider),
+                              config)
         started = time.perf_counter()
         try:
             outcome = await agent.run()
@@ -112,10 +124,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=8)
     parser.add_argument("--provider", choices=["openai", "ollama"], default="openai")
+    parser.add_argument("--sandbox", choices=["auto", "off"], default="auto",
+                        help="confine the site's processes with bubblewrap (auto) or not")
     args = parser.parse_args()
     os.environ.update(offline_npm_env())
     with tempfile.TemporaryDirectory(prefix="webgen-bench-") as tmp:
-        result = asyncio.run(measure(args.edits, args.provider, Path(tmp)))
+        result = asyncio.run(measure(args.edits, args.provider, Path(tmp), args.sandbox))
     print(json.dumps(report(result, args.edits)))
 
 

@@ -168,6 +168,9 @@ def confined_argv(
         args += ["--bind", str(path), str(path)]
     args += ["--remount-ro", "/", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
              "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+             # As root, bwrap keeps every capability unless told: CAP_SYS_ADMIN or
+             # CAP_DAC_READ_SEARCH inside would open ways out of the mount namespace.
+             "--cap-drop", "ALL",
              "--hostname", "webgen-sandbox", "--clearenv"]
     if not network:
         args.append("--unshare-net")

@@ -126,6 +126,15 @@ async def test_confined_code_writes_only_the_workspace_and_private_folders(
     assert not any(str(workspace) in line for line in refused)
 
 
+async def test_confined_code_has_no_capabilities_even_as_root(workspace: Path) -> None:
+    result = await make_sandbox(workspace).run(
+        ["node", "-e", "console.log(require('fs').readFileSync('/proc/self/status', 'utf8'))"],
+        workspace, 30)
+    status = dict(line.split(":\t", 1) for line in result.output_tail.splitlines() if ":\t" in line)
+    assert int(status["CapEff"], 16) == 0 and int(status["CapPrm"], 16) == 0
+    assert int(status["Pid"]) <= 3  # its own pid namespace: it sees itself as pid 2
+
+
 async def test_a_daemon_forked_by_confined_code_dies_with_the_command(workspace: Path) -> None:
     sandbox = make_sandbox(workspace)
     result = await sandbox.run(["node", "daemon.js"], workspace, 30)
