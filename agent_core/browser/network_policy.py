@@ -88,7 +88,8 @@ class SitePolicy:
     """The rule for one browser: the site it shows now, and a log of what was blocked.
 
     Attributes:
-        site_url: The site's address, set before each navigation to it.
+        site_url: The site's address, set before each navigation to it (or taken from the
+            first request, see :meth:`check`).
         allow_internet: Whether public addresses are allowed.
         blocked: ``"reason: url"`` lines since :meth:`drain` was last called.
     """
@@ -98,7 +99,13 @@ class SitePolicy:
     blocked: list[str] | None = None
 
     def check(self, url: str, *, log: bool = True) -> str | None:
-        """The reason ``url`` is blocked, or None; ``log`` records a block in :attr:`blocked`."""
+        """The reason ``url`` is blocked, or None; ``log`` records a block in :attr:`blocked`.
+
+        Before any site is set, the first web address asked for becomes the site: a fresh
+        browser's first request is the engine's own navigation, never the page's.
+        """
+        if self.site_url is None and _origin(url) is not None:
+            self.site_url = url
         reason = blocked_reason(url, self.site_url, allow_internet=self.allow_internet)
         if reason is not None and log:
             if self.blocked is None:

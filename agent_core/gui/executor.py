@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from playwright.async_api import Dialog, Locator, Page
+from playwright.async_api import Dialog, Locator, Page, Request
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -119,6 +119,9 @@ class ActionExecutor:
         """Tabs the executor switched to (it closes them in ``close()``)."""
         self.dialogs: list[str] = []
         """Every dialog seen so far, as ``alert "message"``."""
+        self._targets: dict[int, str] = {}
+        self._context = page.context
+        self._context.on("request", self._on_request)  # new tabs' first requests too
         self._listen(page)
 
     @property
@@ -151,11 +154,34 @@ class ActionExecutor:
         except PlaywrightError:
             pass  # the page went away meanwhile
 
+    def _on_request(self, request: Request) -> None:
+        """Remember where each tab last tried to go: a blocked page shows only an error URL."""
+        if not request.is_navigation_request():
+            return
+        try:
+            frame = request.frame
+        except PlaywrightError:  # a new tab's first navigation comes before its frame
+            self._targets[0] = request.url
+            return
+        if frame.parent_frame is None:
+            self._targets[id(frame.page)] = request.url
+
+    def _where(self, page: Page) -> str:
+        """The tab's URL, or the address it failed to load when it shows Chromium's error."""
+        url = page.url
+        if url.startswith("chrome-error://"):
+            return self._targets.get(id(page)) or self._targets.get(0, url)
+        return url
+
     def _on_popup(self, popup: Page) -> None:
         self._watch.popups.append(popup)
 
     async def close(self) -> None:
         """Stop listening and close the tabs the executor opened; the first tab stays."""
+        try:
+            self._context.remove_listener("request", self._on_request)
+        except (KeyError, ValueError):
+            pass
         for page in [self._first_page, *self.opened_pages]:
             self._unlisten(page)
         for page in self.opened_pages:
@@ -405,7 +431,7 @@ class ActionExecutor:
                 await popup.wait_for_load_state("domcontentloaded", timeout=5000)
             except PlaywrightError:
                 pass
-            url = popup.url
+            url = self._where(popup)
             if same_origin(url, self._site_url) and not popup.is_closed():
                 self.opened_pages.append(popup)
                 self._listen(popup)
@@ -426,7 +452,7 @@ class ActionExecutor:
     async def _keep_on_site(self, action: GuiAction, before: str) -> ActionOutcome | None:
         """Undo an action that left the site's origin; None when the page stayed on it."""
         page = self._page
-        url = page.url
+        url = self._where(page)
         if same_origin(url, self._site_url) or page.is_closed():
             return None
         timeout = self._load_timeout_s * 1000

@@ -8,7 +8,15 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QTabWidget
 
-from agent_core.config import DEFAULT_BASE_URLS, Provider, Role, RoleConfig
+from agent_core.config import (
+    DEFAULT_BASE_URLS,
+    DependencyScripts,
+    Provider,
+    Role,
+    RoleConfig,
+    SandboxConfig,
+    SandboxMode,
+)
 from ui.settings_dialog import SettingsDialog
 
 OLLAMA_URL = DEFAULT_BASE_URLS[Provider.OLLAMA]
@@ -97,6 +105,7 @@ def test_initial_values_are_shown(make_dialog: MakeDialog) -> None:
         "Coder",
         "Vision critic",
         "Feedback model",
+        "Sandbox",
     ]
     coder = dialog.role_form(Role.CODER)
     assert coder.provider_combo.currentText() == "Ollama (local)"
@@ -358,3 +367,17 @@ def test_detect_ollama_found_and_use_it_for_all_roles(qtbot, make_dialog) -> Non
     assert configs[Role.CODER].model == "qwen2.5-coder:14b"  # listed: kept
     assert configs[Role.CRITIC].model == "llava:13b"  # not listed: first model
     assert dialog.validate() == []
+
+
+def test_the_sandbox_tab_shows_the_settings_and_warns_when_off(make_dialog: MakeDialog) -> None:
+    dialog = make_dialog(stored={})
+    form = dialog.sandbox_form
+    assert form.config() == SandboxConfig()  # defaults: auto, allow-list, internet allowed
+    form.mode_combo.setCurrentIndex(form.mode_combo.findData("off"))
+    assert not form.off_warning.isHidden()
+    form.internet_check.setChecked(False)
+    form.all_scripts_check.setChecked(True)
+    assert dialog.sandbox_config() == SandboxConfig(
+        SandboxMode.OFF, DependencyScripts.ALL, page_internet=False)
+    form.mode_combo.setCurrentIndex(form.mode_combo.findData("bwrap"))
+    assert form.off_warning.isHidden()

@@ -57,3 +57,11 @@ def test_the_policy_logs_what_it_blocked_until_drained() -> None:
     assert policy.check("http://10.0.0.1/", log=False) == PRIVATE
     assert policy.drain() == [f"blocked http://127.0.0.1:11434/api/tags ({PRIVATE})"]
     assert policy.drain() == []
+
+
+def test_a_fresh_policy_takes_the_first_address_as_the_site() -> None:
+    policy = SitePolicy()
+    assert policy.check("data:text/html,hi") is None and policy.site_url is None
+    assert policy.check("http://127.0.0.1:4000/") is None
+    assert policy.site_url == "http://127.0.0.1:4000/"
+    assert policy.check("http://127.0.0.1:11434/api/tags") == PRIVATE

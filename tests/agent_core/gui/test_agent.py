@@ -102,11 +102,15 @@ async def test_a_model_error_ends_the_test_with_its_message(server, sites, page)
     assert len(trajectory.turns) == 1 and trajectory.answer is None
 
 
-async def test_a_site_that_does_not_answer_cannot_be_tested(server, page):
+async def test_a_site_that_does_not_answer_cannot_be_tested(server, session, page):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}/"
-    trajectory = await run_agent(server, queue(), page, closed)
+    site, session.policy.site_url = session.policy.site_url, closed  # as GuiTester declares it
+    try:
+        trajectory = await run_agent(server, queue(), page, closed)
+    finally:
+        session.policy.site_url = site
     assert trajectory.end_kind == "page_error" and trajectory.turns == []
     assert trajectory.ended_because.startswith(f"could not open the site: could not load {closed}")
     assert "connection refused" in trajectory.ended_because
