@@ -14,6 +14,10 @@ class Provider(StrEnum):
     OLLAMA = "ollama"
 
 
+REPLY_FORMATS = ("auto", "text", "structured")
+"""The values of ``RoleConfig.reply_format``."""
+
+
 class Role(StrEnum):
     """The three model roles of the WebGen-Agent loop."""
 
@@ -50,6 +54,9 @@ class RoleConfig:
         context_length: Tokens the model can attend to (prompt plus reply).
         timeout_s: Seconds before one request is abandoned.
         max_retries: Retries on connection errors, timeouts, 429 and 5xx.
+        reply_format: ``text`` (free text: the Bolt tags for the coder), ``structured``
+            (JSON constrained by a schema where the server accepts one) or ``auto`` (text
+            first; the coder switches to structured when it keeps missing the format).
     """
 
     provider: Provider = Provider.OPENAI
@@ -61,6 +68,15 @@ class RoleConfig:
     context_length: int = 32768
     timeout_s: float = 600.0
     max_retries: int = 3
+    reply_format: str = "auto"
+
+    @property
+    def reply_limit(self) -> int:
+        """Tokens a reply may take: ``max_tokens``, but never more than a third of the context.
+
+        The conversation budget keeps the same room free (``agent.context.prompt_budget``).
+        """
+        return min(self.max_tokens, max(256, self.context_length // 3))
 
     @property
     def url(self) -> str:

@@ -157,11 +157,36 @@ class BestSelected(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class RunFinished(Event):
-    """The run ended normally (finish signal or step limit)."""
+    """The run ended normally: finish signal, step limit, or without a working site.
+
+    ``reason`` is ``finish``, ``max_steps``, ``no_working_step`` or
+    ``model_not_following_format``; ``message`` says what happened and what to try when the
+    run built no working site.
+    """
 
     kind: ClassVar[str] = "run_finished"
     reason: str
     best_step: int | None
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyFormatChanged(Event):
+    """The coder is asked for another reply format from step ``index`` on."""
+
+    kind: ClassVar[str] = "reply_format_changed"
+    index: int
+    reply_format: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoderContext(Event):
+    """The coder's context length as the run uses it, and where it came from."""
+
+    kind: ClassVar[str] = "coder_context"
+    context_length: int
+    source: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,6 +225,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RunFinished,
         RunFailed,
         RunCancelled,
+        ReplyFormatChanged,
+        CoderContext,
     )
 }
 

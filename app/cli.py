@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_core.agent.loop import WebGenAgent
+from agent_core.agent.reply_format import UNSUCCESSFUL_ENDINGS
 from agent_core.agent.services import AgentModels
 from agent_core.config import ModelSettings, Role, RunConfig
 from agent_core.errors import ConfigError, RunStoreError, WebGenError
@@ -24,12 +25,20 @@ from app.bench import add_bench_parser, run_bench
 from app.export_cmd import add_export_parser, run_export
 from app.flags import add_role_flags, add_sandbox_flags, apply_run_flags, role_flags
 from app.import_cmd import add_import_parser, run_import
-from app.progress import ProgressPrinter, print_sandbox_warning
+from app.progress import ProgressPrinter, print_warnings
 from app.rejudge_cmd import add_rejudge_parser, run_rejudge
 from app.review_cmd import add_review_parser, run_review_summary
 from app.summary import run_summary, summary_text
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_SITE, EXIT_CANCELLED = 0, 1, 2, 3, 130
+EXIT_CODES = """exit codes:
+  0    the run finished with a working site (or the command succeeded)
+  1    the run failed on an error, or a check failed
+  2    bad input: flags, settings, a run folder that cannot be read
+  3    the run ended without a working site: no step served the site
+       (no_working_step) or the coder kept replying without actions
+       (model_not_following_format); the message says what to try
+  130  stopped with Ctrl-C"""
 MODELS_TITLE = "models (flags beat WEBGEN_<ROLE>_* variables and the settings file)"
 def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-steps", type=int, default=None, metavar="N",
@@ -64,7 +73,8 @@ def _add_doctor_parser(sub: Any) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``webgen``."""
     parser = argparse.ArgumentParser(
-        prog="webgen", description="Build websites with the WebGen-Agent loop."
+        prog="webgen", description="Build websites with the WebGen-Agent loop.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--self-test",
@@ -73,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         "resources) and exit",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="start a new run")
+    run = sub.add_parser("run", help="start a new run", epilog=EXIT_CODES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("instruction", help="what the website should be and do")
     run.add_argument("--out", required=True, type=Path, metavar="RUN_DIR",
                      help="the run folder to create")
@@ -108,8 +119,8 @@ def _run_config(args: argparse.Namespace, stored: dict[str, Any] | None = None) 
 async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConfig,
                  args: argparse.Namespace) -> int:
     bus = EventBus()
-    bus.subscribe(print_sandbox_warning if args.quiet else
-                  ProgressPrinter(stream_tokens=args.stream))
+    printer = None if args.quiet else ProgressPrinter(stream_tokens=args.stream)
+    bus.subscribe(printer or print_warnings)
     models = AgentModels.from_settings(model_settings)
     agent = WebGenAgent(store, models, config, bus)
     task = asyncio.current_task()
@@ -123,8 +134,12 @@ async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConf
         return EXIT_CANCELLED
     finally:
         await models.close()
+        if printer is not None:
+            printer.close()
     _print_summary(store, args)
-    return EXIT_OK if outcome.status is RunStatus.FINISHED else EXIT_FAILED
+    if outcome.status is not RunStatus.FINISHED:
+        return EXIT_FAILED
+    return EXIT_NO_SITE if outcome.reason in UNSUCCESSFUL_ENDINGS else EXIT_OK
 
 
 def _print_summary(store: RunStore, args: argparse.Namespace) -> None:

@@ -9,14 +9,16 @@ from typing import Any
 from agent_core.config import DependencyScripts, Role, RunConfig, SandboxConfig, SandboxMode
 
 ROLE_FLAGS = ("provider", "base-url", "model", "api-key-env", "temperature", "max-tokens",
-              "context-length", "timeout")  # fmt: skip
+              "context-length", "timeout", "reply-format")  # fmt: skip
 _ROLE_FLAG_HELP = {
     "provider": ("NAME", "openai (any OpenAI-compatible server) or ollama"),
     "base-url": ("URL", "the server, e.g. http://localhost:8000/v1 or http://localhost:11434"),
     "model": ("NAME", "the model as the server names it"),
     "api-key-env": ("VAR", "environment variable holding the API key (e.g. OPENAI_API_KEY)"),
     "temperature": ("T", "sampling temperature"),
-    "max-tokens": ("N", "longest reply, in tokens"),
+    "max-tokens": ("N", "longest reply, in tokens (at most a third of the context is used)"),
+    "reply-format": ("FORMAT", "text, structured (JSON under a schema) or auto (text, then "
+                     "structured when the model keeps missing the format)"),
     "context-length": ("N", "tokens the model attends to; sent to Ollama as num_ctx"),
     "timeout": ("SECONDS", "give up on one request after this long"),
 }

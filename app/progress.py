@@ -8,10 +8,12 @@ from typing import TextIO
 from agent_core.events import (
     Backtracked,
     BestSelected,
+    CoderContext,
     ContextTrimmed,
     Event,
     FileWritten,
     PhaseChanged,
+    ReplyFormatChanged,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -22,6 +24,7 @@ from agent_core.events import (
     TestInstructionWritten,
     Token,
 )
+from app.live_status import LiveLine
 
 
 def _grade(value: int | None) -> str:
@@ -29,17 +32,39 @@ def _grade(value: int | None) -> str:
 
 
 class ProgressPrinter:
-    """Prints one line per meaningful event; with ``stream_tokens`` also the coder's text."""
+    """Prints one line per meaningful event; with ``stream_tokens`` also the coder's text.
 
-    def __init__(self, out: TextIO | None = None, *, stream_tokens: bool = False) -> None:
+    On a terminal (and without ``stream_tokens``) a status line below the printed lines
+    shows the phase, seconds, tokens so far and tokens per second (:mod:`app.live_status`).
+
+    Args:
+        out: Where to write (stderr by default).
+        stream_tokens: Also print the coder's streamed text.
+        live: Draw the status line; None decides by whether ``out`` is a terminal.
+    """
+
+    def __init__(self, out: TextIO | None = None, *, stream_tokens: bool = False,
+                 live: bool | None = None) -> None:
         self.out = out or sys.stderr
         self.stream_tokens = stream_tokens
+        if live is None:
+            live = not stream_tokens and bool(getattr(self.out, "isatty", lambda: False)())
+        self.live = LiveLine(self.out, force_terminal=True) if live else None
 
     def __call__(self, event: Event) -> None:
         """Handle one event."""
         line = self._format(event)
-        if line is not None:
+        if self.live is not None:
+            if line is not None:
+                self.live.print(line)
+            self.live(event)
+        elif line is not None:
             print(line, file=self.out, flush=True)
+
+    def close(self) -> None:
+        """Take the status line down (the run ended, or was interrupted)."""
+        if self.live is not None:
+            self.live.stop()
 
     def _format(self, event: Event) -> str | None:
         match event:
@@ -75,8 +100,14 @@ class ProgressPrinter:
                 return f"backtracking after {n} error steps: from step {a} to {target}"
             case BestSelected(index=index):
                 return f"best step: {index}" if index else "no step to select"
+            case RunFinished(reason=reason, best_step=best, message=message) if message:
+                return f"webgen: run finished ({reason}); best step {best}\n{message}"
             case RunFinished(reason=reason, best_step=best):
                 return f"webgen: run finished ({reason}); best step {best}"
+            case ReplyFormatChanged(index=index, reply_format=fmt, reason=reason):
+                return f"  from step {index}: {fmt} replies ({reason})"
+            case CoderContext(context_length=n, source=source):
+                return f"  coder context: {n} tokens ({source})"
             case RunFailed(error=error):
                 return f"webgen: run failed: {error}"
             case RunCancelled():
@@ -84,7 +115,10 @@ class ProgressPrinter:
         return None
 
 
-def print_sandbox_warning(event: Event, out: TextIO | None = None) -> None:
-    """With ``--quiet``: still say, on stderr, when the model's code runs unconfined."""
+def print_warnings(event: Event, out: TextIO | None = None) -> None:
+    """With ``--quiet``: still say, on stderr, when the model's code runs unconfined and why a
+    run built no working site."""
     if isinstance(event, SandboxPrepared) and event.warning:
         print(f"webgen: WARNING: {event.warning}", file=out or sys.stderr, flush=True)
+    if isinstance(event, RunFinished) and event.message:
+        print(f"webgen: {event.message}", file=out or sys.stderr, flush=True)

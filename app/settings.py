@@ -15,19 +15,27 @@ from typing import Any
 
 import platformdirs
 
-from agent_core.config import ModelSettings, Provider, Role, RoleConfig, SandboxConfig
+from agent_core.config import (
+    REPLY_FORMATS,
+    ModelSettings,
+    Provider,
+    Role,
+    RoleConfig,
+    SandboxConfig,
+)
 from agent_core.errors import ConfigError
 
 APP_NAME = "webgen-studio"
 ROLE_FIELDS = {
     "provider": str, "base_url": str, "model": str, "api_key_env": str,
     "temperature": float, "max_tokens": int, "context_length": int, "timeout_s": float,
-    "max_retries": int,
+    "max_retries": int, "reply_format": str,
 }
 ENV_NAMES = {
     "provider": "PROVIDER", "base_url": "BASE_URL", "model": "MODEL",
     "temperature": "TEMPERATURE", "max_tokens": "MAX_TOKENS",
     "context_length": "CONTEXT_LENGTH", "timeout_s": "TIMEOUT",
+    "reply_format": "REPLY_FORMAT",
 }
 SECRET_KEYS = ("api_key", "apikey", "key", "token", "password", "secret")
 
@@ -112,7 +120,10 @@ def _convert(name: str, value: Any, source: str) -> Any:
             raise ConfigError(
                 f"{source}: provider must be 'openai' or 'ollama', not '{value}'"
             ) from None
-    return converted
+    if name == "reply_format" and str(converted).lower() not in REPLY_FORMATS:
+        raise ConfigError(
+            f"{source}: reply format must be {', '.join(REPLY_FORMATS)}, not '{value}'")
+    return str(converted).lower() if name == "reply_format" else converted
 
 
 def role_values(

@@ -31,10 +31,26 @@ def run_summary(store: RunStore) -> dict[str, Any]:
                 "errors": list(s.errors),
                 "context_trimmed": s.context_trimmed,
                 "backtracked_from": s.backtracked_from,
+                "usage": _step_usage(s.usage),
+                "reply_format": s.runtime.get("reply_format", "text"),
+                "reply_cut": s.runtime.get("reply_cut"),
             }
             for s in store.steps()
         ],
     }
+
+
+def _step_usage(usage: dict[str, Any]) -> dict[str, Any]:
+    """Per role: prompt and completion tokens, whether estimated; the coder's tokens/s."""
+    roles: dict[str, Any] = {}
+    for role, data in usage.items():
+        if not isinstance(data, dict):
+            continue
+        roles[role] = {key: data.get(key, default) for key, default in (
+            ("prompt_tokens", 0), ("completion_tokens", 0), ("estimated", False))}
+        if role == "coder":
+            roles[role]["tokens_per_second"] = data.get("tokens_per_second", 0.0)
+    return roles
 
 
 def _grade(value: int | None) -> str:

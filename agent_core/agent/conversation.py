@@ -6,11 +6,11 @@ from agent_core.agent.context import Turn, fit_conversation
 from agent_core.agent.selection import parent_chain
 from agent_core.llm.base import Message
 from agent_core.protocol.coder_prompt import (
-    SYSTEM_PROMPT,
     effective_instruction,
     first_user_message,
     follow_up_message,
     reminder,
+    system_prompt,
 )
 from agent_core.store.records import Manifest, StepRecord
 
@@ -37,7 +37,9 @@ def prompt_of_step(manifest: Manifest, steps: dict[int, StepRecord], index: int)
     requests = [s.request for s in chain] + [step.request]
     closing = reminder(effective_instruction(manifest.instruction, requests))
     pending = follow_up_message(step.request) if step.request else ""
-    fitted = fit_conversation(SYSTEM_PROMPT, first_user_message(manifest.instruction), turns,
+    reply_format = step.runtime.get("reply_format", "text")
+    fitted = fit_conversation(system_prompt(reply_format),
+                              first_user_message(manifest.instruction), turns,
                               {}, UNLIMITED, closing, pending)
     return fitted.messages
 

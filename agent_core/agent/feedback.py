@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from agent_core.config import RoleConfig
+from agent_core.errors import ModelBadRequest
 from agent_core.protocol.coder_prompt import reminder
 
 VALIDATE_HINT = (
@@ -100,3 +102,26 @@ def signal_with_files_note() -> str:
         "new files have not been checked yet. Send the signal on its own once the result is "
         "right."
     )
+
+
+def cut_note(reason: str, limit: int) -> str:
+    """Why the coder's last reply was cut off, and what to do differently."""
+    if reason == "repetition":
+        return ("Your last reply was cut off because it kept repeating the same text. Actions "
+                "that were complete before that were taken. Do not repeat yourself: send each "
+                "file once.")
+    return (f"Your last reply was cut off at the reply limit of {limit} tokens. Actions that "
+            "were complete before that were taken. Send less per reply: fewer or smaller "
+            "files, or edit actions instead of whole files.")
+
+
+def context_overflow(error: ModelBadRequest, prompt_tokens: int, coder: RoleConfig) -> Exception:
+    """``error`` with the numbers when the server says the prompt does not fit its context."""
+    text = str(error).lower()
+    if not any(word in text for word in ("context", "too long", "exceed", "maximum")):
+        return error
+    return ModelBadRequest(
+        f"{error}. The prompt was about {prompt_tokens} tokens (estimated) and the reply may "
+        f"take {coder.reply_limit}; the coder's context is set to {coder.context_length} "
+        "tokens. Lower --coder-max-tokens, or give the server a longer context (llama.cpp: "
+        "--n_ctx / -c; Ollama: --coder-context-length) and set the same length here.")

@@ -6,10 +6,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent_core.agent import steps as step_kinds
 from agent_core.agent.context import FittedPrompt, Turn, fit_conversation, prompt_budget
+from agent_core.agent.reply_format import (
+    NO_WORKING_STEP,
+    NOT_FOLLOWING,
+    FormatTracker,
+    FormatVerdict,
+    ending_message,
+    has_working_step,
+)
 from agent_core.agent.selection import (
     answering_latest_request,
     backtrack_target,
@@ -23,9 +31,11 @@ from agent_core.errors import WebGenError
 from agent_core.events import (
     Backtracked,
     BestSelected,
+    CoderContext,
     ContextTrimmed,
     Event,
     EventBus,
+    ReplyFormatChanged,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -34,12 +44,13 @@ from agent_core.events import (
     TestInstructionWritten,
 )
 from agent_core.gui.tester import GuiTester
+from agent_core.llm.server_context import served_context_length
 from agent_core.protocol.coder_prompt import (
-    SYSTEM_PROMPT,
     effective_instruction,
     first_user_message,
     follow_up_message,
     reminder,
+    system_prompt,
 )
 from agent_core.store.records import RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
@@ -93,6 +104,8 @@ class WebGenAgent:
             gui_tester = GuiTester(models.critic, models.feedback, self.services.browser,
                                    max_turns=config.gui_max_turns)
         self.gui_tester = gui_tester
+        self.formats = FormatTracker(models.settings.coder.reply_format)
+        """The coder's reply format during this run (``auto`` may switch it)."""
 
     @property
     def run_id(self) -> str:
@@ -140,6 +153,7 @@ class WebGenAgent:
                 await self.restore_step(self.store.head, emit=False)
             self.store.update_manifest(status=RunStatus.RUNNING, end_reason="")
             await self._prepare_sandbox()
+            await self._read_coder_context()
             self.services.prewarm_browser()
             writer = self._start_test_instruction()
             try:
@@ -161,6 +175,25 @@ class WebGenAgent:
             if self._owns_services:
                 await asyncio.shield(self.services.close())
             unsubscribe()
+
+    async def _read_coder_context(self) -> None:
+        """Size the prompt budget and the reply limit by the context the server really gives."""
+        settings = self.models.settings
+        served = await served_context_length(settings.coder)
+        setting = settings.coder.context_length
+        if served is None:
+            await self.emit(CoderContext(run_id=self.run_id, context_length=setting,
+                                         source="the setting; the server does not tell"))
+            return
+        length, source = served
+        used = min(length, setting)
+        if used != setting:
+            coder = replace(settings.coder, context_length=used)
+            self.models.settings = replace(settings, coder=coder)
+            if hasattr(self.models.coder, "config"):
+                self.models.coder.config = coder  # the client's reply limit follows
+        await self.emit(CoderContext(run_id=self.run_id, context_length=used,
+                                     source=f"{source}: {length}; the setting: {setting}"))
 
     async def _prepare_sandbox(self) -> None:
         """Settle how the model's code runs, and say so (loudly when it is unconfined)."""
@@ -193,16 +226,37 @@ class WebGenAgent:
 
     async def _run_to_end(self) -> RunOutcome:
         reason = "max_steps"
+        self.formats.resume(self.store.steps())
         while self.store.next_index() <= self.config.max_steps:
             parent, left = await self._choose_parent()
             step = await self._take_step(parent, left)
             if step.kind is StepKind.FINISH:
                 reason = "finish"
                 break
+            if await self._check_format(step) is FormatVerdict.GIVE_UP:
+                reason = NOT_FOLLOWING
+                break
+        if reason != NOT_FOLLOWING and not has_working_step(self.store.steps()):
+            reason = NO_WORKING_STEP
         best = await self.select_best()
+        message = ending_message(reason, self.models.coder.description, self.formats)
         self.store.update_manifest(status=RunStatus.FINISHED, end_reason=reason)
-        await self.emit(RunFinished(run_id=self.run_id, reason=reason, best_step=best))
+        await self.emit(RunFinished(run_id=self.run_id, reason=reason, best_step=best,
+                                    message=message))
         return RunOutcome(RunStatus.FINISHED, reason, best)
+
+    async def _check_format(self, step: StepRecord) -> FormatVerdict:
+        """Count a reply without actions; switch ``auto`` to structured replies in time."""
+        support = getattr(self.models.coder, "schema_support", None)
+        verdict = self.formats.after(step, support)
+        if verdict is FormatVerdict.SWITCH:
+            await self.emit(ReplyFormatChanged(
+                run_id=self.run_id, index=step.index + 1, reply_format="structured",
+                reason=(f"the coder sent {self.formats.patience - 1} replies in a row without "
+                        "an action in the tag format; it is asked for JSON replies constrained "
+                        "by a schema from now on"),
+            ))
+        return verdict
 
     async def select_best(self) -> int | None:
         """Restore the best step's files into the workspace and record the choice."""
@@ -248,7 +302,7 @@ class WebGenAgent:
         coder = self.models.settings.coder
         budget = prompt_budget(coder.context_length, coder.max_tokens)
         return fit_conversation(
-            SYSTEM_PROMPT, first_user_message(instruction), turns,
+            system_prompt(self.formats.current), first_user_message(instruction), turns,
             {p: t for p, t in text_files.items() if t is not None}, budget,
             closing=reminder(self.instruction_for(parent)),
             pending=follow_up_message(pending) if pending else "",

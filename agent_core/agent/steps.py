@@ -11,6 +11,7 @@ from agent_core.agent import feedback as fb
 from agent_core.agent.coder_turn import CoderTurn, run_coder_turn
 from agent_core.agent.context import FittedPrompt
 from agent_core.agent.edit_step import EditOutcome, run_edit_phases
+from agent_core.errors import ModelBadRequest
 from agent_core.events import (
     FileWritten,
     PhaseChanged,
@@ -45,12 +46,15 @@ class FunctionalTester(Protocol):
         ...
 
 
-def _usage_dict(usage: Usage | None) -> dict[str, float]:
+def _usage_dict(usage: Usage | None) -> dict[str, Any]:
     usage = usage or Usage()
+    rate = usage.completion_tokens / usage.seconds if usage.seconds > 0 else 0.0
     return {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "seconds": round(usage.seconds, 3),
+        "estimated": usage.estimated,
+        "tokens_per_second": round(rate, 2),
     }
 
 
@@ -121,15 +125,29 @@ class StepRunner:
                 run_id=agent.run_id, index=self.index, path=path, size=size, refused=refused,
             ))
 
-        turn = await run_coder_turn(
-            agent.models.coder, prompt.messages, agent.services.workspace,
-            on_text=on_text, on_file=on_file,
-        )
+        coder = agent.models.settings.coder
+        try:
+            turn = await run_coder_turn(
+                agent.models.coder, prompt.messages, agent.services.workspace,
+                on_text=on_text, on_file=on_file, reply_format=agent.formats.current,
+                max_tokens=coder.reply_limit,
+            )
+        except ModelBadRequest as exc:
+            raise fb.context_overflow(exc, prompt.tokens_estimate, coder) from exc
         self.phases["coding"] = round(time.perf_counter() - started, 4)
         self.usage["coder"] = _usage_dict(turn.usage)
         return turn
 
     async def _act(self, turn: CoderTurn) -> _Result:
+        result = await self._act_on_kind(turn)
+        if turn.cut:
+            limit = self.agent.models.settings.coder.reply_limit
+            result.feedback = f"{fb.cut_note(turn.cut, limit)}\n\n{result.feedback}"
+        result.extra["runtime"] = {**(result.extra.get("runtime") or {}),
+                                   "reply_format": turn.reply_format, "reply_cut": turn.cut}
+        return result
+
+    async def _act_on_kind(self, turn: CoderTurn) -> _Result:
         instruction = self.agent.instruction_for(self.parent)
         kind = decide_kind(turn)
         inherited = self.parent_record

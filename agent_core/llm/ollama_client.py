@@ -13,7 +13,7 @@ import pydantic
 
 from agent_core.config import RoleConfig
 from agent_core.errors import ModelBadRequest, ModelError, ModelServerError
-from agent_core.llm.base import Completion, Message, TokenCallback, Usage
+from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback, Usage
 from agent_core.llm.failures import (
     detail_of,
     from_status,
@@ -102,20 +102,25 @@ class OllamaChatModel(RetryingChatModel):
         """Close the HTTP connection pool."""
         await self._client.close()
 
-    def _request(self, messages: Sequence[Message]) -> dict[str, Any]:
-        return {
+    def _request(self, messages: Sequence[Message], schema: JsonSchema | None) -> dict[str, Any]:
+        request: dict[str, Any] = {
             "model": self.config.model,
             "messages": [to_ollama_message(m) for m in messages],
             "options": {
                 "num_ctx": self.config.context_length,
                 "temperature": self.config.temperature,
-                "num_predict": self.config.max_tokens,
+                "num_predict": self.config.reply_limit,
             },
         }
+        if schema is not None:
+            request["format"] = schema  # Ollama 0.5+ constrains the reply to the schema
+            self.schema_support = True
+        return request
 
-    async def _complete_once(self, messages: Sequence[Message]) -> Completion:
+    async def _complete_once(self, messages: Sequence[Message],
+                             schema: JsonSchema | None) -> Completion:
         try:
-            response = await self._client.chat(**self._request(messages), stream=False)
+            response = await self._client.chat(**self._request(messages, schema), stream=False)
         except _CLIENT_ERRORS as exc:
             raise self._error(exc) from exc
         return Completion(
@@ -126,12 +131,12 @@ class OllamaChatModel(RetryingChatModel):
         )
 
     async def _stream_once(
-        self, messages: Sequence[Message], on_token: TokenCallback
+        self, messages: Sequence[Message], on_token: TokenCallback, schema: JsonSchema | None
     ) -> Completion:
         state = StreamState()
         usage, finish, model = Usage(), None, self.config.model
         try:
-            parts = await self._client.chat(**self._request(messages), stream=True)
+            parts = await self._client.chat(**self._request(messages, schema), stream=True)
         except _CLIENT_ERRORS as exc:
             raise self._error(exc) from exc
         try:

@@ -11,7 +11,7 @@ import openai
 
 from agent_core.config import RoleConfig
 from agent_core.errors import ModelError
-from agent_core.llm.base import Completion, Message, TokenCallback, Usage
+from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback, Usage
 from agent_core.llm.failures import (
     detail_of,
     from_status,
@@ -22,8 +22,29 @@ from agent_core.llm.failures import (
     unreachable,
 )
 from agent_core.llm.support import RetryingChatModel, StreamState, image_mime
+from agent_core.llm.token_count import TokenCounter
 
 log = logging.getLogger(__name__)
+
+
+SCHEMA_STYLES = ("json_schema", "json_object_schema", "json_object")
+"""``response_format`` shapes tried in order until the server accepts one."""
+
+
+def response_format(style: str, schema: JsonSchema) -> dict[str, Any]:
+    """The ``response_format`` of ``style`` for ``schema``."""
+    if style == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}
+    if style == "json_object_schema":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_object"}
+
+
+def _about_format(error: openai.BadRequestError) -> bool:
+    """Whether a 400 refused the ``response_format`` (rather than, say, stream_options)."""
+    text = f"{error.message} {error.body}".lower()
+    return any(word in text for word in ("response_format", "json_schema", "json_object",
+                                         "schema", "grammar"))
 
 
 def to_openai_message(message: Message) -> dict[str, Any]:
@@ -51,6 +72,8 @@ class OpenAIChatModel(RetryingChatModel):
 
     def _build_client(self, config: RoleConfig, api_key: str | None) -> openai.AsyncOpenAI:
         self._stream_usage = True  # dropped if the server refuses stream_options
+        self._counter = TokenCounter(config.url)
+        self._schema_styles = list(SCHEMA_STYLES)  # the first is used; refused ones go
         return openai.AsyncOpenAI(
             base_url=config.url,
             api_key=api_key or "not-needed",
@@ -75,17 +98,49 @@ class OpenAIChatModel(RetryingChatModel):
         """Close the HTTP connection pool."""
         await self._client.close()
 
-    def _request(self, messages: Sequence[Message]) -> dict[str, Any]:
-        return {
+    def _request(self, messages: Sequence[Message], schema: JsonSchema | None) -> dict[str, Any]:
+        request: dict[str, Any] = {
             "model": self.config.model,
             "messages": [to_openai_message(m) for m in messages],
             "temperature": self.config.temperature,
-            "max_tokens": self.config.max_tokens,
+            "max_tokens": self.config.reply_limit,
         }
+        if schema is not None and self._schema_styles:
+            request["response_format"] = response_format(self._schema_styles[0], schema)
+        return request
 
-    async def _complete_once(self, messages: Sequence[Message]) -> Completion:
+    async def _create(self, request: dict[str, Any], schema: JsonSchema | None,
+                      **stream: Any) -> Any:
+        """One request; a refused ``response_format`` style gives way to the next one.
+
+        Servers differ: OpenAI, vLLM and LM Studio take ``json_schema``; llama-cpp-python
+        takes ``json_object`` with a ``schema`` and refuses ``json_schema``; some take only
+        plain ``json_object``. Each refusal (HTTP 400) is remembered for the client's life.
+        """
+        while True:
+            try:
+                reply = await self._client.chat.completions.create(**request, **stream)
+            except openai.BadRequestError as exc:
+                if "response_format" not in request or not _about_format(exc):
+                    raise
+                refused = self._schema_styles.pop(0)
+                log.info("%s refused response_format %s", self.description, refused)
+                if not self._schema_styles or schema is None:
+                    # No shape is accepted: the reply comes unconstrained, never an error.
+                    self.schema_support = False
+                    request = {k: v for k, v in request.items() if k != "response_format"}
+                else:
+                    request = {**request,
+                               "response_format": response_format(self._schema_styles[0], schema)}
+                continue
+            if "response_format" in request:
+                self.schema_support = self._schema_styles[0] != "json_object"
+            return reply
+
+    async def _complete_once(self, messages: Sequence[Message],
+                             schema: JsonSchema | None) -> Completion:
         try:
-            response = await self._client.chat.completions.create(**self._request(messages))
+            response = await self._create(self._request(messages, schema), schema)
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
         if not response.choices:
@@ -100,12 +155,12 @@ class OpenAIChatModel(RetryingChatModel):
         )
 
     async def _stream_once(
-        self, messages: Sequence[Message], on_token: TokenCallback
+        self, messages: Sequence[Message], on_token: TokenCallback, schema: JsonSchema | None
     ) -> Completion:
         state = StreamState()
         usage, finish, model = Usage(), None, self.config.model
         try:
-            stream = await self._open_stream(self._request(messages))
+            stream = await self._open_stream(self._request(messages, schema), schema)
             try:
                 async for chunk in stream:
                     model = chunk.model or model
@@ -121,20 +176,27 @@ class OpenAIChatModel(RetryingChatModel):
                 await stream.close()
         except openai.OpenAIError as exc:
             raise state.final(self._error(exc)) from exc
+        if not usage.reported:  # llama.cpp, LM Studio: no usage in streams, even when asked
+            usage = await self._counter.usage(messages, state.text)
         return Completion(text=state.text, usage=usage, model=model, finish_reason=finish)
 
-    async def _open_stream(self, request: dict[str, Any]) -> Any:
+    async def _count_usage(self, messages: Sequence[Message], text: str) -> Usage:
+        return await self._counter.usage(messages, text)
+
+    async def _open_stream(self, request: dict[str, Any], schema: JsonSchema | None) -> Any:
         """Start a streamed reply, asking for usage unless the server refused that before."""
-        create = self._client.chat.completions.create
         if self._stream_usage:
             try:
-                return await create(**request, stream=True, stream_options={"include_usage": True})
+                return await self._create(request, schema, stream=True,
+                                          stream_options={"include_usage": True})
             except openai.BadRequestError as exc:
+                if _about_format(exc):
+                    raise
                 log.info("%s refused stream_options (%s); retrying without", self.description, exc)
-            stream = await create(**request, stream=True)
+            stream = await self._create(request, schema, stream=True)
             self._stream_usage = False
             return stream
-        return await create(**request, stream=True)
+        return await self._create(request, schema, stream=True)
 
     def _error(self, exc: openai.OpenAIError) -> ModelError:
         """Map an openai exception to a ModelError with an actionable message."""

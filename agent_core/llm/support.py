@@ -10,9 +10,11 @@ from typing import Any
 
 from agent_core.config import RoleConfig
 from agent_core.errors import ModelError
-from agent_core.llm.base import Completion, Message, TokenCallback
+from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback, Usage
 from agent_core.llm.failures import Endpoint, after_partial_stream, key_hint_for
 from agent_core.llm.retry import RetryPolicy, call_with_retries
+from agent_core.llm.runaway import RepetitionGuard, ReplyCut
+from agent_core.llm.token_count import estimate_tokens
 
 
 def image_mime(data: bytes) -> str:
@@ -102,8 +104,12 @@ class RetryingChatModel:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.description}>"
 
+    schema_support: bool | None = None
+    """Whether the server constrains replies by a schema: None until a schema was sent."""
+
     async def complete(
-        self, messages: Sequence[Message], *, on_token: TokenCallback | None = None
+        self, messages: Sequence[Message], *, on_token: TokenCallback | None = None,
+        schema: JsonSchema | None = None,
     ) -> Completion:
         """Send ``messages`` and return the reply, streaming to ``on_token`` when given.
 
@@ -115,25 +121,48 @@ class RetryingChatModel:
             ModelError: A subclass saying what failed and what to do about it.
         """
         started = time.monotonic()
+        guard = RepetitionGuard()
+        streamed: list[str] = []
+
+        async def guarded(fragment: str) -> None:
+            streamed.append(fragment)
+            result = on_token(fragment) if on_token is not None else None
+            if inspect.isawaitable(result):
+                await result
+            if guard.feed(fragment):
+                raise ReplyCut("repetition")
 
         async def attempt() -> Completion:
+            streamed.clear()
             if on_token is None:
-                return await self._complete_once(messages)
-            return await self._stream_once(messages, on_token)
+                return await self._complete_once(messages, schema)
+            return await self._stream_once(messages, guarded, schema)
 
-        completion = await call_with_retries(
-            attempt,
-            max_retries=self.config.max_retries,
-            policy=self._retry,
-            what=self.description,
-        )
+        try:
+            completion = await call_with_retries(
+                attempt,
+                max_retries=self.config.max_retries,
+                policy=self._retry,
+                what=self.description,
+            )
+        except ReplyCut as cut:
+            text = "".join(streamed)
+            usage = await self._count_usage(messages, text)
+            completion = Completion(text=text, usage=usage, model=self.config.model,
+                                    finish_reason=cut.reason)
         seconds = time.monotonic() - started
         return replace(completion, usage=replace(completion.usage, seconds=seconds))
 
-    async def _complete_once(self, messages: Sequence[Message]) -> Completion:
+    async def _count_usage(self, messages: Sequence[Message], text: str) -> Usage:
+        """Usage of a reply the server never reported on (it was cut): estimated."""
+        prompt = "\n".join(m.content for m in messages)
+        return Usage(estimate_tokens(prompt), estimate_tokens(text), estimated=True)
+
+    async def _complete_once(self, messages: Sequence[Message],
+                             schema: JsonSchema | None) -> Completion:
         raise NotImplementedError
 
     async def _stream_once(
-        self, messages: Sequence[Message], on_token: TokenCallback
+        self, messages: Sequence[Message], on_token: TokenCallback, schema: JsonSchema | None
     ) -> Completion:
         raise NotImplementedError

@@ -2,6 +2,7 @@
 
 from agent_core.protocol.actions import (
     Action,
+    EditAction,
     FileAction,
     ParsedReply,
     ParseIssue,
@@ -16,6 +17,7 @@ from agent_core.protocol.render import render_action, render_reply
 __all__ = [
     "Action",
     "BoltStreamParser",
+    "EditAction",
     "FileAction",
     "ParseIssue",
     "ParsedReply",

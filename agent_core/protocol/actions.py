@@ -24,6 +24,21 @@ class FileAction:
 
 
 @dataclass(frozen=True)
+class EditAction:
+    """Replace one block of an existing file with new text.
+
+    Attributes:
+        path: The file, as the model wrote it (checked by the workspace guard).
+        search: The exact text to find; it must occur exactly once in the file.
+        replace: What it becomes.
+    """
+
+    path: str
+    search: str
+    replace: str
+
+
+@dataclass(frozen=True)
 class ShellAction:
     """Run a shell action's command text (checked by the command policy before it runs).
 
@@ -58,7 +73,7 @@ class SignalAction:
     signal: SignalName
 
 
-Action = FileAction | ShellAction | StartAction | SignalAction
+Action = FileAction | EditAction | ShellAction | StartAction | SignalAction
 """Any action of a coder reply."""
 
 

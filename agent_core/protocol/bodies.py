@@ -58,3 +58,26 @@ def parse_attrs(inner: str) -> dict[str, str]:
         if value is not None and key not in attrs:
             attrs[key] = html.unescape(value).strip()
     return attrs
+
+
+_EDIT = re.compile(
+    r"^<{5,9} ?SEARCH[ \t]*\r?\n(.*?)^={5,9}[ \t]*\r?\n(.*?)^>{5,9} ?REPLACE[ \t]*$",
+    re.DOTALL | re.MULTILINE,
+)
+
+
+def edit_blocks(raw: str) -> tuple[str, str] | None:
+    """The search and replace text of an edit action's body, or None when it has no block.
+
+    The body is written as::
+
+        <<<<<<< SEARCH
+        the exact lines to find
+        =======
+        what they become
+        >>>>>>> REPLACE
+    """
+    match = _EDIT.search(strip_fence(raw))
+    if match is None:
+        return None
+    return match.group(1), match.group(2)

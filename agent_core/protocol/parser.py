@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 from agent_core.protocol.actions import (
     Action,
+    EditAction,
     FileAction,
     ParsedReply,
     ParseIssue,
@@ -46,7 +47,7 @@ from agent_core.protocol.actions import (
     SignalAction,
     StartAction,
 )
-from agent_core.protocol.bodies import command_text, file_content, parse_attrs
+from agent_core.protocol.bodies import command_text, edit_blocks, file_content, parse_attrs
 
 _TAG_START = re.compile(r"<(/?)(boltArtifact|boltAction)(?=[\s/>])")
 _BODY_STOP = re.compile(r"</boltAction>|<(?:/?boltArtifact|boltAction)(?=[\s/>])")
@@ -55,7 +56,13 @@ _BODY_PREFIXES = ("</boltAction>", "<boltArtifact", "</boltArtifact", "<boltActi
 _CLOSE_ACTION = "</boltAction>"
 _MAX_TAG = 1024  # a longer "tag" is prose that happens to start like one
 _SIGNALS = ("screenshot_validated", "finish")
-_TYPES_HINT = 'use type="file", "shell", "start", "screenshot_validated" or "finish"'
+_BODY_KINDS = ("file", "edit", "shell", "start")
+_PATH_KINDS = ("file", "edit")
+_EDIT_FORMAT = (
+    "the edit action for {path} has no search/replace block; nothing was changed. Write "
+    "<<<<<<< SEARCH, the exact lines to find, =======, the new lines, >>>>>>> REPLACE"
+)
+_TYPES_HINT = 'use type="file", "edit", "shell", "start", "screenshot_validated" or "finish"'
 
 
 @dataclass
@@ -260,8 +267,8 @@ class BoltStreamParser:
             return
         path = attrs.get("filepath", attrs.get("path", ""))
         problem = _action_problem(kind, "type" in attrs, "filepath" in attrs or "path" in attrs)
-        if problem is None and kind == "file" and not path:
-            problem = "a file action with an empty filePath was ignored"
+        if problem is None and kind in _PATH_KINDS and not path:
+            problem = f"a {kind} action with an empty filePath was ignored"
         if problem is None and self_closing:
             problem = _empty_action_message(kind, path)
         if problem is not None:
@@ -276,7 +283,7 @@ class BoltStreamParser:
         kind = attrs.get("type", "").lower().replace("-", "_")
         if tag.name == "boltAction" and not tag.closing and kind in _SIGNALS:
             self._emit(SignalAction(kind), out)  # type: ignore[arg-type]
-        elif tag.name == "boltAction" and not tag.closing and kind in ("file", "shell", "start"):
+        elif tag.name == "boltAction" and not tag.closing and kind in _BODY_KINDS:
             path = attrs.get("filepath", attrs.get("path", "")) or "(no path)"
             self._report_unclosed(_Body(kind=kind, path=path, start=tag.start), "")
         else:
@@ -291,6 +298,12 @@ class BoltStreamParser:
         raw = "".join(body.parts)
         if body.kind == "file":
             self._emit(FileAction(body.path, file_content(raw)), out)
+        elif body.kind == "edit":
+            blocks = edit_blocks(raw)
+            if blocks is None:
+                self._issue(_EDIT_FORMAT.format(path=body.path), body.start)
+            else:
+                self._emit(EditAction(body.path, *blocks), out)
         elif body.kind in ("shell", "start"):
             command = command_text(raw)
             if not command:
@@ -301,10 +314,9 @@ class BoltStreamParser:
                 self._emit(StartAction(command), out)
 
     def _report_unclosed(self, body: _Body, where: str) -> None:
-        if body.kind == "file":
-            what = (
-                f"the file action for {body.path} was not closed{where}; the file was not written"
-            )
+        if body.kind in _PATH_KINDS:
+            result = "the file was not written" if body.kind == "file" else "nothing was changed"
+            what = f"the {body.kind} action for {body.path} was not closed{where}; {result}"
         elif body.kind in ("shell", "start"):
             preview = " ".join(command_text("".join(body.parts)).split())[:60]
             label = f" '{preview}'" if preview else ""
@@ -375,12 +387,12 @@ def _action_problem(kind: str, has_type: bool, has_path: bool) -> str | None:
     """Why an action's opening tag cannot be acted on, or None."""
     if not has_type:
         return f"a <boltAction> without a type attribute was ignored; {_TYPES_HINT}"
-    if kind not in ("file", "shell", "start"):
+    if kind not in _BODY_KINDS:
         return f"unknown action type '{kind}' was ignored; {_TYPES_HINT}"
-    if kind == "file" and not has_path:
+    if kind in _PATH_KINDS and not has_path:
         return (
-            "a file action without a filePath attribute was ignored; write "
-            '<boltAction type="file" filePath="relative/path">'
+            f"a {kind} action without a filePath attribute was ignored; write "
+            f'<boltAction type="{kind}" filePath="relative/path">'
         )
     return None
 

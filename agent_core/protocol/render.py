@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from agent_core.protocol.actions import (
     Action,
+    EditAction,
     FileAction,
     ShellAction,
     SignalAction,
@@ -45,6 +46,12 @@ def render_action(action: Action) -> str:
             raise ValueError(f"the content of {action.path} cannot be written as a file action")
         path = html.escape(action.path, quote=True)
         return f'<boltAction type="file" filePath="{path}">\n{content}</boltAction>'
+    if isinstance(action, EditAction):
+        path = html.escape(action.path, quote=True)
+        search, replace = (t if t.endswith("\n") or not t else t + "\n"
+                           for t in (action.search, action.replace))
+        return (f'<boltAction type="edit" filePath="{path}">\n<<<<<<< SEARCH\n{search}'
+                f"=======\n{replace}>>>>>>> REPLACE\n</boltAction>")
     if not isinstance(action, ShellAction | StartAction):
         raise TypeError(f"not an action: {action!r}")
     kind = "shell" if isinstance(action, ShellAction) else "start"

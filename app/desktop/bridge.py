@@ -16,6 +16,7 @@ from agent_core.events import (
     Event,
     FileWritten,
     PhaseChanged,
+    ReplyFormatChanged,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -33,6 +34,7 @@ TOKEN_FLUSH_MS = 40
 _SIGNAL_OF: dict[type[Event], str] = {
     RunStarted: "runStarted",
     SandboxPrepared: "sandboxPrepared",
+    ReplyFormatChanged: "replyFormatChanged",
     StepStarted: "stepStarted",
     FileWritten: "fileWritten",
     PhaseChanged: "phaseChanged",
@@ -57,6 +59,7 @@ class EventBridge(QObject):
 
     runStarted = Signal(object)
     sandboxPrepared = Signal(object)
+    replyFormatChanged = Signal(object)
     stepStarted = Signal(object)
     tokens = Signal(int, str)
     fileWritten = Signal(object)

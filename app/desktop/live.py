@@ -14,6 +14,7 @@ from agent_core.events import (
     ContextTrimmed,
     FileWritten,
     PhaseChanged,
+    ReplyFormatChanged,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -61,6 +62,7 @@ class LiveRunView(QObject):
         self._clock.timeout.connect(self._tick)
         for name, slot in (("runStarted", self._run_started), ("stepStarted", self._step_started),
                            ("sandboxPrepared", self._sandbox),
+                           ("replyFormatChanged", self._format_changed),
                            ("fileWritten", self._file_written), ("phaseChanged", self._phase),
                            ("serverReady", self._server_ready), ("stepFinished", self._finished),
                            ("backtracked", self._backtracked), ("bestSelected", self._best),
@@ -83,6 +85,10 @@ class LiveRunView(QObject):
             self.notifier.notify(event.warning, "warning")
             self.window.chat.add_notice(event.warning, "warning")
 
+    def _format_changed(self, event: ReplyFormatChanged) -> None:
+        self.window.chat.add_notice(
+            f"From step {event.index}: {event.reply_format} replies ({event.reason}).", "warning")
+
     def _tick(self) -> None:
         if self._started is not None:
             self.window.run_status.set_elapsed(time.monotonic() - self._started)
@@ -98,7 +104,11 @@ class LiveRunView(QObject):
             self.window.chat.end_reply(self.running_step)
             self.running_step = None
         chat = self.window.chat
-        if isinstance(event, RunFinished):
+        if isinstance(event, RunFinished) and event.message:  # no working site
+            chat.add_notice(event.message, "warning")
+            self.notifier.notify(event.message, "warning")
+            status.set_phase("Finished without a working site")
+        elif isinstance(event, RunFinished):
             why = "the coder sent finish" if event.reason == "finish" else "the step limit"
             best = f"; best step {event.best_step}" if event.best_step else ""
             chat.add_notice(f"Run finished ({why}){best}.", "success")

@@ -102,6 +102,8 @@ class Reply:
         finish_reason: OpenAI ``finish_reason`` / Ollama ``done_reason``.
         prompt_tokens: Reported prompt tokens (default: prompt characters // 4, at least 1).
         completion_tokens: Reported reply tokens (default: number of fragments).
+        stream_usage: Send the usage chunk in an OpenAI stream when asked; False behaves like
+            llama.cpp and LM Studio, whose streams carry no usage.
     """
 
     text: str = ""
@@ -115,6 +117,7 @@ class Reply:
     finish_reason: str = "stop"
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    stream_usage: bool = True
 
     def fragments(self) -> list[str]:
         """The reply text cut into streamed fragments."""
@@ -355,14 +358,14 @@ def ollama_tags(names: list[str]) -> dict[str, Any]:
     return {"models": models}
 
 
-def ollama_show(model: str) -> dict[str, Any]:
+def ollama_show(model: str, context_length: int = 32768) -> dict[str, Any]:
     """Body of ``POST /api/show`` (minimal)."""
     return {
         "modelfile": f"FROM {model}\n",
         "parameters": "",
         "template": "{{ .Prompt }}",
         "details": _DETAILS,
-        "model_info": {"general.architecture": "llama", "llama.context_length": 32768},
+        "model_info": {"general.architecture": "llama", "llama.context_length": context_length},
         "capabilities": ["completion", "vision"],
         "modified_at": "2025-01-01T00:00:00Z",
     }

@@ -156,9 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, ollama_tags(owner.model_names))
         elif (method, path) == ("GET", "/api/version"):
             self._send_json(200, {"version": "0.6.0"})
+        elif (method, path) == ("GET", "/props") and owner.served_context:
+            self._send_json(200, {"default_generation_settings": {"n_ctx": owner.served_context}})
         elif (method, path) == ("POST", "/api/show"):
             if request.model in owner.model_names:
-                self._send_json(200, ollama_show(request.model))
+                self._send_json(200, ollama_show(request.model, owner.served_context or 32768))
             else:
                 self._send_json(404, unknown_model_payload("ollama", request.model))
         elif method == "POST" and request.is_chat:
@@ -252,7 +254,8 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.drop_connection:
                 yield None
             yield sse(openai_chunk(model, {}, reply.finish_reason))
-            if (request.body.get("stream_options") or {}).get("include_usage"):
+            asked = (request.body.get("stream_options") or {}).get("include_usage")
+            if asked and reply.stream_usage:
                 yield sse(openai_usage_chunk(request, reply))
             yield b"data: [DONE]\n\n"
             return
@@ -304,6 +307,8 @@ class ScriptedModelServer:
     ) -> None:
         self.scripts: dict[str, Script] = dict(scripts or {})
         self.require_api_key = require_api_key
+        self.served_context: int | None = None
+        """Set it to answer llama.cpp's ``GET /props`` and Ollama's ``/api/show`` with it."""
         self._address = (host, port)
         self._on_request = on_request
         self._requests: list[RecordedRequest] = []

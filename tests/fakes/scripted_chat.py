@@ -47,9 +47,10 @@ class ScriptedChat:
     _next: int = 0
 
     async def complete(
-        self, messages: Sequence[Message], *, on_token: TokenCallback | None = None
+        self, messages: Sequence[Message], *, on_token: TokenCallback | None = None,
+        schema: dict | None = None,
     ) -> Completion:
-        """Record the call and answer it from the script."""
+        """Record the call and answer it from the script (a schema is accepted and unused)."""
         self.calls.append(ScriptedCall(list(messages), on_token is not None))
         self.in_flight += 1
         try:

@@ -80,7 +80,8 @@ async def test_max_steps_ends_the_run_and_restores_the_best(tmp_path):
 
 
 async def test_small_context_folds_old_turns_and_records_it(tmp_path):
-    big = "<p>" + "lorem ipsum " * 600 + "</p>"
+    # Varied text: an exactly repeating filler would be cut by the runaway guard.
+    big = "<p>" + " ".join(f"lorem{n} ipsum" for n in range(450)) + "</p>"
     coder = queue(*(coder_reply({"index.html": f"<h1>v{i}</h1>{big}"}) for i in range(1, 5)),
                   coder_reply(signal="finish"))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(3, 3, 3, 3)}) as server:
