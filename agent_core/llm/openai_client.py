@@ -40,7 +40,7 @@ def response_format(style: str, schema: JsonSchema) -> dict[str, Any]:
     return {"type": "json_object"}
 
 
-def _about_format(error: openai.BadRequestError) -> bool:
+def _about_format(error: openai.APIStatusError) -> bool:
     """Whether a 400 refused the ``response_format`` (rather than, say, stream_options)."""
     text = f"{error.message} {error.body}".lower()
     return any(word in text for word in ("response_format", "json_schema", "json_object",
@@ -114,14 +114,17 @@ class OpenAIChatModel(RetryingChatModel):
         """One request; a refused ``response_format`` style gives way to the next one.
 
         Servers differ: OpenAI, vLLM and LM Studio take ``json_schema``; llama-cpp-python
-        takes ``json_object`` with a ``schema`` and refuses ``json_schema``; some take only
-        plain ``json_object``. Each refusal (HTTP 400) is remembered for the client's life.
+        takes ``json_object`` with a ``schema`` and refuses ``json_schema`` (with HTTP 500);
+        some take only plain ``json_object``. Each refusal (HTTP 400, 422 or 500 naming the
+        format) is remembered for the client's life.
         """
         while True:
             try:
                 reply = await self._client.chat.completions.create(**request, **stream)
-            except openai.BadRequestError as exc:
-                if "response_format" not in request or not _about_format(exc):
+            except openai.APIStatusError as exc:
+                # llama-cpp-python answers an unknown response_format with HTTP 500.
+                refusal = exc.status_code in (400, 422, 500) and _about_format(exc)
+                if "response_format" not in request or not refusal:
                     raise
                 refused = self._schema_styles.pop(0)
                 log.info("%s refused response_format %s", self.description, refused)

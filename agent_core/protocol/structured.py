@@ -28,36 +28,36 @@ ACTION_TYPES = ("file", "edit", "shell", "start", "screenshot_validated", "finis
 
 
 def coder_schema(max_tokens: int) -> dict[str, Any]:
-    """The JSON schema of a coder reply.
+    """The JSON schema of a coder reply: each action with exactly the fields its type needs.
 
     Strings are bounded so that a grammar-constrained reply can close within ``max_tokens``
     (about three characters a token); a larger file is better written in several edits.
     """
-    longest = max(400, max_tokens * 3)
-    text = {"type": "string", "maxLength": longest}
+    text = {"type": "string", "maxLength": max(400, max_tokens * 3)}
+    path = {"type": "string", "minLength": 1, "maxLength": 200}
+    command = {"type": "string", "minLength": 1, "maxLength": 300}
+
+    def shape(kind: str, **fields: Any) -> dict[str, Any]:
+        return {"type": "object", "properties": {"type": {"const": kind}, **fields},
+                "required": ["type", *fields], "additionalProperties": False}
+
+    actions = [
+        shape("file", path=path, content=text),
+        shape("edit", path=path, search=text, replace=text),
+        shape("shell", command=command),
+        shape("start", command=command),
+        shape("screenshot_validated"),
+        shape("finish"),
+    ]
     return {
         "type": "object",
         "properties": {
             "message": {"type": "string", "maxLength": 400},
-            "actions": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": 24,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "type": {"type": "string", "enum": list(ACTION_TYPES)},
-                        "path": {"type": "string", "maxLength": 200},
-                        "content": text,
-                        "search": text,
-                        "replace": text,
-                        "command": {"type": "string", "maxLength": 300},
-                    },
-                    "required": ["type"],
-                },
-            },
+            "actions": {"type": "array", "minItems": 1, "maxItems": 24,
+                        "items": {"anyOf": actions}},
         },
-        "required": ["actions"],
+        "required": ["message", "actions"],
+        "additionalProperties": False,
     }
 
 

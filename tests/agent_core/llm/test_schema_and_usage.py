@@ -14,9 +14,10 @@ ASK = [Message("system", "You build websites."), Message("user", "Make a landing
 SCHEMA = coder_schema(2048)
 
 
-def refused(message: str) -> Reply:
-    """A 400 as llama-cpp-python sends it for a response_format it does not know."""
-    return Reply(status=400, error_body={"error": {"message": message, "type": "invalid_request"}})
+def refused(message: str, status: int = 400) -> Reply:
+    """A refused response_format (llama-cpp-python sends 500 with its validation error)."""
+    return Reply(status=status,
+                 error_body={"error": {"message": message, "type": "invalid_request"}})
 
 
 async def test_openai_asks_for_json_schema_first(server: ScriptedModelServer,
@@ -34,8 +35,9 @@ async def test_a_server_refusing_json_schema_gets_json_object_with_the_schema(
     server: ScriptedModelServer, make_model: MakeModel
 ) -> None:
     server.set_script("coder-model", queue(
-        refused("Input tag 'json_schema' found using 'type' does not match: 'text', "
-                "'json_object'"), '{"actions": []}', '{"actions": []}'))
+        refused("1 validation error: {'loc': ('body', 'response_format', 'type'), 'msg': "
+                "\"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}", 500),
+        '{"actions": []}', '{"actions": []}'))
     model = make_model("openai")
     first = await model.complete(ASK, on_token=lambda _t: None, schema=SCHEMA)
     await model.complete(ASK, on_token=lambda _t: None, schema=SCHEMA)

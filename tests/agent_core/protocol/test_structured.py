@@ -45,12 +45,18 @@ def test_prose_or_bad_actions_become_issues_the_coder_can_act_on() -> None:
     ]
 
 
-def test_the_schema_bounds_every_string_by_the_reply_limit() -> None:
+def test_the_schema_gives_each_action_the_fields_its_type_needs() -> None:
     schema = coder_schema(1000)
-    item = schema["properties"]["actions"]["items"]
-    assert item["properties"]["type"]["enum"][:2] == ["file", "edit"]
-    assert item["properties"]["content"]["maxLength"] == 3000
-    assert schema["required"] == ["actions"] and item["required"] == ["type"]
+    shapes = {s["properties"]["type"]["const"]: s
+              for s in schema["properties"]["actions"]["items"]["anyOf"]}
+    assert list(shapes) == ["file", "edit", "shell", "start", "screenshot_validated", "finish"]
+    assert shapes["file"]["required"] == ["type", "path", "content"]
+    assert shapes["edit"]["required"] == ["type", "path", "search", "replace"]
+    assert shapes["shell"]["required"] == ["type", "command"]
+    assert shapes["finish"]["required"] == ["type"]
+    assert all(not s["additionalProperties"] for s in shapes.values())
+    assert shapes["file"]["properties"]["content"]["maxLength"] == 3000  # closes in time
+    assert schema["properties"]["actions"]["minItems"] == 1
 
 
 def test_an_edit_action_in_the_tag_format_round_trips() -> None:

@@ -189,3 +189,26 @@ def test_a_run_without_a_sandbox_says_so_in_the_window(qapp, qtbot, tmp_path, mo
             assert step.runtime["sandbox"]["confined"] is False
 
         drive(qapp, desk, scenario)
+
+
+def test_a_coder_that_only_chats_ends_with_what_to_try(qapp, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    prose = "A bakery site should feel warm. I suggest React with a hero image."
+    scripts = {CODER: queue(prose, prose, prose), CRITIC: graded()}
+    with ScriptedModelServer(scripts) as server:
+        write_settings(tmp_path / "config", settings_for(server, "openai", reply_format="text"))
+        desk = make_desk(qtbot, tmp_path, NO_GUI)
+
+        async def scenario() -> None:
+            await desk.send(qtbot, INSTRUCTION)
+            await desk.wait_status(SessionStatus.FINISHED, timeout_s=60)
+            notices = desk.window.notices
+            assert notices.level() == "warning"
+            assert "sent 3 replies in a row without a single action" in notices.text()
+            assert "--coder-reply-format structured" in notices.text()
+            assert any(kind == "notice" and "without a single action" in text
+                       for kind, text in desk.window.chat.transcript())
+            assert desk.controller.session.store.manifest.end_reason == (
+                "model_not_following_format")
+
+        drive(qapp, desk, scenario)

@@ -1,0 +1,46 @@
+"""`webgen run` as a user sees a run that built nothing: exit code 3, the message, the JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.model_server import Reply, ScriptedModelServer, queue
+from tests.support.agent import CODER, CRITIC, graded
+from tests.support.env import cli_env
+
+REPO = Path(__file__).resolve().parents[2]
+PROSE = "I would build a bakery site with React. First, create a component..."
+
+
+def webgen(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_help_documents_the_exit_codes():
+    done = webgen("run", "--help", env=dict(__import__("os").environ))
+    assert "3    the run ended without a working site" in done.stdout
+    assert "model_not_following_format" in done.stdout
+    assert "--coder-reply-format FORMAT" in done.stdout
+
+
+@pytest.mark.slow
+def test_a_coder_that_only_chats_exits_3_with_what_to_try(tmp_path):
+    chat = [Reply(text=PROSE, stream_usage=False)] * 3
+    with ScriptedModelServer({CODER: queue(*chat), CRITIC: graded()}) as server:
+        env = cli_env(server, tmp_path)
+        done = webgen("run", "A bakery site", "--out", str(tmp_path / "run"), "--json",
+                      "--quiet", "--coder-reply-format", "text", "--no-gui-testing", env=env)
+    assert done.returncode == 3, done.stderr
+    assert "sent 3 replies in a row without a single action" in done.stderr  # even --quiet
+    summary = json.loads(done.stdout)
+    assert summary["end_reason"] == "model_not_following_format"
+    coder = summary["steps"][0]["usage"]["coder"]
+    assert coder["estimated"] is True and coder["completion_tokens"] > 0
+    assert set(coder) == {"prompt_tokens", "completion_tokens", "estimated", "tokens_per_second"}
+    assert [s["reply_format"] for s in summary["steps"]] == ["text"] * 3
