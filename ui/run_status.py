@@ -55,7 +55,11 @@ class RunStatusWidget(QWidget):
         """Time the current run has been going."""
         self.elapsed_label.setText("" if seconds is None else f"Elapsed {format_elapsed(seconds)}")
 
-    def set_tokens(self, tokens_in: int, tokens_out: int) -> None:
-        """Tokens in (prompts) and out (replies)."""
+    def set_tokens(self, tokens_in: int, tokens_out: int, *, estimated: bool = False) -> None:
+        """Tokens in (prompts) and out (replies); ``≈`` when a server reported none."""
+        mark = "≈" if estimated else ""
         self.tokens_label.setText(
-            f"Tokens in {format_tokens(tokens_in)} · out {format_tokens(tokens_out)}")
+            f"Tokens in {mark}{format_tokens(tokens_in)} · out {mark}{format_tokens(tokens_out)}")
+        self.tokens_label.setToolTip(
+            "Estimated: the model server sent no token counts (llama.cpp, LM Studio); they "
+            "were counted with its tokenizer or from the text" if estimated else "")

@@ -202,6 +202,7 @@ class StepCard(QFrame):
         self._phases: list[str] = []
         self._started = time.monotonic()
         self._phase_started = self._started
+        self._tokens = 0
         self.kind_label.setText("running…")
         self.thumbnail.hide()
         self._layout.addWidget(self._build_running_box())
@@ -267,6 +268,11 @@ class StepCard(QFrame):
         self.detail_label.setToolTip(detail)
         self.tick(now)
 
+    def set_tokens(self, count: int, now: float | None = None) -> None:
+        """Tokens the coder streamed so far in this step (shown with their rate)."""
+        self._tokens = count
+        self.tick(now)
+
     def tick(self, now: float | None = None) -> None:
         """Refresh the seconds spent in the current phase and in the whole step."""
         if not self.is_running() or self.phase_label is None:
@@ -275,7 +281,12 @@ class StepCard(QFrame):
         self.duration_label.setText(format_duration(now - self._started))
         if self._phases:
             name = phase_label(self._phases[-1], current=True)
-            self.phase_label.setText(f"{name} · {int(now - self._phase_started)} s")
+            seconds = now - self._phase_started
+            text = f"{name} · {int(seconds)} s"
+            if self._phases[-1] == "coding" and self._tokens:
+                rate = self._tokens / seconds if seconds > 0.5 else 0.0
+                text += f" · {self._tokens} tokens · {rate:.1f} tok/s"
+            self.phase_label.setText(text)
 
     def set_abandoned(self, reason: str) -> None:
         """Show that the running step was stopped or failed, greyed out."""

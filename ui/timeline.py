@@ -121,6 +121,12 @@ class TimelineView(QWidget):
         if card.is_running():
             card.set_phase(phase, detail, time.monotonic())
 
+    def tokens_streamed(self, index: int, count: int) -> None:
+        """The running card of step ``index`` shows ``count`` tokens and their rate."""
+        card = self._cards.get(index)
+        if card is not None and card.is_running():
+            card.set_tokens(count, time.monotonic())
+
     def step_abandoned(self, index: int, reason: str) -> None:
         """Grey out the running card: "stopped" (user stop) or "failed: <reason>"."""
         card = self._cards.get(index)

@@ -81,6 +81,8 @@ class EventBridge(QObject):
         self._timer.timeout.connect(self.flush_tokens)
         self.events_seen = 0
         self.token_flushes = 0
+        self.fragments: dict[int, int] = {}
+        """Streamed fragments per step, about one token each (as the CLI counts them)."""
 
     def sink(self, event: Event) -> None:
         """The EventBus subscriber: tokens are batched, everything else goes out at once.
@@ -91,6 +93,7 @@ class EventBridge(QObject):
         self.events_seen += 1
         if isinstance(event, Token):
             self._pending.setdefault(event.index, []).append(event.text)
+            self.fragments[event.index] = self.fragments.get(event.index, 0) + 1
             if not self._timer.isActive():
                 self._timer.start()
             return

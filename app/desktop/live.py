@@ -49,12 +49,14 @@ class LiveRunView(QObject):
                  store: Callable[[], RunStore | None], step_limit: Callable[[], int]) -> None:
         super().__init__(window)
         self.window = window
+        self._bridge = bridge
         self.notifier = notifier
         self._store = store
         self._step_limit = step_limit
         self._started: float | None = None
         self._streamed_chars = 0
         self._stored_tokens = (0, 0)
+        self._estimated = False
         self.running_step: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._clock = QTimer(self)
@@ -133,6 +135,7 @@ class LiveRunView(QObject):
     def _tokens(self, index: int, text: str) -> None:
         self.window.chat.append_reply(index, text)
         self._streamed_chars += len(text)
+        self.window.timeline.tokens_streamed(index, self._bridge.fragments.get(index, 0))
         self._show_tokens()
 
     def _file_written(self, event: FileWritten) -> None:
@@ -213,18 +216,21 @@ class LiveRunView(QObject):
         """Recount the stored usage of the open run (after a step, on open), then show it."""
         store = self._store()
         self._stored_tokens = (0, 0)
+        self._estimated = False
         for step in store.steps() if store else ():
             for usage in step.usage.values():
                 self._stored_tokens = (
                     self._stored_tokens[0] + int(usage.get("prompt_tokens", 0)),
                     self._stored_tokens[1] + int(usage.get("completion_tokens", 0)))
+                self._estimated |= bool(usage.get("estimated"))
         self._show_tokens()
 
     def _show_tokens(self) -> None:
         """Stored usage plus an estimate of the reply streaming now (no store reads)."""
         tokens_in, tokens_out = self._stored_tokens
         self.window.run_status.set_tokens(
-            tokens_in, tokens_out + self._streamed_chars // CHARS_PER_TOKEN)
+            tokens_in, tokens_out + self._streamed_chars // CHARS_PER_TOKEN,
+            estimated=self._estimated)
 
     def _spawn(self, work) -> None:
         task = asyncio.ensure_future(work)

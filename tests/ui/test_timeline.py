@@ -149,6 +149,19 @@ def test_running_card_shows_phases_then_becomes_the_finished_step(view, qtbot) -
     assert view.indices() == [1, 2, 3, 4]
 
 
+def test_the_running_card_shows_the_coders_tokens_and_their_rate(view) -> None:
+    view.step_started(1, None)
+    card = view.card(1)
+    view.phase_changed(1, "coding")
+    start = card._phase_started
+    card.set_tokens(60, start + 3)
+    assert card.phase_label.text() == "Generating · 3 s · 60 tokens · 20.0 tok/s"
+    view.tokens_streamed(1, 90)
+    assert "90 tokens" in card.phase_label.text()
+    view.phase_changed(1, "install", "npm install")
+    assert card.phase_label.text() == "Installing · 0 s"  # tokens belong to the reply
+
+
 def test_abandoned_card_is_greyed_and_replaced_by_the_next_start(view) -> None:
     view.step_started(1, None)
     view.phase_changed(1, "serve")
