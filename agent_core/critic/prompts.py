@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent_core.llm.base import Message
+from agent_core.llm.schemas import string_list
 
 MAX_CONSOLE_LINES = 10
 MAX_CONSOLE_CHARS = 300
@@ -138,3 +139,26 @@ def retry_messages(messages: Sequence[Message], unreadable_reply: str) -> list[M
         Message("assistant", unreadable_reply),
         Message("user", RETRY_REQUEST),
     ]
+
+
+CHECK_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "is_error": {"type": "boolean"},
+        "error_message": {"type": "string", "maxLength": 600},
+        "description": {"type": "string", "maxLength": 3000},
+        "suggestions": string_list(),
+    },
+    "required": ["is_error", "error_message", "description", "suggestions"],
+}
+"""The shape of the error-check answer, for servers that constrain replies."""
+
+GRADE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "analysis": {"type": "string", "maxLength": 1500},
+        "grade": {"type": "integer", "minimum": 0, "maximum": 5},
+    },
+    "required": ["analysis", "grade"],
+}
+"""The shape of the appearance grade answer."""

@@ -15,7 +15,8 @@ from agent_core.critic.jsonparse import (
     coerce_str_list,
     extract_json,
 )
-from agent_core.llm.base import ChatModel, Message, Usage
+from agent_core.llm.base import ChatModel, JsonSchema, Message, Usage
+from agent_core.llm.schemas import schema_for
 
 MIN_GRADE = 0
 MAX_GRADE = 5
@@ -110,8 +111,10 @@ class ScreenshotCritic:
                 "check",
                 prompts.error_check_messages(instruction, png, console_errors),
                 _read_check,
+                prompts.CHECK_SCHEMA,
             ),
-            self._ask("grade", prompts.grade_messages(instruction, png), _read_grade),
+            self._ask("grade", prompts.grade_messages(instruction, png), _read_grade,
+                      prompts.GRADE_SCHEMA),
         )
         problems = check.problems + grade.problems
         appearance_grade, note = _valid_grade(grade.parsed)
@@ -131,13 +134,15 @@ class ScreenshotCritic:
         )
 
     async def _ask(
-        self, name: str, messages: list[Message], read: Callable[[str], T | None]
+        self, name: str, messages: list[Message], read: Callable[[str], T | None],
+        schema: JsonSchema,
     ) -> _Answer[T]:
         """Make one call, asking once more if the reply cannot be read."""
         raw: dict[str, str] = {}
         usage = Usage()
         for attempt in (1, 2):
-            completion = await self._model.complete(messages)
+            completion = await self._model.complete(
+                messages, schema=schema_for(self._model, schema))
             usage += completion.usage
             if attempt == 2:
                 raw[f"{name}#1"] = raw[name]

@@ -21,6 +21,7 @@ from agent_core.gui.executor import ActionExecutor
 from agent_core.gui.grammar import GuiAction, ParseFailure, parse_gui_reply
 from agent_core.gui.marks import MarkedPage, MarkingFailed, format_elements, mark_page
 from agent_core.llm.base import ChatModel, Message, Usage
+from agent_core.llm.schemas import schema_for
 
 if TYPE_CHECKING:
     from agent_core.gui.tester import GuiTester
@@ -194,8 +195,10 @@ class _Run:
         clock.lap("mark")
         self._add_exchange(marked, index)
         try:
-            completion = await self.agent.model.complete(
-                _prompt(self.history, self.agent.keep_screenshots)
+            model = self.agent.model
+            completion = await model.complete(
+                _prompt(self.history, self.agent.keep_screenshots),
+                schema=schema_for(model, prompts.GUI_REPLY_SCHEMA),
             )
         except ModelError as error:
             return self.end(f"the GUI model failed: {error}", "model_error")

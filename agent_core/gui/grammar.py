@@ -9,6 +9,7 @@ Actions (keywords in any case, brackets around numbers optional)::
     GoBack                    (also "Go back", "go_back")
     ANSWER; text              (the text runs to the end of the reply)
 
+A reply constrained to JSON (``{"thought": ..., "action": ...}``) reads the same.
 Markdown around the labels and the action (``**Action:**``, backticks) is ignored, as are
 lines after the action line (except for ANSWER). When the action line is empty the next
 non-empty line is read. If several ``Action:`` lines are present the first one counts.
@@ -16,6 +17,7 @@ non-empty line is read. If several ``Action:`` lines are present the first one c
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -87,6 +89,20 @@ class ParseFailure:
     action_text: str = ""
 
 
+def _from_json(text: str) -> str:
+    """A reply constrained to ``{"thought", "action"}`` JSON, as the grammar's two lines."""
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return text
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return text
+    if not isinstance(data, dict) or not isinstance(data.get("action"), str):
+        return text
+    return f"Thought: {data.get('thought', '')}\nAction: {data['action']}"
+
+
 def parse_gui_reply(text: str) -> GuiAction | ParseFailure:
     """Read the thought and the action of one reply.
 
@@ -96,7 +112,7 @@ def parse_gui_reply(text: str) -> GuiAction | ParseFailure:
     Returns:
         The action (with its thought), or a ParseFailure saying why none could be read.
     """
-    text = (text or "").replace("\r\n", "\n")
+    text = _from_json(text or "").replace("\r\n", "\n")
     found = _ACTION_LINE.search(text) or _ACTION_ANYWHERE.search(text)
     thought = _thought(text, found.start() if found else len(text))
     if found is None:

@@ -8,10 +8,12 @@ message for the coder after a GUI test is built here too.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent_core.llm.base import Message
+from agent_core.llm.schemas import string_list
 from agent_core.protocol.coder_prompt import reminder
 
 CREDENTIALS_HINT = (
@@ -144,6 +146,17 @@ def test_writer_messages(instruction: str) -> list[Message]:
             "</request>\n\nWrite the test instructions.",
         ),
     ]
+
+
+def unwrap_test_instruction(reply: str) -> str:
+    """The text of a ``{"test_instruction": ...}`` reply; any other reply as it is."""
+    try:
+        data = json.loads(reply.strip())
+    except ValueError:
+        return reply
+    if isinstance(data, dict) and isinstance(data.get("test_instruction"), str):
+        return data["test_instruction"]
+    return reply
 
 
 def finish_test_instruction(written: str, instruction: str) -> str:
@@ -301,3 +314,37 @@ def coder_feedback(
             parts.append("Testing succeeded: the features that were tried work.")
     parts += ["", FINISH_OR_EDIT, "", reminder(instruction)]
     return "\n".join(parts)
+
+
+GUI_REPLY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "thought": {"type": "string", "maxLength": 800},
+        "action": {
+            "type": "string",
+            "maxLength": 600,
+            "pattern": r"^(Click \[[0-9]+\]|Type \[[0-9]+\]; .+|Scroll \[(WINDOW|[0-9]+)\]; "
+                       r"(up|down)|Wait|GoBack|ANSWER; .+)$",
+        },
+    },
+    "required": ["thought", "action"],
+}
+"""The GUI agent's reply as JSON, its action held to the grammar by a pattern."""
+
+TEST_INSTRUCTION_SCHEMA = {
+    "type": "object",
+    "properties": {"test_instruction": {"type": "string", "maxLength": 3000}},
+    "required": ["test_instruction"],
+}
+"""The test writer's reply as JSON (its one field is the instruction's text)."""
+
+SUMMARY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "test_passed": {"type": "boolean"},
+        "improvement_suggestions": string_list(),
+        "grade": {"type": "integer", "minimum": 1, "maximum": 5},
+    },
+    "required": ["test_passed", "improvement_suggestions", "grade"],
+}
+"""The shape of the GUI test summary (functional grade 1-5)."""

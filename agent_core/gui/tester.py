@@ -23,6 +23,7 @@ from agent_core.gui import prompts
 from agent_core.gui.agent import GuiAgent, GuiTrajectory
 from agent_core.gui.executor import close_page_quietly
 from agent_core.llm.base import ChatModel, Message, Usage
+from agent_core.llm.schemas import schema_for
 
 if TYPE_CHECKING:
     from agent_core.agent.steps import GuiOutcome
@@ -72,7 +73,8 @@ async def ask_summary(model: ChatModel, messages: list[Message], usage: dict[str
         The summary, or None when neither reply was readable.
     """
     for _attempt in (1, 2):
-        completion = await model.complete(messages)
+        completion = await model.complete(
+            messages, schema=schema_for(model, prompts.SUMMARY_SCHEMA))
         usage["feedback"] = usage.get("feedback", Usage()) + completion.usage
         raw.append(completion.text)
         summary = read_summary(completion.text)
@@ -144,11 +146,14 @@ class GuiTester:
             cached = self._instructions.get(instruction)
             if cached is not None:
                 return cached
-            completion = await self._feedback_model.complete(
-                prompts.test_writer_messages(instruction)
+            model = self._feedback_model
+            completion = await model.complete(
+                prompts.test_writer_messages(instruction),
+                schema=schema_for(model, prompts.TEST_INSTRUCTION_SCHEMA),
             )
             self._unreported += completion.usage
-            written = prompts.finish_test_instruction(completion.text, instruction)
+            written = prompts.finish_test_instruction(
+                prompts.unwrap_test_instruction(completion.text), instruction)
             self._instructions[instruction] = written
             return written
 
