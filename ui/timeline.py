@@ -75,6 +75,13 @@ class TimelineView(QWidget):
         self._empty.setObjectName("timelineEmpty")
         self._empty.setEnabled(False)
         self._row.addWidget(self._empty)
+        self._end_note = QLabel(self._strip)
+        self._end_note.setObjectName("timelineEndNote")
+        self._end_note.setWordWrap(True)
+        self._end_note.setMaximumWidth(260)
+        self._end_note.setStyleSheet("color: #b25e00; padding: 4px;")
+        self._end_note.setVisible(False)
+        self._row.addWidget(self._end_note)
         self._row.addStretch(1)
         self._scroll.setWidget(self._strip)
         outer.addWidget(self._scroll)
@@ -169,8 +176,19 @@ class TimelineView(QWidget):
         """The highlighted step, if any."""
         return self._selected
 
+    def set_end_note(self, text: str, details: str = "") -> None:
+        """A note after the last card on how the run ended ("" hides it)."""
+        self._end_note.setText(text)
+        self._end_note.setToolTip(details)
+        self._end_note.setVisible(bool(text))
+
+    def end_note(self) -> str:
+        """The shown end note ("" when none)."""
+        return self._end_note.text() if self._end_note.isVisibleTo(self) else ""
+
     def clear(self) -> None:
         """Remove every card and marker."""
+        self.set_end_note("")
         for index in list(self._order):
             self._remove(index)
         self._head = self._best = self._selected = None

@@ -145,8 +145,8 @@ CHECK_SCHEMA = {
     "type": "object",
     "properties": {
         "is_error": {"type": "boolean"},
-        "error_message": {"type": "string", "maxLength": 600},
-        "description": {"type": "string", "maxLength": 3000},
+        "error_message": {"type": "string"},
+        "description": {"type": "string"},
         "suggestions": string_list(),
     },
     "required": ["is_error", "error_message", "description", "suggestions"],
@@ -156,8 +156,8 @@ CHECK_SCHEMA = {
 GRADE_SCHEMA = {
     "type": "object",
     "properties": {
-        "analysis": {"type": "string", "maxLength": 1500},
-        "grade": {"type": "integer", "minimum": 0, "maximum": 5},
+        "analysis": {"type": "string"},
+        "grade": {"type": "integer", "enum": [0, 1, 2, 3, 4, 5]},
     },
     "required": ["analysis", "grade"],
 }

@@ -319,10 +319,9 @@ def coder_feedback(
 GUI_REPLY_SCHEMA = {
     "type": "object",
     "properties": {
-        "thought": {"type": "string", "maxLength": 800},
+        "thought": {"type": "string"},
         "action": {
             "type": "string",
-            "maxLength": 600,
             "pattern": r"^(Click \[[0-9]+\]|Type \[[0-9]+\]; .+|Scroll \[(WINDOW|[0-9]+)\]; "
                        r"(up|down)|Wait|GoBack|ANSWER; .+)$",
         },
@@ -333,7 +332,7 @@ GUI_REPLY_SCHEMA = {
 
 TEST_INSTRUCTION_SCHEMA = {
     "type": "object",
-    "properties": {"test_instruction": {"type": "string", "maxLength": 3000}},
+    "properties": {"test_instruction": {"type": "string"}},
     "required": ["test_instruction"],
 }
 """The test writer's reply as JSON (its one field is the instruction's text)."""
@@ -343,7 +342,7 @@ SUMMARY_SCHEMA = {
     "properties": {
         "test_passed": {"type": "boolean"},
         "improvement_suggestions": string_list(),
-        "grade": {"type": "integer", "minimum": 1, "maximum": 5},
+        "grade": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
     },
     "required": ["test_passed", "improvement_suggestions", "grade"],
 }

@@ -47,6 +47,12 @@ def _about_format(error: openai.APIStatusError) -> bool:
                                          "schema", "grammar"))
 
 
+def _about_length(error: openai.APIStatusError) -> bool:
+    """Whether a 400 says the prompt or the reply does not fit the model's context."""
+    text = f"{error.message} {error.body}".lower()
+    return any(word in text for word in ("context", "too long", "exceed", "maximum", "tokens"))
+
+
 def to_openai_message(message: Message) -> dict[str, Any]:
     """One Message in the chat-completions shape; images become data-URL content parts."""
     if not message.images:
@@ -193,8 +199,8 @@ class OpenAIChatModel(RetryingChatModel):
                 return await self._create(request, schema, stream=True,
                                           stream_options={"include_usage": True})
             except openai.BadRequestError as exc:
-                if _about_format(exc):
-                    raise
+                if _about_format(exc) or _about_length(exc):
+                    raise  # not about stream_options: a retry without them would not help
                 log.info("%s refused stream_options (%s); retrying without", self.description, exc)
             stream = await self._create(request, schema, stream=True)
             self._stream_usage = False

@@ -25,4 +25,4 @@ def schema_for(model: ChatModel, schema: JsonSchema) -> JsonSchema | None:
 
 def string_list(max_items: int = 12) -> dict[str, Any]:
     """A schema for a short list of strings."""
-    return {"type": "array", "items": {"type": "string", "maxLength": 600}, "maxItems": max_items}
+    return {"type": "array", "items": {"type": "string"}, "maxItems": max_items}

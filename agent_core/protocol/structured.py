@@ -30,10 +30,14 @@ ACTION_TYPES = ("file", "edit", "shell", "start", "screenshot_validated", "finis
 def coder_schema(max_tokens: int) -> dict[str, Any]:
     """The JSON schema of a coder reply: each action with exactly the fields its type needs.
 
-    Strings are bounded so that a grammar-constrained reply can close within ``max_tokens``
-    (about three characters a token); a larger file is better written in several edits.
+    Long strings (file content, search and replace text) carry no ``maxLength``: grammar
+    builders expand a bound into one rule per character, and llama-cpp-python 0.3.36 fails
+    to parse such a grammar for a few thousand characters and then crashes. The reply
+    limit (``max_tokens``) bounds the reply instead; a reply cut off there keeps its
+    complete actions (see :func:`parse_structured`).
     """
-    text = {"type": "string", "maxLength": max(400, max_tokens * 3)}
+    del max_tokens  # kept in the signature: the bound is the reply limit, see above
+    text = {"type": "string"}
     path = {"type": "string", "minLength": 1, "maxLength": 200}
     command = {"type": "string", "minLength": 1, "maxLength": 300}
 
@@ -52,7 +56,7 @@ def coder_schema(max_tokens: int) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "message": {"type": "string", "maxLength": 400},
+            "message": {"type": "string", "maxLength": 300},
             "actions": {"type": "array", "minItems": 1, "maxItems": 24,
                         "items": {"anyOf": actions}},
         },

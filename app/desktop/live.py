@@ -27,7 +27,7 @@ from agent_core.events import (
 from agent_core.store.run_store import RunStore
 from app.desktop.bridge import EventBridge
 from app.desktop.ops import Notifier
-from app.desktop.views import feedback_title, load_thumbnails, show_files_of_step
+from app.desktop.views import end_note, feedback_title, load_thumbnails, show_files_of_step
 from ui.main_window import MainWindow
 from ui.step_format import phase_label
 
@@ -107,6 +107,7 @@ class LiveRunView(QObject):
             self.running_step = None
         chat = self.window.chat
         if isinstance(event, RunFinished) and event.message:  # no working site
+            self.window.timeline.set_end_note(end_note(event.reason), event.message)
             chat.add_notice(event.message, "warning")
             self.notifier.notify(event.message, "warning")
             status.set_phase("Finished without a working site")

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from agent_core.agent.reply_format import UNSUCCESSFUL_ENDINGS
 from agent_core.agent.selection import parent_chain
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
@@ -85,10 +86,18 @@ def show_files_of_step(window: MainWindow, store: RunStore, index: int | None) -
     code.set_files(store.files_of(index), step=index, base=base)
 
 
+def end_note(reason: str) -> str:
+    """The timeline's note for a run that built no working site."""
+    return {"model_not_following_format": "Ended: the coder did not follow the reply format",
+            "no_working_step": "Ended: no step produced a working site"}.get(reason, "")
+
+
 def show_run(window: MainWindow, store: RunStore) -> None:
     """Timeline, chat and code of a run as stored."""
     manifest = store.manifest
     window.timeline.set_steps(store.steps(), head=store.head, best=manifest.best_step)
+    if manifest.end_reason in UNSUCCESSFUL_ENDINGS:
+        window.timeline.set_end_note(end_note(manifest.end_reason), manifest.end_reason)
     show_conversation(window, store, store.head)
     show_files_of_step(window, store, store.head)
     window.detail.clear()

@@ -43,18 +43,54 @@ def test_text_replies_end_as_not_following_the_format(tiny_model, tmp_path):
     with ScriptedModelServer({CRITIC: graded(*[3] * 8)}) as scripted:
         done = webgen_run(tiny_coder_env(scripted, tiny_model, tmp_path), tmp_path / "run",
                           "--coder-reply-format", "text", "--max-steps", "6",
-                          "--no-gui-testing")
+                          "--no-gui-testing", "--coder-max-tokens", "20")
     assert done.returncode == 3, done.stderr
     summary = json.loads(done.stdout)
     assert summary["end_reason"] == "model_not_following_format"
     assert len(summary["steps"]) == 3  # gave up after three replies without an action
     assert f"The coder (openai {tiny_model.model} @ {tiny_model.base_url})" in done.stderr
     assert "structured replies" in done.stderr
+    assert "coder context: 8192 tokens (the setting; the server does not tell)" in done.stderr
     for step in summary["steps"]:
         coder = step["usage"]["coder"]
         assert coder["estimated"] and coder["completion_tokens"] > 0  # the stream had none
         assert coder["prompt_tokens"] > 500 and coder["tokens_per_second"] > 0
         assert step["reply_format"] == "text"
+    # It always has more than 20 tokens to say: every reply was cut at the limit, and the
+    # coder was told so.
+    assert [s["reply_cut"] for s in summary["steps"]] == ["length"] * 3
+    record = json.loads((tmp_path / "run" / "steps" / "000002.json").read_text())
+    assert record["feedback"].startswith("Your last reply was cut off at the reply limit of 20")
+
+
+def test_a_terminal_shows_the_live_status_line(tiny_model, tmp_path):
+    import os
+    import pty
+
+    with ScriptedModelServer({CRITIC: graded(*[3] * 4)}) as scripted:
+        env = tiny_coder_env(scripted, tiny_model, tmp_path)
+        primary, secondary = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "run", INSTRUCTION, "--out", str(tmp_path / "run"),
+             "--coder-reply-format", "text", "--coder-max-tokens", "160", "--max-steps", "1",
+             "--no-gui-testing"],
+            cwd=REPO, env={**env, "TERM": "xterm", "COLUMNS": "120"}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=secondary)
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                data = os.read(primary, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=120)
+        os.close(primary)
+    screen = b"".join(chunks).decode(errors="replace")
+    assert "step 1 · the coder is replying ·" in screen
+    assert " tokens · " in screen and " tok/s" in screen
 
 
 def test_structured_replies_always_parse_into_actions(tiny_model, tmp_path):

@@ -123,3 +123,19 @@ async def test_the_servers_context_sizes_the_reply_limit(tmp_path):
     (context,) = [e for e in events if isinstance(e, CoderContext)]
     assert context.context_length == 4096 and "llama.cpp's /props: 4096" in context.source
     assert {r.body["max_tokens"] for r in requests} == {4096 // 3}
+
+
+async def test_a_prompt_the_server_cannot_fit_fails_with_the_numbers(tmp_path):
+    overflow = Reply(status=400, error_body={"error": {
+        "message": "Requested tokens (9120) exceed context window of 8192",
+        "type": "invalid_request_error"}})
+    with ScriptedModelServer({CODER: queue(overflow), CRITIC: graded()}) as server:
+        settings = settings_for(server, "openai", context_length=8192, max_tokens=2000)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings, NO_GUI)
+        outcome = await run(agent)
+    assert outcome.status.value == "failed"
+    message = agent.store.manifest.end_reason
+    assert "exceed context window of 8192" in message
+    assert "The prompt was about" in message and "the reply may take 2000" in message
+    assert "the coder's context is set to 8192 tokens" in message
+    assert agent.store.steps() == []  # nothing half-done was kept

@@ -210,5 +210,7 @@ def test_a_coder_that_only_chats_ends_with_what_to_try(qapp, qtbot, tmp_path, mo
                        for kind, text in desk.window.chat.transcript())
             assert desk.controller.session.store.manifest.end_reason == (
                 "model_not_following_format")
+            timeline = desk.window.timeline
+            assert timeline.end_note() == "Ended: the coder did not follow the reply format"
 
         drive(qapp, desk, scenario)
