@@ -55,6 +55,13 @@ def set_status(label: QLabel, text: str, colour: str | None = None, status: str 
     label.setProperty("status", status)
 
 
+REPLY_FORMAT_CHOICES = (
+    ("auto", "Auto: structured when the model keeps missing the format"),
+    ("text", "Text"),
+    ("structured", "Structured (JSON under a schema)"),
+)
+
+
 class RoleForm(QWidget):
     """Settings of one role, editable by the user.
 
@@ -101,6 +108,13 @@ class RoleForm(QWidget):
         self.temperature_spin.setDecimals(2)
         self.temperature_spin.setToolTip("Sampling temperature: lower is steadier")
         form.addRow("&Temperature:", self.temperature_spin)
+        self.reply_format_combo = QComboBox(objectName="replyFormatCombo")
+        for value, text in REPLY_FORMAT_CHOICES:
+            self.reply_format_combo.addItem(text, value)
+        self.reply_format_combo.setToolTip(
+            "Structured replies are JSON that the server holds to a schema, for models that "
+            "do not keep to the reply format")
+        form.addRow("Reply &format:", self.reply_format_combo)
         form.addRow("", self._build_test())
         form.addRow(self.result_label)
 
@@ -178,6 +192,8 @@ class RoleForm(QWidget):
         self.context_spin.setValue(config.context_length)
         self.max_tokens_spin.setValue(config.max_tokens)
         self.temperature_spin.setValue(config.temperature)
+        self.reply_format_combo.setCurrentIndex(
+            max(0, self.reply_format_combo.findData(config.reply_format)))
         self.api_key_edit.setPlaceholderText(KEY_STORED_HINT if self._key_stored else KEY_NONE_HINT)
         self._apply_provider(config.provider)
         self.provider_combo.currentIndexChanged.connect(self._provider_changed)
@@ -198,6 +214,7 @@ class RoleForm(QWidget):
             temperature=round(self.temperature_spin.value(), 2),
             max_tokens=self.max_tokens_spin.value(),
             context_length=self.context_spin.value(),
+            reply_format=str(self.reply_format_combo.currentData()),
         )
 
     def api_key(self) -> str | None:

@@ -115,7 +115,8 @@ def test_auto_switches_to_structured_before_giving_up(tiny_model, tmp_path):
         env = tiny_coder_env(scripted, tiny_model, tmp_path)
         env.update({"WEBGEN_FEEDBACK_BASE_URL": tiny_model.base_url,
                     "WEBGEN_FEEDBACK_MODEL": tiny_model.model,
-                    "WEBGEN_FEEDBACK_PROVIDER": "openai"})
+                    "WEBGEN_FEEDBACK_PROVIDER": "openai",
+                    "WEBGEN_FEEDBACK_REPLY_FORMAT": "text"})  # a text-only feedback role
         done = webgen_run(env, tmp_path / "run", "--max-steps", "3",
                           "--feedback-max-tokens", "200", "--feedback-temperature", "0")
     assert done.returncode in (0, 3), done.stderr

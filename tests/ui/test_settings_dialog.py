@@ -381,3 +381,15 @@ def test_the_sandbox_tab_shows_the_settings_and_warns_when_off(make_dialog: Make
         SandboxMode.OFF, DependencyScripts.ALL, page_internet=False)
     form.mode_combo.setCurrentIndex(form.mode_combo.findData("bwrap"))
     assert form.off_warning.isHidden()
+
+
+def test_each_role_has_a_reply_format(make_dialog: MakeDialog) -> None:
+    dialog = make_dialog(stored={})
+    coder = dialog.role_form(Role.CODER)
+    assert coder.reply_format_combo.currentData() == "auto"  # the default
+    coder.reply_format_combo.setCurrentIndex(coder.reply_format_combo.findData("structured"))
+    critic = dialog.role_form(Role.CRITIC)
+    critic.reply_format_combo.setCurrentIndex(critic.reply_format_combo.findData("text"))
+    configs = dialog.configs()
+    assert (configs[Role.CODER].reply_format, configs[Role.CRITIC].reply_format) == (
+        "structured", "text")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from agent_core.config import RunConfig
 from agent_core.events import CoderContext, ReplyFormatChanged, RunFinished
 from agent_core.protocol.actions import EditAction, FileAction, SignalAction
@@ -112,17 +114,23 @@ async def test_edit_actions_change_one_block_and_a_miss_shows_the_nearest_lines(
     assert "   3 | <h1>Fresh bread</h1>" in steps[2].feedback
 
 
-async def test_the_servers_context_sizes_the_reply_limit(tmp_path):
+@pytest.mark.parametrize(("provider", "source"), [
+    ("openai", "llama.cpp's /props: 4096"),
+    ("ollama", "Ollama's /api/show: the model's trained context: 4096"),
+])
+async def test_the_servers_context_sizes_the_reply_limit(tmp_path, provider, source):
     coder = queue(coder_reply(bakery_page("Fresh bread")), coder_reply(signal="finish"))
     with ScriptedModelServer({CODER: coder, CRITIC: graded(4)}) as server:
-        server.served_context = 4096  # llama.cpp's /props, as if started with -c 4096
-        agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+        server.served_context = 4096  # as if the server (or the model) had 4096 tokens
+        agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, provider),
                                    NO_GUI)
         await run(agent)
         requests = coder_requests(server)
     (context,) = [e for e in events if isinstance(e, CoderContext)]
-    assert context.context_length == 4096 and "llama.cpp's /props: 4096" in context.source
-    assert {r.body["max_tokens"] for r in requests} == {4096 // 3}
+    assert context.context_length == 4096 and source in context.source
+    assert {r.max_tokens for r in requests} == {4096 // 3}
+    if provider == "ollama":
+        assert {r.options["num_ctx"] for r in requests} == {4096}
 
 
 async def test_a_prompt_the_server_cannot_fit_fails_with_the_numbers(tmp_path):
