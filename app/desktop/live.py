@@ -109,7 +109,7 @@ class LiveRunView(QObject):
         if isinstance(event, RunFinished) and event.message:  # no working site
             self.window.timeline.set_end_note(end_note(event.reason), event.message)
             chat.add_notice(event.message, "warning")
-            self.notifier.notify(event.message, "warning")
+            self._notify_ending(event.message)
             status.set_phase("Finished without a working site")
         elif isinstance(event, RunFinished):
             why = "the coder sent finish" if event.reason == "finish" else "the step limit"
@@ -180,6 +180,18 @@ class LiveRunView(QObject):
         self.update_tokens()
         self._spawn(load_thumbnails(window, store, [step.index]))
         self._warn_runtime_failure(step.index, step.runtime)
+
+    def _notify_ending(self, message: str) -> None:
+        """The ending in the notice bar, keeping the last step's problem and a way to it."""
+        store = self._store()
+        steps = store.steps() if store else []
+        last = steps[-1] if steps else None
+        if last is None or not last.errors:
+            self.notifier.notify(message, "warning")
+            return
+        self.notifier.notify(
+            f"{message} Step {last.index}: {last.errors[0]}.", "warning",
+            [("Show step", lambda i=last.index: self.window.timeline.stepSelected.emit(i))])
 
     def _warn_runtime_failure(self, index: int, runtime: dict) -> None:
         for part, what in (("install", "dependency installation failed"),
