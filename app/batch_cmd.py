@@ -27,7 +27,7 @@ from agent_core.experiments import BatchError, BatchEvent, BatchItem, item_id_fo
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.processes import reap_orphans
 from app import settings
-from app.flags import ROLE_FLAGS, apply_run_flags, positive_int, role_flags
+from app.flags import ROLE_FLAGS, add_sandbox_flags, apply_run_flags, positive_int, role_flags
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 DEFAULT_BENCH_FILE = (Path(__file__).resolve().parents[1] / ".." / "shared" / "webgen-bench"
@@ -114,6 +114,7 @@ def _add_run_and_role_flags(batch: argparse.ArgumentParser) -> None:
     batch.add_argument("--allow-any-command", action="store_true")
     batch.add_argument("--no-gui-testing", action="store_true")
     batch.add_argument("--chromium", default=None, metavar="PATH")
+    add_sandbox_flags(batch)
     group = batch.add_argument_group(
         "models (flags beat WEBGEN_<ROLE>_* variables and the settings file; the critic and "
         "feedback are shared by all runs, the coder settings apply to every --coder-model)"
@@ -186,7 +187,7 @@ def run_batch_cmd(args: argparse.Namespace) -> int:
     except (BenchDataError, BatchError, ConfigError) as exc:
         print(f"webgen batch: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    config = apply_run_flags(RunConfig(), args)
+    config = apply_run_flags(RunConfig(sandbox=settings.sandbox_settings()), args)
     reap_orphans(settings.state_dir())
     return asyncio.run(_batch(items, coders, shared, config, args))
 

@@ -32,7 +32,13 @@ from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.processes import reap_orphans
 from app import settings
-from app.flags import add_role_flags, apply_run_flags, positive_int, role_flags
+from app.flags import (
+    add_role_flags,
+    add_sandbox_flags,
+    apply_run_flags,
+    positive_int,
+    role_flags,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 DEFAULT_RUNS_DIR = Path("bench-runs")
@@ -96,6 +102,7 @@ def _add_generation_and_model_flags(bench: argparse.ArgumentParser) -> None:
                        help="generate without the GUI agent's feature tests")  # fmt: skip
     bench.add_argument("--chromium", default=None, metavar="PATH",
                        help="browser executable (default: found automatically)")  # fmt: skip
+    add_sandbox_flags(bench)
     add_role_flags(
         bench, "models (the critic role browses and grades; the coder and feedback roles generate)"
     )
@@ -135,7 +142,8 @@ def _model_settings(args: argparse.Namespace) -> ModelSettings:
 
 
 def _run_config(args: argparse.Namespace) -> RunConfig:
-    return apply_run_flags(RunConfig(), args)
+    """The settings file's sandbox choice, then the flags (as for ``webgen run``)."""
+    return apply_run_flags(RunConfig(sandbox=settings.sandbox_settings()), args)
 
 
 async def _bench(tasks: list[BenchTask], model_settings: ModelSettings, options: BenchOptions,
