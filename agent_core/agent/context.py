@@ -68,6 +68,7 @@ def fit_conversation(
     budget: int,
     closing: str,
     pending: str = "",
+    binary: Mapping[str, int] | None = None,
 ) -> FittedPrompt:
     """Build the coder's messages within ``budget`` tokens.
 
@@ -79,16 +80,19 @@ def fit_conversation(
         budget: Prompt tokens allowed.
         closing: User text to send when the last turn has no feedback (e.g. after finish).
         pending: A follow-up request (worded for the coder) to add to the last user message.
+        binary: Files that are not UTF-8 text, with their sizes: the state note names them
+            ("binary, N bytes, not shown") rather than leaving them out.
     """
+    binary = binary or {}
     for keep in range(len(turns), -1, -1):
         dropped = turns[: len(turns) - keep]
-        note = _state_note(dropped, files, budget // 2) if dropped else ""
+        note = _state_note(dropped, files, budget // 2, binary) if dropped else ""
         messages = _assemble(system, first_user, note, turns[len(turns) - keep :], closing, pending)
         tokens = sum(estimate_tokens(m.content) for m in messages)
         if tokens <= budget:
             return FittedPrompt(messages, len(dropped), tokens)
     # Even the newest turn is too large: send the state note with file names only.
-    note = _state_note(turns, files, 0)
+    note = _state_note(turns, files, 0, binary)
     messages = _assemble(system, first_user, note, [], closing, pending)
     return FittedPrompt(messages, len(turns), sum(estimate_tokens(m.content) for m in messages))
 
@@ -113,7 +117,8 @@ def _extend_last(messages: list[Message], text: str) -> None:
     messages[-1] = Message(last.role, f"{last.content}\n\n{text}")
 
 
-def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: int) -> str:
+def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: int,
+                binary: Mapping[str, int]) -> str:
     lines = [
         f"[Context note: the first {len(dropped)} step(s) of this conversation were folded "
         "to fit the context window. Below are the current project files and what the "
@@ -139,4 +144,5 @@ def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: 
             continue
         used += cost
         lines += [f"--- {path} ---", body]
+    lines += [f"- {path} (binary, {size} bytes, not shown)" for path, size in sorted(binary.items())]
     return "\n".join(lines)

@@ -306,6 +306,7 @@ class WebGenAgent:
             {p: t for p, t in text_files.items() if t is not None}, budget,
             closing=reminder(self.instruction_for(parent)),
             pending=follow_up_message(pending) if pending else "",
+            binary={p: len(files[p]) for p, t in text_files.items() if t is None},
         )
 
     async def _take_step(self, parent: int | None, left: int | None) -> StepRecord:

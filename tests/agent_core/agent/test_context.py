@@ -50,3 +50,10 @@ def test_a_huge_last_reply_still_leaves_its_feedback_in_the_prompt():
 def test_budget_keeps_room_for_the_reply():
     assert prompt_budget(8192, 4096) == 8192 - 8192 // 3 - 256
     assert prompt_budget(131072, 8192) == 131072 - 8192 - 256
+
+
+def test_files_that_are_not_text_are_named_with_their_size_not_dropped():
+    fitted = fit_conversation("sys", "build a site", _turns(10), FILES, 4000, "go on",
+                              binary={"public/logo.png": 5123})
+    opening = fitted.messages[1].content
+    assert "- public/logo.png (binary, 5123 bytes, not shown)" in opening

@@ -87,12 +87,15 @@ async def test_small_context_folds_old_turns_and_records_it(tmp_path):
     with ScriptedModelServer({CODER: coder, CRITIC: graded(3, 3, 3, 3)}) as server:
         settings = settings_for(server, "openai", context_length=6000, max_tokens=1000)
         agent, events = make_agent(tmp_path / "run", INSTRUCTION, settings)
+        # A file a tool made that is not UTF-8: named to the coder, never dropped silently.
+        (agent.store.workspace / "favicon.ico").write_bytes(b"\x00\x00\x01\x00\xff\xfe" * 50)
         await run(agent)
         prompts = [r for r in server.chat_requests if r.model == CODER]
     trimmed = [s.index for s in agent.store.steps() if s.context_trimmed]
     assert trimmed and trimmed == [e.index for e in events if isinstance(e, ContextTrimmed)]
     last = "\n".join(prompts[-1].texts)
     assert "Context note" in last and "<h1>v4</h1>" in last  # the current files are there
+    assert "- favicon.ico (binary, 300 bytes, not shown)" in last
     assert sum(len(t) for t in prompts[-1].texts) / 3 < 6000
 
 
