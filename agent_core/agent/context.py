@@ -144,5 +144,6 @@ def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: 
             continue
         used += cost
         lines += [f"--- {path} ---", body]
-    lines += [f"- {path} (binary, {size} bytes, not shown)" for path, size in sorted(binary.items())]
+    lines += [f"- {path} (binary, {size} bytes, not shown)"
+              for path, size in sorted(binary.items())]
     return "\n".join(lines)
