@@ -6,7 +6,6 @@ import os
 import struct
 import subprocess
 import sys
-import time
 import uuid
 import zlib
 from pathlib import Path
@@ -37,7 +36,7 @@ def processes_with_marker(marker: str) -> list[int]:
     return found
 
 
-def self_test(tmp_path: Path, **extra: str) -> tuple[subprocess.CompletedProcess, float]:
+def self_test(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
     """Run ``python -m app --self-test``; check that nothing it started is still running."""
     marker = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEBGEN_")}
@@ -48,7 +47,6 @@ def self_test(tmp_path: Path, **extra: str) -> tuple[subprocess.CompletedProcess
         **{MARKER: marker},
         **extra,
     )
-    start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "app", "--self-test"],
         cwd=REPO,
@@ -57,15 +55,14 @@ def self_test(tmp_path: Path, **extra: str) -> tuple[subprocess.CompletedProcess
         text=True,
         timeout=90,
     )
-    took = time.monotonic() - start
     left = wait_until_gone(processes_with_marker(marker), timeout_s=5.0)
     assert left == [], f"the self-test left processes running: {left}"
-    return done, took
+    return done
 
 
 @pytest.mark.slow
 def test_self_test_passes_on_a_working_install(tmp_path):
-    done, took = self_test(tmp_path)
+    done = self_test(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[-1].startswith("self-test passed")
@@ -74,12 +71,11 @@ def test_self_test_passes_on_a_working_install(tmp_path):
     assert all(line.startswith("ok    ") and line.endswith(" s)") for line in checks.values())
     assert f"pixel rgb{COLOUR} as expected" in checks["chromium"]
     assert "platform offscreen" in checks["qt webengine"]
-    assert took < 60
 
 
 @pytest.mark.slow
 def test_self_test_fails_clearly_without_node(tmp_path):
-    done, _ = self_test(tmp_path, PATH=path_without_node(tmp_path))
+    done = self_test(tmp_path, PATH=path_without_node(tmp_path))
     assert done.returncode == 1
     out = done.stdout
     assert "FAIL  node: node was not found on PATH" in out
@@ -92,7 +88,7 @@ def test_self_test_fails_clearly_without_node(tmp_path):
 @pytest.mark.slow
 def test_self_test_fails_clearly_without_chromium(tmp_path):
     missing = tmp_path / "no-chromium"
-    done, _ = self_test(tmp_path, WEBGEN_CHROMIUM=str(missing))
+    done = self_test(tmp_path, WEBGEN_CHROMIUM=str(missing))
     assert done.returncode == 1
     out = done.stdout
     assert (

@@ -119,7 +119,7 @@ async def test_run_command_timeout_kills_the_group(tmp_path: Path) -> None:
     assert result.timed_out and result.returncode is None and not result.ok
     assert "started" in result.output_tail
     assert "ran longer than 0.5 s" in result.output_tail
-    assert result.seconds < 5
+    assert result.seconds >= 0.5  # it was given its time, then the whole group was killed
     assert descendants() == []
 
 

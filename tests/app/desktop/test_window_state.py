@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from agent_core.config import RunConfig
@@ -44,11 +42,12 @@ def test_stop_cancels_at_once_kills_the_processes_and_continue_goes_on(qapp, qtb
             await wait_until(lambda: desk.window.chat.reply_widget(2) is not None, 60, "step 2")
             session = desk.controller.session
             assert desk.window.stop_action.isEnabled()
-            pressed = time.monotonic()
             desk.window.stop_action.trigger()
             await desk.wait_status(SessionStatus.IDLE, timeout_s=10)
             await desk.controller.ops.wait_idle()
-            assert time.monotonic() - pressed < 5  # "at once": no step is finished first
+            # "At once": the reply streaming when Stop was pressed was cut, not waited for.
+            shown = desk.window.chat.reply_widget(2).text()
+            assert len(shown) < len(slow.text)
             assert not started_processes()
             assert session.store.manifest.status is RunStatus.CANCELLED
             assert [s.index for s in session.store.steps()] == [1]
