@@ -37,7 +37,7 @@ async def ask(config: RoleConfig, reply_format: str, n: int) -> dict[str, float]
             instruction = INSTRUCTIONS[i % len(INSTRUCTIONS)]
             messages = [Message("system", system_prompt(reply_format)),
                         Message("user", first_user_message(instruction))]
-            schema = coder_schema(config.reply_limit) if reply_format == "structured" else None
+            schema = coder_schema() if reply_format == "structured" else None
             reply = await model.complete(messages, on_token=lambda _t: None, schema=schema)
             read = parse_structured(reply.text) if schema else parse_reply(reply.text)
             parsed += bool(read.actions)

@@ -110,7 +110,6 @@ async def run_coder_turn(
     on_text: TextCallback,
     on_file: FileCallback,
     reply_format: str = "text",
-    max_tokens: int = 8192,
 ) -> CoderTurn:
     """Ask the coder once and apply its file actions while the reply streams in.
 
@@ -122,11 +121,10 @@ async def run_coder_turn(
         on_file: Told each file written or refused.
         reply_format: ``text`` (Bolt tags, applied as they close) or ``structured`` (JSON
             under a schema, applied when the reply ends).
-        max_tokens: The reply limit, which bounds the schema's strings.
     """
     structured = reply_format == "structured"
     writer = _StreamWriter(workspace, on_text, on_file, structured)
-    schema = coder_schema(max_tokens) if structured else None
+    schema = coder_schema() if structured else None
     completion = await model.complete(messages, on_token=writer.feed, schema=schema)
     await writer.finish()
     parsed = writer.parser.to_reply()

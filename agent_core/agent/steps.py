@@ -130,7 +130,6 @@ class StepRunner:
             turn = await run_coder_turn(
                 agent.models.coder, prompt.messages, agent.services.workspace,
                 on_text=on_text, on_file=on_file, reply_format=agent.formats.current,
-                max_tokens=coder.reply_limit,
             )
         except ModelBadRequest as exc:
             raise fb.context_overflow(exc, prompt.tokens_estimate, coder) from exc

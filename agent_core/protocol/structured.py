@@ -27,7 +27,7 @@ __all__ = ["StructuredReplyParser", "coder_schema", "parse_structured", "render_
 ACTION_TYPES = ("file", "edit", "shell", "start", "screenshot_validated", "finish")
 
 
-def coder_schema(max_tokens: int) -> dict[str, Any]:
+def coder_schema() -> dict[str, Any]:
     """The JSON schema of a coder reply: each action with exactly the fields its type needs.
 
     Long strings (file content, search and replace text) carry no ``maxLength``: grammar
@@ -36,7 +36,6 @@ def coder_schema(max_tokens: int) -> dict[str, Any]:
     limit (``max_tokens``) bounds the reply instead; a reply cut off there keeps its
     complete actions (see :func:`parse_structured`).
     """
-    del max_tokens  # kept in the signature: the bound is the reply limit, see above
     text = {"type": "string"}
     path = {"type": "string", "minLength": 1, "maxLength": 200}
     command = {"type": "string", "minLength": 1, "maxLength": 300}

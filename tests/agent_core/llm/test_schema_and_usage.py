@@ -11,7 +11,7 @@ from tests.agent_core.llm.conftest import PROVIDERS, MakeModel
 from tests.fakes.model_server import Reply, ScriptedModelServer, queue
 
 ASK = [Message("system", "You build websites."), Message("user", "Make a landing page.")]
-SCHEMA = coder_schema(2048)
+SCHEMA = coder_schema()
 
 
 def refused(message: str, status: int = 400) -> Reply:

@@ -46,7 +46,7 @@ def test_prose_or_bad_actions_become_issues_the_coder_can_act_on() -> None:
 
 
 def test_the_schema_gives_each_action_the_fields_its_type_needs() -> None:
-    schema = coder_schema(1000)
+    schema = coder_schema()
     shapes = {s["properties"]["type"]["const"]: s
               for s in schema["properties"]["actions"]["items"]["anyOf"]}
     assert list(shapes) == ["file", "edit", "shell", "start", "screenshot_validated", "finish"]
