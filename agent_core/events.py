@@ -135,6 +135,13 @@ class StepFinished(Event):
     files_changed: int
     seconds: float
     feedback: str = ""
+    reply: str = ""
+    request: str = ""
+    errors: tuple[str, ...] = ()
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_estimated: bool = False
+    backtracked_from: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,9 +156,18 @@ class Backtracked(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class BestSelected(Event):
-    """The best step's files were put back in the workspace."""
+    """The best step's files were put back in the workspace (``reason``: why it is best)."""
 
     kind: ClassVar[str] = "best_selected"
+    index: int | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepRestored(Event):
+    """The user made step ``index`` the current step again (None: the empty start)."""
+
+    kind: ClassVar[str] = "step_restored"
     index: int | None
 
 
@@ -222,6 +238,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StepFinished,
         Backtracked,
         BestSelected,
+        StepRestored,
         RunFinished,
         RunFailed,
         RunCancelled,
@@ -235,7 +252,10 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     """Rebuild an event written by ``Event.to_dict``."""
     cls = EVENT_TYPES[data["kind"]]
     names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in names})
+    values = {k: v for k, v in data.items() if k in names}
+    if isinstance(values.get("errors"), list):  # JSON has no tuples
+        values["errors"] = tuple(values["errors"])
+    return cls(**values)
 
 
 class EventBus:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent_core.state.from_store import load_state, state_summary
 from agent_core.store.run_store import RunStore
 
 
 def run_summary(store: RunStore) -> dict[str, Any]:
     """The documented ``--json`` object of ``webgen run`` and ``webgen show``."""
     manifest = store.manifest
+    state = load_state(store, running_elsewhere=store.is_being_run())
     return {
         "run_dir": str(store.run_dir),
         "workspace": str(store.workspace),
@@ -37,6 +39,7 @@ def run_summary(store: RunStore) -> dict[str, Any]:
             }
             for s in store.steps()
         ],
+        "state": state_summary(state),
     }
 
 
@@ -76,4 +79,8 @@ def summary_text(summary: dict[str, Any]) -> str:
             f"{'yes' if s['has_error'] else 'no':>5}  {len(s['files_changed']):>5}  "
             f"{s['seconds']:>7.1f}"
         )
+    notices = summary.get("state", {}).get("notices", [])
+    if notices:
+        lines += ["", "notices:"]
+        lines += [f"  [{n['level']}] {n['text']}" for n in notices]
     return "\n".join(lines)

@@ -16,11 +16,11 @@ from agent_core.events import (
     FileWritten,
     PhaseChanged,
     ServerReady,
-    StepFinished,
     StepStarted,
     Token,
 )
 from agent_core.llm.base import Usage
+from agent_core.state.from_store import step_finished_event
 from agent_core.store.records import StepKind, StepRecord
 
 if TYPE_CHECKING:
@@ -233,11 +233,5 @@ class StepRunner:
         record = await asyncio.to_thread(agent.store.commit_step, record, result.screenshot)
         if record.request:
             agent.store.update_manifest(pending_request="")
-        await agent.emit(StepFinished(
-            run_id=agent.run_id, index=record.index, step_kind=str(record.kind),
-            parent=record.parent, appearance_grade=record.appearance_grade,
-            gui_grade=record.gui_grade, has_error=record.has_error,
-            files_changed=len(changed), seconds=round(record.seconds, 3),
-            feedback=record.feedback,
-        ))
+        await agent.emit(step_finished_event(agent.run_id, record))
         return record

@@ -33,7 +33,7 @@ from agent_core import __version__
 from agent_core.errors import RunStoreError
 from agent_core.events import Event, Token
 from agent_core.store.atomic import write_bytes_atomic, write_json_atomic
-from agent_core.store.locks import LockHeld, take_pid_lock
+from agent_core.store.locks import LockHeld, is_locked, take_pid_lock
 from agent_core.store.records import SCHEMA_VERSION, Manifest, StepRecord
 
 MANIFEST = "manifest.json"
@@ -115,6 +115,10 @@ class RunStore:
             raise RunStoreError(
                 f"{self.run_dir} is being run by process {held.holder}; stop it first"
             ) from None
+
+    def is_being_run(self) -> bool:
+        """Whether a process (this one included) holds the writer's lock now."""
+        return self._lock_fd is not None or is_locked(self.run_dir / ".lock")
 
     def unlock(self) -> None:
         """Release the writer's lock."""

@@ -24,6 +24,7 @@ from agent_core.events import (
     SandboxPrepared,
     ServerReady,
     StepFinished,
+    StepRestored,
     StepStarted,
     TestInstructionWritten,
     Token,
@@ -42,6 +43,7 @@ _SIGNAL_OF: dict[type[Event], str] = {
     StepFinished: "stepFinished",
     Backtracked: "backtracked",
     BestSelected: "bestSelected",
+    StepRestored: "stepRestored",
     ContextTrimmed: "contextTrimmed",
     TestInstructionWritten: "testInstructionWritten",
     RunFinished: "runEnded",
@@ -68,6 +70,7 @@ class EventBridge(QObject):
     stepFinished = Signal(object)
     backtracked = Signal(object)
     bestSelected = Signal(object)
+    stepRestored = Signal(object)
     contextTrimmed = Signal(object)
     testInstructionWritten = Signal(object)
     runEnded = Signal(object)

@@ -13,20 +13,24 @@ from agent_core.agent.loop import RunOutcome
 from agent_core.agent.services import AgentModels
 from agent_core.config import ModelSettings, RunConfig, SandboxConfig
 from agent_core.errors import ConfigError
+from agent_core.events import Event
+from agent_core.state import RunState, Status
+from agent_core.state.actions import Situation, actions_for
+from agent_core.state.from_store import load_state
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings as app_settings
 from app.desktop import example, preflight
 from app.desktop.bridge import EventBridge
-from app.desktop.live import LiveRunView
 from app.desktop.ops import Notifier, Ops
 from app.desktop.recent import RecentRuns
 from app.desktop.research import ResearchController
+from app.desktop.run_model import RunModel
+from app.desktop.run_view import RunView
 from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
 from app.desktop.steps import StepActions
-from app.desktop.views import load_thumbnails, show_files_of_step
-from app.desktop.views import show_run as show_stored_run
+from app.desktop.views import show_files_of_step
 from app.desktop.warmup import RunCollector
 from app.desktop.welcome import WelcomeFlow
 from ui.main_window import MainWindow
@@ -59,8 +63,10 @@ class MainController(QObject):
         self._starting = False
         self._closing = False
         self.collector = RunCollector()
-        self.live = LiveRunView(window, self.bridge, self.notifier, self._store,
-                                lambda: self._limit)
+        self.model = RunModel()
+        self.model.status_listeners.append(self._status_changed)
+        self.view = RunView(window, self.model, self.bridge, self.notifier, self._store,
+                            lambda: self._limit)
         self.settings_flow = SettingsFlow(window, self.ops, self.notifier)
         self.settings_flow.on_saved.append(self.load_sandbox_settings)
         self.load_sandbox_settings()
@@ -108,37 +114,33 @@ class MainController(QObject):
     def _store(self) -> RunStore | None:
         return self.session.store if self.session else None
 
+    def _sink(self, event: Event) -> None:
+        """The open session's events: folded into the state, then signalled to the views."""
+        self.model.apply(event)
+        self.bridge.sink(event)
+
     # -- state -------------------------------------------------------------------------
 
     def _update_actions(self, _status: SessionStatus | None = None) -> None:
+        """Enable what the run's status allows (the table is ``actions_for``)."""
         w, s = self.window, self.session
-        if s is not None and s.running:
+        situation = Situation(
+            read_only=bool(s and s.read_only), example=self._example,
+            stopping=bool(s and s.status is SessionStatus.STOPPING),
+            selected=w.timeline.selected() is not None)
+        state = None if s is None else self.model.state
+        a = actions_for(state, situation)
+        w.set_actions_enabled(start=a.start, stop=a.stop, restore=a.restore, best=a.best,
+                              serve=a.serve, start_label=a.start_label)
+        w.chat.set_input_mode(a.input_mode, example.CHAT_HINT if a.input_mode == "locked" else "")
+
+    def _status_changed(self, status: Status | None) -> None:
+        """Garbage collection pauses while a run streams, and the buttons follow the status."""
+        if status is Status.RUNNING:
             self.collector.begin()
         else:
             self.collector.end()
-        if s is None or (not s.store.steps() and not s.running):
-            fresh = s is None
-            w.set_actions_enabled(start=True, stop=False, restore=False, best=False, serve=False)
-            w.chat.set_input_mode("first" if fresh else "follow_up")
-            return
-        if s.read_only or s.status is SessionStatus.STOPPING:
-            w.set_actions_enabled(start=False, stop=False, restore=False, best=False, serve=False)
-            w.chat.set_input_mode("busy")
-            return
-        if s.running:
-            w.set_actions_enabled(start=False, stop=True, restore=False, best=False, serve=False,
-                                  start_label="▶ Continue")
-            w.chat.set_input_mode("busy")
-            return
-        selected = w.timeline.selected() is not None
-        if self._example:  # browse, restore and serve; its scripted models cannot continue
-            w.set_actions_enabled(start=False, stop=False, restore=selected, best=True,
-                                  serve=True, start_label="▶ Continue")
-            w.chat.set_input_mode("locked", example.CHAT_HINT)
-            return
-        w.set_actions_enabled(start=True, stop=False, restore=selected, best=True, serve=True,
-                              start_label="▶ Continue")
-        w.chat.set_input_mode("follow_up")
+        self._update_actions()
 
     def _set_session(self, session: RunSession | None) -> None:
         self.session = session
@@ -208,10 +210,6 @@ class MainController(QObject):
             return
         session = self.session
         assert session is not None
-        if instruction is not None:
-            self.window.chat.add_user_message(instruction)
-        elif request:
-            self.window.chat.add_user_message(request)
         config = self._run_config(session)
         self.window.notices.dismiss()
         self._starting = True
@@ -250,11 +248,11 @@ class MainController(QObject):
     def _new_session(self, instruction: str, settings: ModelSettings) -> None:
         run_dir = new_run_dir(self.runs_dir, instruction)
         session = RunSession.create(run_dir, instruction, settings, self.base_config,
-                                    self.bridge.sink)
-        self.window.chat.clear()
-        self.window.timeline.clear()
+                                    self._sink)
         self.window.code.clear()
         self.window.detail.clear()
+        self.model.reset(RunState())
+        self.view.show()
         self._set_session(session)
 
     def _run_config(self, session: RunSession) -> RunConfig:
@@ -265,7 +263,6 @@ class MainController(QObject):
 
     def _run_ended(self, outcome: RunOutcome) -> None:
         self._update_actions()
-        self.live.update_tokens()
         if outcome.status is RunStatus.FAILED:
             self.notifier.notify(
                 f"The run stopped: {outcome.reason}", "error",
@@ -273,7 +270,8 @@ class MainController(QObject):
         elif outcome.best_step:
             store = self.session.store if self.session else None
             if store is not None:
-                show_files_of_step(self.window, store, store.head)
+                self.ops.run("Show the best step's files",
+                             show_files_of_step(self.window, store, store.head))
 
     def stop(self) -> None:
         """Cancel the run at once; its processes are killed."""
@@ -305,12 +303,12 @@ class MainController(QObject):
     async def _new_run(self) -> None:
         await self._close_session()
         w = self.window
-        for panel in (w.chat, w.timeline, w.code, w.detail):
+        for panel in (w.code, w.detail):
             panel.clear()
         w.preview.set_url(None)
-        w.run_status.set_step(None, None)
-        w.run_status.set_elapsed(None)
-        w.run_status.set_phase("Idle")
+        w.notices.dismiss()
+        self.model.reset(None)
+        self.view.show()
         self._set_session(None)
         w.show_welcome(False)
 
@@ -322,21 +320,24 @@ class MainController(QObject):
         self.ops.run("Open run", self._open(Path(path)))
 
     async def _open(self, path: Path) -> None:
-        session = await asyncio.to_thread(RunSession.open, path, self.base_config,
-                                          self.bridge.sink)
+        session = await asyncio.to_thread(RunSession.open, path, self.base_config, self._sink)
+        state = await asyncio.to_thread(load_state, session.store,
+                                        running_elsewhere=session.read_only)
         await self._close_session()
+        self.window.notices.dismiss()
+        self.model.reset(state)
+        self.view.show()
         self._set_session(session)
         store = session.store
-        show_stored_run(self.window, store)
+        self.window.detail.clear()
+        await show_files_of_step(self.window, store, store.head)
         self.research.run_changed()
-        self.live.update_tokens()
         self.window.preview.set_url(None, example.PREVIEW_HINT if self._example else
                                     "This run's site is not being served. Use Run > "
                                     "Serve preview to start it.")
         if session.read_only:
             self.notifier.notify(f"{path.name} is being run by another process: it is open "
                                  "read-only.", "warning")
-        await load_thumbnails(self.window, store, [s.index for s in store.steps()])
 
     def open_example(self) -> None:
         """Open a fresh copy of the shipped example run (see ``app.desktop.example``)."""

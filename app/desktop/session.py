@@ -16,7 +16,7 @@ from agent_core.agent.selection import answering_latest_request, explain_best
 from agent_core.agent.services import AgentModels, StepServices
 from agent_core.config import ModelSettings, RunConfig
 from agent_core.errors import RunStoreError, WebGenError
-from agent_core.events import EventBus, EventSink
+from agent_core.events import BestSelected, Event, EventBus, EventSink, StepRestored
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from agent_core.workspace.guard import Workspace
@@ -168,6 +168,7 @@ class RunSession:
         """Make step ``index`` the current step: its files in the workspace, the head."""
         self._check_idle()
         await restore_step_files(self.store, self._workspace(), index)
+        await self._record(StepRestored(run_id=self.store.manifest.run_id, index=index))
 
     async def pick_best(self) -> tuple[int | None, str]:
         """Restore the best step by the METHOD rule; returns it and why it is the best."""
@@ -178,7 +179,14 @@ class RunSession:
             reason += (f" Only the {len(competing)} step(s) since your latest request "
                        "competed.")
         index = await apply_best_step(self.store, self._workspace())
+        await self._record(BestSelected(run_id=self.store.manifest.run_id, index=index,
+                                        reason=reason))
         return index, reason
+
+    async def _record(self, event: Event) -> None:
+        """Log an event of the user's own (outside a run) and tell the views."""
+        await asyncio.to_thread(self.store.append_event, event)
+        await self.bus.emit(event)
 
     async def serve_preview(self) -> PreviewResult:
         """Serve the workspace as it is now (after a restore or on reopening)."""

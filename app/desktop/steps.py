@@ -9,7 +9,7 @@ from agent_core.store.run_store import RunStore
 from app.desktop.ops import Notifier, Ops
 from app.desktop.research import ResearchController
 from app.desktop.session import RunSession
-from app.desktop.views import load_image, show_conversation, show_files_of_step
+from app.desktop.views import load_image, show_files_of_step
 from ui.main_window import TAB_CODE, TAB_PREVIEW, TAB_STEP, MainWindow
 
 
@@ -52,17 +52,19 @@ class StepActions:
         w.detail.show_step(step, image, is_head=store.head == index,
                            is_best=store.manifest.best_step == index)
         self.research.step_shown(store, step)
-        w.tabs.setCurrentIndex(TAB_STEP)
+        if w.tabs.currentIndex() != TAB_CODE:  # the Code tab stays: it follows the step
+            w.tabs.setCurrentIndex(TAB_STEP)
         session = self._session()
         if not (session and session.running):
-            show_files_of_step(w, store, index)
+            await show_files_of_step(w, store, index)
 
     def show_files(self, index: int) -> None:
         """Show step ``index``'s files in the Code tab."""
         store = self._store()
         if store is not None:
-            show_files_of_step(self.window, store, index)
             self.window.tabs.setCurrentIndex(TAB_CODE)
+            self.ops.run(f"Show the files of step {index}",
+                         show_files_of_step(self.window, store, index))
 
     def restore(self, index: int) -> None:
         """Make step ``index`` current: files, conversation and preview go back to it."""
@@ -72,9 +74,9 @@ class StepActions:
         self.ops.run(f"Restore step {index}", self._restore(session, index))
 
     async def _restore(self, session: RunSession, index: int) -> None:
+        self.window.notices.dismiss()  # an earlier Pick best's note no longer holds
         await session.restore(index)
-        self._after_head_change(f"Step {index} is the current step again; the next run "
-                                "continues from it.")
+        await self._after_head_change()
         await self.serve()
 
     def pick_best(self) -> None:
@@ -85,20 +87,16 @@ class StepActions:
         self.ops.run("Pick best", self._pick_best(session))
 
     async def _pick_best(self, session: RunSession) -> None:
-        index, reason = await session.pick_best()
-        self.window.timeline.set_best(index, reason)
-        self._after_head_change(reason)
+        _index, reason = await session.pick_best()
+        await self._after_head_change()
         self.notifier.notify(reason, "success")
         await self.serve()
 
-    def _after_head_change(self, note: str) -> None:
+    async def _after_head_change(self) -> None:
+        """The state moved the markers and said why; the files and research views follow."""
         store = self._store()
         assert store is not None
-        w = self.window
-        w.timeline.set_head(store.head)
-        show_conversation(w, store, store.head)
-        w.chat.add_notice(note, "info")
-        show_files_of_step(w, store, store.head)
+        await show_files_of_step(self.window, store, store.head)
         self.research.run_changed()
         self._update_actions()
 

@@ -8,8 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from agent_core.agent.reply_format import UNSUCCESSFUL_ENDINGS
-from agent_core.agent.selection import parent_chain
+from agent_core.state import StepCard
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 from ui.main_window import MainWindow
@@ -18,7 +17,7 @@ from ui.step_format import grade_text
 THUMB_SIZE = (320, 240)
 
 
-def feedback_title(step: StepRecord) -> str:
+def feedback_title(step: StepRecord | StepCard) -> str:
     """``Feedback after step 3 — Look 4/5 · GUI 5/5``, with the errors flagged."""
     grades = [grade_text("Look", step.appearance_grade)]
     if step.kind is StepKind.GUI_TEST or step.gui_grade is not None:
@@ -48,56 +47,41 @@ async def load_thumbnails(window: MainWindow, store: RunStore, indices: list[int
             window.timeline.set_thumbnail(index, image)
 
 
-def show_conversation(window: MainWindow, store: RunStore, head: int | None) -> None:
-    """The chat as the coder sees it at ``head``: instruction, then each step on the branch."""
-    chat = window.chat
-    chat.clear()
-    chat.add_user_message(store.manifest.instruction)
-    steps = {s.index: s for s in store.steps()}
-    for step in parent_chain(steps, head):
-        show_step_in_chat(window, step)
-    if store.manifest.pending_request:
-        chat.add_user_message(store.manifest.pending_request)
+async def show_files_of_step(window: MainWindow, store: RunStore, index: int | None) -> None:
+    """The code panel shows step ``index``'s files, marked against its parent's.
 
-
-def show_step_in_chat(window: MainWindow, step: StepRecord) -> None:
-    """One stored step in the chat: the user's request, the reply, the feedback."""
-    chat = window.chat
-    if step.request:
-        chat.add_user_message(step.request)
-    chat.begin_reply(step.index)
-    chat.append_reply(step.index, step.reply)
-    chat.end_reply(step.index)
-    if step.feedback:
-        chat.add_feedback(step.index, step.feedback, title=feedback_title(step),
-                          error=step.has_error)
-
-
-def show_files_of_step(window: MainWindow, store: RunStore, index: int | None) -> None:
-    """The code panel shows step ``index``'s files, marked against its parent's."""
+    The blobs are read in a worker thread; the panel is filled back on the event loop.
+    """
     code = window.code
     if index is None:
         code.set_files({}, step=None)
         return
     step = store.step(index)
-    base = store.files_of(step.parent) if step.parent else {}
+    files, base, choices = await asyncio.to_thread(_step_files, store, step)
     code.set_file_loader(store.files_of)
-    code.set_step_choices([s.index for s in store.steps()])
-    code.set_files(store.files_of(index), step=index, base=base)
+    code.set_step_choices(choices)
+    code.set_files(files, step=index, base=base, base_step=step.parent)
+    shown = code.selected_path()
+    changed = [path for path in step.files_changed if path in files]
+    if changed and (shown is None or shown not in files):
+        code.select_file(changed[0])  # open on what the step changed, not on nothing
+
+
+def _step_files(store: RunStore, step: StepRecord) -> tuple[dict[str, bytes],
+                                                             dict[str, bytes], list[int]]:
+    base = store.files_of(step.parent) if step.parent else {}
+    return store.files_of(step.index), base, [s.index for s in store.steps()]
+
+
+def read_workspace_file(store: RunStore, path: str) -> bytes | None:
+    """A file the coder just wrote, read from the workspace (None when it is gone)."""
+    try:
+        return (store.workspace / path).read_bytes()
+    except OSError:
+        return None
 
 
 def end_note(reason: str) -> str:
     """The timeline's note for a run that built no working site."""
     return {"model_not_following_format": "Ended: the coder did not follow the reply format",
             "no_working_step": "Ended: no step produced a working site"}.get(reason, "")
-
-
-def show_run(window: MainWindow, store: RunStore) -> None:
-    """Timeline, chat and code of a run as stored."""
-    manifest = store.manifest
-    window.timeline.set_steps(store.steps(), head=store.head, best=manifest.best_step)
-    if manifest.end_reason in UNSUCCESSFUL_ENDINGS:
-        window.timeline.set_end_note(end_note(manifest.end_reason), manifest.end_reason)
-    show_conversation(window, store, store.head)
-    show_files_of_step(window, store, store.head)
-    window.detail.clear()

@@ -100,7 +100,11 @@ def test_closing_the_window_mid_step_stops_everything_and_the_run_resumes(qapp, 
         async def resume() -> None:
             again.controller.open_run(str(holder["run_dir"]))
             await again.controller.ops.wait_idle()
-            assert again.window.timeline.indices() == [1]
+            # As it was live: step 1 committed, step 2 greyed as stopped, the stop said.
+            assert again.window.timeline.indices() == [1, 2]
+            assert again.window.timeline.card(2).is_abandoned()
+            assert ("notice", "Stopped. Continue picks up from the current step."
+                    ) in again.window.chat.transcript()
             assert again.window.start_action.text() == "▶ Continue"
             again.window.start_action.trigger()
             await again.wait_status(SessionStatus.FINISHED)

@@ -39,7 +39,8 @@ def test_stop_cancels_at_once_kills_the_processes_and_continue_goes_on(qapp, qtb
 
         async def scenario() -> None:
             await desk.send(qtbot, "A bakery page.")
-            await wait_until(lambda: desk.window.chat.reply_widget(2) is not None, 60, "step 2")
+            await wait_until(lambda: desk.window.chat.reply_widget(2) is not None
+                             and desk.window.chat.reply_widget(2).text(), 60, "step 2 streaming")
             session = desk.controller.session
             assert desk.window.stop_action.isEnabled()
             desk.window.stop_action.trigger()

@@ -1,0 +1,380 @@
+"""A run's state as a pure fold over its events: what every view of a run shows.
+
+``reduce(state, event)`` returns the next state and never touches disk, clocks or widgets, so
+the live window, a reopened run (its ``events.jsonl`` replayed) and ``webgen show`` all see the
+same steps, chat, notices, head, best step and ending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from agent_core.events import (
+    Backtracked,
+    BestSelected,
+    CoderContext,
+    ContextTrimmed,
+    Event,
+    FileWritten,
+    PhaseChanged,
+    ReplyFormatChanged,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    SandboxPrepared,
+    ServerReady,
+    StepFinished,
+    StepRestored,
+    StepStarted,
+    TestInstructionWritten,
+    Token,
+)
+from agent_core.store.records import StepKind
+
+
+class Status(StrEnum):
+    """Where a run stands, as its events tell it."""
+
+    NEW = "new"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+    """The log ends mid-run: the process was killed or the machine went down."""
+
+
+class CardStatus(StrEnum):
+    """A timeline card: the step in flight, committed, or left unfinished."""
+
+    RUNNING = "running"
+    DONE = "done"
+    ABANDONED = "abandoned"
+
+
+@dataclass(frozen=True)
+class StepCard:
+    """One step as the timeline shows it (the attribute names match ``StepRecord``'s)."""
+
+    index: int
+    parent: int | None
+    status: CardStatus = CardStatus.RUNNING
+    kind: StepKind = StepKind.EDIT
+    appearance_grade: int | None = None
+    gui_grade: int | None = None
+    has_error: bool = False
+    errors: tuple[str, ...] = ()
+    files_changed: int = 0
+    seconds: float = 0.0
+    backtracked_from: int | None = None
+    phase: str = ""
+    phase_detail: str = ""
+    fragments: int = 0
+    """Streamed reply fragments, about one token each."""
+    abandoned_reason: str = ""
+
+
+@dataclass(frozen=True)
+class ChatItem:
+    """One entry of the run's chat, in the order it happened.
+
+    Attributes:
+        kind: ``user`` (instruction or request), ``reply`` (the coder's), ``feedback`` (what
+            the coder was told after a step) or ``notice`` (what the run did or why it ended).
+        text: The words shown.
+        step: The step a reply or feedback belongs to.
+        level: A notice's level (info, success, warning, error); ``error`` on a feedback
+            marks an error step.
+        done: False while a reply is still streaming.
+    """
+
+    kind: str
+    text: str
+    step: int | None = None
+    level: str = "info"
+    done: bool = True
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens of the committed steps, all roles; ``estimated`` when a server sent none."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Everything a view of one run shows; built only by ``reduce``."""
+
+    run_id: str = ""
+    instruction: str = ""
+    status: Status = Status.NEW
+    end_reason: str = ""
+    end_message: str = ""
+    steps: tuple[StepCard, ...] = ()
+    running_step: int | None = None
+    head: int | None = None
+    best: int | None = None
+    best_reason: str = ""
+    chat: tuple[ChatItem, ...] = ()
+    usage: Usage = Usage()
+    streamed_chars: int = 0
+    url: str | None = None
+    test_instruction: str = ""
+    reply_format: str = ""
+    context_length: int | None = None
+    sandbox_warning: str = ""
+
+    def card(self, index: int) -> StepCard | None:
+        """The card of step ``index``, if there is one."""
+        return next((c for c in self.steps if c.index == index), None)
+
+    @property
+    def committed(self) -> tuple[StepCard, ...]:
+        """The steps that were committed, in order."""
+        return tuple(c for c in self.steps if c.status is CardStatus.DONE)
+
+    @property
+    def notices(self) -> tuple[ChatItem, ...]:
+        """The chat's notices: backtracks, folded context, refused writes, the ending."""
+        return tuple(item for item in self.chat if item.kind == "notice")
+
+    @property
+    def phase(self) -> str:
+        """The running step's phase, empty between steps."""
+        card = self.card(self.running_step) if self.running_step is not None else None
+        return card.phase if card else ""
+
+
+def replay(events: Iterable[Event], state: RunState | None = None) -> RunState:
+    """Fold ``events`` into a state, from ``state`` or an empty one."""
+    state = state or RunState()
+    for event in events:
+        state = reduce(state, event)
+    return state
+
+
+def reduce(state: RunState, event: Event) -> RunState:
+    """The state after ``event``; events a view does not need leave it unchanged."""
+    handler = _HANDLERS.get(type(event))
+    return handler(state, event) if handler else state
+
+
+def interrupted(state: RunState) -> RunState:
+    """A run whose log stops mid-run, seen after the fact: nothing is still running."""
+    if state.status is not Status.RUNNING:
+        return state
+    head = f"step {state.head}" if state.head else "the empty start"
+    state = _abandon(state, "the process ended before the step was committed")
+    return _notice(replace(state, status=Status.INTERRUPTED, end_reason="interrupted"),
+                   f"This run was interrupted before it ended (the app or its process "
+                   f"stopped). Continue picks up from {head}.", "warning")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _notice(state: RunState, text: str, level: str = "info") -> RunState:
+    return replace(state, chat=(*state.chat, ChatItem("notice", text, level=level)))
+
+
+def _with_card(state: RunState, card: StepCard) -> RunState:
+    others = [c for c in state.steps if c.index != card.index]
+    return replace(state, steps=tuple(sorted((*others, card), key=lambda c: c.index)))
+
+
+def _update_card(state: RunState, index: int, **changes: Any) -> RunState:
+    card = state.card(index)
+    return state if card is None else _with_card(state, replace(card, **changes))
+
+
+def _reply_at(state: RunState, index: int) -> int | None:
+    """Position in the chat of step ``index``'s reply."""
+    for position in range(len(state.chat) - 1, -1, -1):
+        item = state.chat[position]
+        if item.kind == "reply" and item.step == index:
+            return position
+    return None
+
+
+def _set_item(state: RunState, position: int, item: ChatItem | None) -> RunState:
+    chat = list(state.chat)
+    if item is None:
+        del chat[position]
+    else:
+        chat[position] = item
+    return replace(state, chat=tuple(chat))
+
+
+def _abandon(state: RunState, reason: str) -> RunState:
+    """The step in flight ends without a commit: its card says why, an empty reply goes."""
+    index = state.running_step
+    if index is None:
+        return state
+    state = _update_card(state, index, status=CardStatus.ABANDONED, abandoned_reason=reason)
+    position = _reply_at(state, index)
+    if position is not None:
+        item = state.chat[position]
+        state = _set_item(state, position,
+                          replace(item, done=True) if item.text.strip() else None)
+    return replace(state, running_step=None, streamed_chars=0)
+
+
+# -- handlers --------------------------------------------------------------------------
+
+
+def _run_started(state: RunState, e: RunStarted) -> RunState:
+    state = replace(state, run_id=e.run_id, instruction=state.instruction or e.instruction,
+                    status=Status.RUNNING, end_reason="", end_message="", streamed_chars=0)
+    if not state.chat and not e.resumed:
+        state = replace(state, chat=(ChatItem("user", e.instruction),))
+    if e.request:
+        state = replace(state, chat=(*state.chat, ChatItem("user", e.request)))
+    return state
+
+
+def _sandbox(state: RunState, e: SandboxPrepared) -> RunState:
+    if not e.warning:
+        return state
+    return _notice(replace(state, sandbox_warning=e.warning), e.warning, "warning")
+
+
+def _format_changed(state: RunState, e: ReplyFormatChanged) -> RunState:
+    return _notice(replace(state, reply_format=e.reply_format),
+                   f"From step {e.index}: {e.reply_format} replies ({e.reason}).", "warning")
+
+
+def _coder_context(state: RunState, e: CoderContext) -> RunState:
+    return replace(state, context_length=e.context_length)
+
+
+def _step_started(state: RunState, e: StepStarted) -> RunState:
+    state = _with_card(state, StepCard(e.index, e.parent, phase="coding"))
+    return replace(state, running_step=e.index, streamed_chars=0,
+                   chat=(*state.chat, ChatItem("reply", "", step=e.index, done=False)))
+
+
+def _token(state: RunState, e: Token) -> RunState:
+    position = _reply_at(state, e.index)
+    if position is not None:
+        item = state.chat[position]
+        state = _set_item(state, position, replace(item, text=item.text + e.text))
+    card = state.card(e.index)
+    if card is not None:
+        state = _with_card(state, replace(card, fragments=card.fragments + 1))
+    return replace(state, streamed_chars=state.streamed_chars + len(e.text))
+
+
+def _file_written(state: RunState, e: FileWritten) -> RunState:
+    if not e.refused:
+        return state
+    return _notice(state, f"Refused to write {e.path}: {e.refused}", "warning")
+
+
+def _phase(state: RunState, e: PhaseChanged) -> RunState:
+    return _update_card(state, e.index, phase=e.phase, phase_detail=e.detail)
+
+
+def _trimmed(state: RunState, e: ContextTrimmed) -> RunState:
+    return _notice(state, f"Step {e.index}: the {e.dropped_turns} oldest step(s) were folded "
+                          "into a summary so the prompt fits the coder's context.")
+
+
+def _test_instruction(state: RunState, e: TestInstructionWritten) -> RunState:
+    return replace(state, test_instruction=e.text)
+
+
+def _server_ready(state: RunState, e: ServerReady) -> RunState:
+    return replace(state, url=e.url)
+
+
+def _step_finished(state: RunState, e: StepFinished) -> RunState:
+    card = StepCard(e.index, e.parent, CardStatus.DONE, StepKind(e.step_kind),
+                    e.appearance_grade, e.gui_grade, e.has_error, tuple(e.errors),
+                    e.files_changed, e.seconds, e.backtracked_from)
+    state = _with_card(state, card)
+    position = _reply_at(state, e.index)
+    if position is None:
+        state = replace(state, chat=(*state.chat, ChatItem("reply", e.reply, step=e.index)))
+    else:
+        item = state.chat[position]
+        state = _set_item(state, position, replace(item, text=e.reply or item.text, done=True))
+    if e.feedback:
+        level = "error" if e.has_error else "info"
+        state = replace(state, chat=(*state.chat,
+                                     ChatItem("feedback", e.feedback, step=e.index, level=level)))
+    usage = state.usage
+    usage = Usage(usage.prompt_tokens + e.tokens_in, usage.completion_tokens + e.tokens_out,
+                  usage.estimated or e.tokens_estimated)
+    running = None if state.running_step == e.index else state.running_step
+    return replace(state, head=e.index, usage=usage, running_step=running, streamed_chars=0)
+
+
+def _backtracked(state: RunState, e: Backtracked) -> RunState:
+    state = replace(state, head=e.to_index)
+    if not e.consecutive_errors:
+        return state
+    target = f"step {e.to_index}" if e.to_index else "an empty project"
+    return _notice(state, f"{e.consecutive_errors} error steps in a row: going back to "
+                          f"{target}.", "warning")
+
+
+def _best(state: RunState, e: BestSelected) -> RunState:
+    state = replace(state, best=e.index, head=e.index, best_reason=e.reason)
+    return _notice(state, e.reason, "success") if e.reason else state
+
+
+def _restored(state: RunState, e: StepRestored) -> RunState:
+    where = f"Step {e.index} is" if e.index else "The empty start is"
+    return _notice(replace(state, head=e.index),
+                   f"{where} the current step again; the next run continues from it.")
+
+
+def _finished(state: RunState, e: RunFinished) -> RunState:
+    state = _abandon(state, "stopped")
+    state = replace(state, status=Status.FINISHED, end_reason=e.reason, end_message=e.message,
+                    best=e.best_step if e.best_step is not None else state.best)
+    if e.message:  # no working site: what happened and what to try
+        return _notice(state, e.message, "warning")
+    why = "the coder sent finish" if e.reason == "finish" else "the step limit"
+    best = f"; best step {e.best_step}" if e.best_step else ""
+    return _notice(state, f"Run finished ({why}){best}.", "success")
+
+
+def _failed(state: RunState, e: RunFailed) -> RunState:
+    state = _abandon(state, "failed")
+    state = replace(state, status=Status.FAILED, end_reason=e.error, end_message=e.error)
+    return _notice(state, f"The run stopped on an error: {e.error}", "error")
+
+
+def _cancelled(state: RunState, e: RunCancelled) -> RunState:
+    state = replace(_abandon(state, "stopped"), status=Status.STOPPED, end_reason="cancelled")
+    return _notice(state, "Stopped. Continue picks up from the current step.", "warning")
+
+
+_HANDLERS: dict[type[Event], Callable[[RunState, Any], RunState]] = {
+    RunStarted: _run_started,
+    SandboxPrepared: _sandbox,
+    ReplyFormatChanged: _format_changed,
+    CoderContext: _coder_context,
+    StepStarted: _step_started,
+    Token: _token,
+    FileWritten: _file_written,
+    PhaseChanged: _phase,
+    ContextTrimmed: _trimmed,
+    TestInstructionWritten: _test_instruction,
+    ServerReady: _server_ready,
+    StepFinished: _step_finished,
+    Backtracked: _backtracked,
+    BestSelected: _best,
+    StepRestored: _restored,
+    RunFinished: _finished,
+    RunFailed: _failed,
+    RunCancelled: _cancelled,
+}
