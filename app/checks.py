@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -102,8 +102,15 @@ def version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in match.groups() if part is not None)
 
 
-async def command_output(argv: Sequence[str], timeout_s: float) -> tuple[int, str]:
-    """Run ``argv`` (no shell) and return its exit code and first line of output.
+async def run_command(
+    argv: Sequence[str], timeout_s: float, env: Mapping[str, str] | None = None
+) -> tuple[int, str, str]:
+    """Run ``argv`` (no shell, no stdin) and return its exit code, stdout and stderr.
+
+    Args:
+        argv: The program and its arguments.
+        timeout_s: How long it may take.
+        env: Its whole environment (None: this process's).
 
     Raises:
         OSError: The program could not be started.
@@ -113,14 +120,27 @@ async def command_output(argv: Sequence[str], timeout_s: float) -> tuple[int, st
         *argv,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env=None if env is None else dict(env),
     )
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout_s)
+        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
     except BaseException:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         await proc.wait()
         raise
-    lines = out.decode("utf-8", "replace").strip().splitlines()
-    return proc.returncode or 0, lines[0].strip() if lines else ""
+    text = (out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+    return proc.returncode or 0, *text
+
+
+async def command_output(argv: Sequence[str], timeout_s: float) -> tuple[int, str]:
+    """Run ``argv`` (no shell) and return its exit code and first line of output.
+
+    Raises:
+        OSError: The program could not be started.
+        TimeoutError: It did not finish within ``timeout_s`` (it is killed first).
+    """
+    code, out, _err = await run_command(argv, timeout_s)
+    lines = out.strip().splitlines()
+    return code, lines[0].strip() if lines else ""

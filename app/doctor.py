@@ -3,7 +3,8 @@
 Every check is a small function returning a list of :class:`~app.checks.Check`. The slow
 ones (programs to start, servers to ask) run concurrently; each has its own short timeout,
 so the whole report takes a few seconds at most. Model servers are covered in
-:mod:`app.doctor_models`.
+:mod:`app.doctor_models`, Qt's platform plugin and Qt WebEngine's libraries in
+:mod:`app.qt_platform`.
 """
 
 from __future__ import annotations
@@ -321,12 +322,14 @@ async def collect(network: bool = True) -> list[Check]:
     Args:
         network: Also ask the model servers and the local Ollama (loopback or not).
     """
+    from app.qt_platform import qt_checks
+
     packages = check_packages()  # imports first, on this thread (Qt's among them)
-    node, chromium, models = await asyncio.gather(
-        check_node(), check_chromium(), _model_checks(network)
+    qt, node, chromium, models = await asyncio.gather(
+        qt_checks(), check_node(), check_chromium(), _model_checks(network)
     )
     sandbox = await asyncio.to_thread(check_sandbox)
-    return [*packages, *node, *chromium, *sandbox, *models, *check_folders()]
+    return [*packages, *qt, *node, *chromium, *sandbox, *models, *check_folders()]
 
 
 async def _model_checks(network: bool) -> list[Check]:

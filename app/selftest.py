@@ -2,8 +2,10 @@
 
 Headless and quick (a few seconds): the resources are in place, Node.js and npm run,
 Chromium renders a page through the engine's own browser code (a screenshot pixel is
-checked), and Qt WebEngine loads a page offscreen. Playwright runs first on its own asyncio
-loop; the Qt part creates the QApplication afterwards (no qasync involved).
+checked), Qt's platform plugin for the window and Qt WebEngine find their system libraries
+(and, where a display exists, the plugin really starts, in a child process; see
+:mod:`app.qt_platform`), and Qt WebEngine loads a page offscreen. Playwright runs first on its
+own asyncio loop; the Qt part creates the QApplication afterwards (no qasync involved).
 """
 
 from __future__ import annotations
@@ -101,11 +103,14 @@ async def _timed(step: Callable[[], Awaitable[Check | list[Check]]]) -> list[Che
     return [_with_time(c, seconds) for c in (result if isinstance(result, list) else [result])]
 
 
-async def _node_and_browser() -> list[Check]:
+async def _before_qt() -> list[Check]:
     from app.doctor import check_node
+    from app.qt_platform import qt_checks
 
-    node, browser = await asyncio.gather(_timed(check_node), _timed(check_browser))
-    return [*node, *browser]
+    node, browser, qt = await asyncio.gather(
+        _timed(check_node), _timed(check_browser), _timed(qt_checks)
+    )
+    return [*node, *browser, *qt]
 
 
 def _qt() -> Check:
@@ -124,7 +129,7 @@ def self_test_checks(report: Callable[[Check], None] = lambda _check: None) -> l
     """
     start = time.monotonic()
     checks = [_with_time(check_resources(), time.monotonic() - start)]
-    checks += asyncio.run(_node_and_browser())  # before Qt: Playwright on a plain loop
+    checks += asyncio.run(_before_qt())  # Playwright on a plain loop, before Qt's part
     for check in checks:
         report(check)
     checks.append(_qt())

@@ -5,7 +5,8 @@ starts its helper processes (the reaper, the static file server) as
 ``<bundle>/webgen --run-module agent_core.runtime.<name> [ARGS...]`` (see
 ``agent_core.runtime.guard.python_module_argv``). That form runs the module as ``__main__``
 before anything heavy (Qt, the engine) is imported; every other command line goes to
-``app.cli.main``. Only modules under ``agent_core.runtime.`` may be run this way.
+``app.cli.main``. Only modules under ``agent_core.runtime.`` may be run this way, and
+``app.qt_probe``, the child in which the start-up checks start Qt's platform plugin.
 
 Frozen, the bootloader points ``LD_LIBRARY_PATH`` at the bundle so that this process loads the
 bundled libraries; the programs the engine starts (node, npm, Chromium, dev servers) must
@@ -29,6 +30,7 @@ from pathlib import Path
 
 RUN_MODULE = "--run-module"
 ALLOWED_PREFIX = "agent_core.runtime."
+ALLOWED_MODULES = ("app.qt_probe",)
 EXIT_USAGE = 2
 
 
@@ -90,10 +92,11 @@ def run_module(argv: list[str]) -> int:
         )
         return EXIT_USAGE
     module = argv[0]
-    if not module.startswith(ALLOWED_PREFIX) or not module[len(ALLOWED_PREFIX) :].isidentifier():
+    helper = module.startswith(ALLOWED_PREFIX) and module[len(ALLOWED_PREFIX) :].isidentifier()
+    if not helper and module not in ALLOWED_MODULES:
         print(
-            f"webgen: {RUN_MODULE} only runs WebGen Studio's helpers ({ALLOWED_PREFIX}*), "
-            f"not {module!r}",
+            f"webgen: {RUN_MODULE} only runs WebGen Studio's helpers ({ALLOWED_PREFIX}*, "
+            f"{', '.join(ALLOWED_MODULES)}), not {module!r}",
             file=sys.stderr,
         )
         return EXIT_USAGE

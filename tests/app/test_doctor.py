@@ -18,6 +18,12 @@ from tests.fakes.model_server import ScriptedModelServer, queue
 from tests.support.env import path_without_node
 from tests.support.keyring_backend import MemoryKeyring, installed
 from tests.support.net import closed_port_url
+from tests.support.qtlibs import (
+    bwrap_works,
+    env_without_display,
+    resolved_libraries,
+    without_libraries,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "sk-doctor-secret-7731"
@@ -348,3 +354,55 @@ def test_missing_pyarrow_is_only_a_warning_with_a_fix_that_fits_the_install(monk
     assert check.status == "warn" and "not installed (optional)" in check.detail
     assert "--parquet" in check.fix
     assert ("pip install" in check.fix) is not frozen
+
+
+def doctor_json(tmp_path: Path, *prefix: str) -> dict[str, dict[str, str]]:
+    """``webgen doctor --json --no-network`` as a real process (after ``prefix``), by check."""
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "app", "doctor", "--json", "--no-network"],
+        cwd=REPO,
+        env=env_without_display(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr  # no models configured
+    return {row["check"]: row for row in json.loads(done.stdout)}
+
+
+def test_json_from_the_command_has_the_qt_platform_and_webengine_rows(tmp_path):
+    rows = doctor_json(tmp_path)
+    assert rows["qt platform"] == {
+        "check": "qt platform",
+        "status": "ok",
+        "detail": "the libraries of the xcb plugin are all installed; "
+        "the xcb plugin was not loaded: no display (DISPLAY is not set)",
+        "fix": "",
+    }
+    assert rows["qt webengine libraries"]["status"] == "ok"
+
+
+@pytest.mark.skipif(not bwrap_works(), reason="needs bubblewrap to hide libraries")
+def test_missing_qt_libraries_are_named_with_one_apt_command_per_row(tmp_path):
+    from app.qt_platform import QtFiles
+
+    files = QtFiles.installed()
+    found = resolved_libraries(*files.xcb, *files.webengine)
+    hidden = ("libxcb-icccm.so.4", "libxcb-keysyms.so.1", "libgbm.so.1")
+    rows = doctor_json(tmp_path, *without_libraries(found, *hidden))
+    platform, webengine = rows["qt platform"], rows["qt webengine libraries"]
+    assert platform["status"] == "FAIL"
+    assert platform["detail"] == (
+        "the window's xcb plugin cannot load, missing libxcb-icccm.so.4 (libxcb-icccm4), "
+        "libxcb-keysyms.so.1 (libxcb-keysyms1)"
+    )
+    assert platform["fix"].startswith(
+        "`apt install libxcb-icccm4 libxcb-keysyms1` (Debian/Ubuntu); "
+        "`dnf install xcb-util-wm xcb-util-keysyms` (Fedora)"
+    )
+    assert webengine["status"] == "FAIL"
+    assert webengine["detail"] == "Qt WebEngine cannot load, missing libgbm.so.1 (libgbm1)"
+    assert webengine["fix"].startswith("`apt install libgbm1` (Debian/Ubuntu)")
+    # Importing Qt WebEngine fails too, and the package row says so; the rest still ran.
+    assert "libgbm.so.1" in rows["package PySide6"]["detail"]
+    assert rows["python"]["status"] == "ok"

@@ -40,7 +40,8 @@ def self_test(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
     """Run ``python -m app --self-test``; check that nothing it started is still running."""
     marker = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEBGEN_")}
-    env.pop("QT_QPA_PLATFORM", None)  # the self-test chooses offscreen by itself
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE"):
+        env.pop(name, None)  # the self-test chooses offscreen by itself; no desktop here
     env.update(
         WEBGEN_CONFIG_DIR=str(tmp_path / "config"),
         WEBGEN_STATE_DIR=str(tmp_path / "s"),
@@ -67,9 +68,14 @@ def test_self_test_passes_on_a_working_install(tmp_path):
     lines = done.stdout.strip().splitlines()
     assert lines[-1].startswith("self-test passed")
     checks = {line[6:].split(":", 1)[0]: line for line in lines[:-1]}
-    assert set(checks) == {"resources", "node", "npm", "chromium", "qt webengine"}
+    assert set(checks) == {
+        "resources", "node", "npm", "chromium", "qt platform", "qt webengine libraries",
+        "qt webengine",
+    }
     assert all(line.startswith("ok    ") and line.endswith(" s)") for line in checks.values())
     assert f"pixel rgb{COLOUR} as expected" in checks["chromium"]
+    assert "the libraries of the xcb plugin are all installed; the xcb plugin was not loaded: " \
+        "no display (DISPLAY is not set)" in checks["qt platform"]
     assert "platform offscreen" in checks["qt webengine"]
 
 

@@ -118,9 +118,16 @@ def test_run_module_runs_the_reaper_without_loading_the_app():
 def test_run_module_refuses_anything_but_the_engine_helpers(module):
     done = entry("--run-module", module)
     assert done.returncode == 2
-    assert f"only runs WebGen Studio's helpers (agent_core.runtime.*), not {module!r}" in (
-        done.stderr
+    assert (
+        f"only runs WebGen Studio's helpers (agent_core.runtime.*, app.qt_probe), not {module!r}"
+        in done.stderr
     )
+
+
+def test_run_module_starts_qts_platform_plugin_for_the_start_up_checks():
+    done = entry("--run-module", "app.qt_probe")  # QT_QPA_PLATFORM=offscreen in the tests
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "offscreen"
 
 
 def test_run_module_reports_a_missing_helper_or_a_missing_name():
