@@ -18,13 +18,6 @@ from agent_core.agent.reply_format import (
     ending_message,
     has_working_step,
 )
-from agent_core.agent.selection import (
-    answering_latest_request,
-    backtrack_target,
-    consecutive_errors,
-    parent_chain,
-    select_best_step,
-)
 from agent_core.agent.services import AgentModels, StepServices
 from agent_core.config import RunConfig
 from agent_core.errors import WebGenError
@@ -54,6 +47,13 @@ from agent_core.protocol.coder_prompt import (
 )
 from agent_core.store.records import RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
+from agent_core.store.selection import (
+    answering_latest_request,
+    backtrack_target,
+    consecutive_errors,
+    parent_chain,
+    select_best_step,
+)
 from agent_core.workspace.guard import Workspace
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from agent_core.agent.reply_format import UNSUCCESSFUL_ENDINGS
-from agent_core.agent.selection import parent_chain
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
+from agent_core.store.selection import parent_chain
 from ui.main_window import MainWindow
 from ui.step_format import grade_text
 
