@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from agent_core.agent.context import Turn, fit_conversation
-from agent_core.agent.selection import parent_chain
 from agent_core.llm.base import Message
 from agent_core.protocol.coder_prompt import (
     effective_instruction,
@@ -13,6 +12,7 @@ from agent_core.protocol.coder_prompt import (
     system_prompt,
 )
 from agent_core.store.records import Manifest, StepRecord
+from agent_core.store.selection import parent_chain
 
 UNLIMITED = 10**12
 

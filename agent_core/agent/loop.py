@@ -18,14 +18,7 @@ from agent_core.agent.reply_format import (
     ending_message,
     has_working_step,
 )
-from agent_core.agent.selection import (
-    answering_latest_request,
-    backtrack_target,
-    consecutive_errors,
-    parent_chain,
-    select_best_step,
-)
-from agent_core.agent.services import AgentModels, StepServices
+from agent_core.agent.services import AgentModels, StepServices, build_gui_tester
 from agent_core.config import RunConfig
 from agent_core.errors import WebGenError
 from agent_core.events import (
@@ -43,7 +36,7 @@ from agent_core.events import (
     SandboxPrepared,
     TestInstructionWritten,
 )
-from agent_core.gui.tester import GuiTester
+from agent_core.gui.interface import FunctionalTester, WritesTestInstruction
 from agent_core.llm.server_context import served_context_length
 from agent_core.protocol.coder_prompt import (
     effective_instruction,
@@ -54,6 +47,13 @@ from agent_core.protocol.coder_prompt import (
 )
 from agent_core.store.records import RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
+from agent_core.store.selection import (
+    answering_latest_request,
+    backtrack_target,
+    consecutive_errors,
+    parent_chain,
+    select_best_step,
+)
 from agent_core.workspace.guard import Workspace
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ class WebGenAgent:
         services: Side-effect owners; built from ``config`` when omitted. Services built here
             are closed when ``run()`` ends; services passed in belong to the caller, who
             may keep the dev server and browser alive between runs (the app's preview).
-        gui_tester: Runs GUI-test steps; None means functional testing is unavailable.
+        gui_tester: Runs GUI-test steps; when omitted, the GUI agent on the services' browser
+            if ``config`` turns GUI testing on (``build_gui_tester``).
     """
 
     def __init__(
@@ -90,7 +91,7 @@ class WebGenAgent:
         bus: EventBus | None = None,
         *,
         services: StepServices | None = None,
-        gui_tester: step_kinds.FunctionalTester | None = None,
+        gui_tester: FunctionalTester | None = None,
     ) -> None:
         self.store = store
         self.models = models
@@ -100,9 +101,8 @@ class WebGenAgent:
         self.services = services or StepServices.build(
             store.workspace, store.run_dir / ".webgen", store.logs_dir, config, models.critic
         )
-        if gui_tester is None and config.gui_testing:
-            gui_tester = GuiTester(models.critic, models.feedback, self.services.browser,
-                                   max_turns=config.gui_max_turns)
+        if gui_tester is None:
+            gui_tester = build_gui_tester(models, self.services, config)
         self.gui_tester = gui_tester
         self.formats = FormatTracker(models.settings.coder.reply_format)
         """The coder's reply format during this run (``auto`` may switch it)."""
@@ -206,11 +206,11 @@ class WebGenAgent:
     def _start_test_instruction(self) -> asyncio.Task[None] | None:
         """Write the GUI agent's test instruction while the coder works on step one."""
         tester = self.gui_tester
-        if tester is None or not hasattr(tester, "write_test_instruction"):
+        if not isinstance(tester, WritesTestInstruction):
             return None
         return asyncio.create_task(self._write_test_instruction(tester))
 
-    async def _write_test_instruction(self, tester: GuiTester) -> None:
+    async def _write_test_instruction(self, tester: WritesTestInstruction) -> None:
         instruction = self.instruction_for(self.store.head)
         stored = self.store.manifest.test_instruction
         if stored:
@@ -317,8 +317,17 @@ class WebGenAgent:
                 run_id=self.run_id, index=index, dropped_turns=prompt.dropped_turns,
                 prompt_tokens_estimate=prompt.tokens_estimate,
             ))
-        runner = step_kinds.StepRunner(self, index, parent, left, time.time())
+        runner = step_kinds.StepRunner(self._step_context(parent), index, parent, left,
+                                       time.time())
         return await runner.run(prompt)
+
+    def _step_context(self, parent: int | None) -> step_kinds.StepContext:
+        """What a step continuing from ``parent`` needs from this run."""
+        return step_kinds.StepContext(
+            store=self.store, services=self.services, coder=self.models.coder,
+            coder_settings=self.models.settings.coder, reply_format=self.formats.current,
+            instruction=self.instruction_for(parent), tester=self.gui_tester, emit=self.emit,
+        )
 
 
 async def restore_step_files(store: RunStore, workspace: Workspace, index: int | None) -> None:

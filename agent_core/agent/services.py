@@ -1,4 +1,4 @@
-"""The side-effect owners one run uses, built once and closed together."""
+"""The side-effect owners one run uses, built once and closed together, and its GUI tester."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from agent_core.browser.network_policy import SitePolicy
 from agent_core.browser.session import BrowserSession
 from agent_core.config import ModelSettings, RunConfig
 from agent_core.critic.screenshot_critic import ScreenshotCritic
+from agent_core.gui.interface import FunctionalTester
+from agent_core.gui.tester import GuiTester
 from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.devserver import DevServer
@@ -144,3 +146,19 @@ class StepServices:
                 with contextlib.suppress(Exception):
                     await self._browser.close()
                 self._browser = None
+
+
+def build_gui_tester(models: AgentModels, services: StepServices,
+                     config: RunConfig) -> FunctionalTester | None:
+    """The run's functional tester: the GUI agent on the services' browser.
+
+    The critic's client browses (it sees screenshots) and the feedback client writes the test
+    instruction and grades the trajectory.
+
+    Returns:
+        The tester, or None when ``config`` turns GUI testing off.
+    """
+    if not config.gui_testing:
+        return None
+    return GuiTester(models.critic, models.feedback, services.browser,
+                     max_turns=config.gui_max_turns)

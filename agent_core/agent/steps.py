@@ -4,46 +4,60 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from agent_core.agent import feedback as fb
 from agent_core.agent.coder_turn import CoderTurn, run_coder_turn
 from agent_core.agent.context import FittedPrompt
 from agent_core.agent.edit_step import EditOutcome, run_edit_phases
+from agent_core.agent.services import StepServices
+from agent_core.config import RoleConfig
 from agent_core.errors import ModelBadRequest
 from agent_core.events import (
+    Event,
     FileWritten,
     PhaseChanged,
     ServerReady,
     StepStarted,
     Token,
 )
-from agent_core.llm.base import Usage
+from agent_core.gui.interface import FunctionalTester
+from agent_core.llm.base import ChatModel, Usage
 from agent_core.state.from_store import step_finished_event
 from agent_core.store.records import StepKind, StepRecord
-
-if TYPE_CHECKING:
-    from agent_core.agent.loop import WebGenAgent
+from agent_core.store.run_store import RunStore
 
 
-@dataclass
-class GuiOutcome:
-    """Result of a GUI-test step."""
+@dataclass(frozen=True)
+class StepContext:
+    """What one step needs from its run, and nothing more.
 
-    feedback: str
-    gui_grade: int | None = None
-    errors: list[str] = field(default_factory=list)
-    details: dict[str, Any] | None = None
-    usage: dict[str, Usage] = field(default_factory=dict)
+    Attributes:
+        store: The run directory the step is committed to.
+        services: Workspace, dev server, browser and critic of the run.
+        coder: The coder's client.
+        coder_settings: The coder's configuration (context length and reply limit as served).
+        reply_format: How the coder replies in this step: ``text`` or ``structured``.
+        instruction: The task as it stands for this step (follow-up requests included).
+        tester: Runs GUI-test steps; None means functional testing is unavailable.
+        emit: Sends an event to the run's subscribers.
+    """
 
+    store: RunStore
+    services: StepServices
+    coder: ChatModel
+    coder_settings: RoleConfig
+    reply_format: str
+    instruction: str
+    tester: FunctionalTester | None
+    emit: Callable[[Event], Awaitable[None]]
 
-class FunctionalTester(Protocol):
-    """Tests the running site's features with a GUI agent (the GUI agent's issue)."""
-
-    async def test(self, url: str | None, instruction: str, index: int) -> GuiOutcome:
-        """Drive the site at ``url`` and grade its functions 1-5."""
-        ...
+    @property
+    def run_id(self) -> str:
+        """Id of the run in the store."""
+        return self.store.manifest.run_id
 
 
 def _usage_dict(usage: Usage | None) -> dict[str, Any]:
@@ -81,58 +95,59 @@ class _Result:
 
 
 class StepRunner:
-    """Runs step ``index`` continuing from ``parent``."""
+    """Runs step ``index`` continuing from ``parent``, with what ``context`` gives it."""
 
-    def __init__(self, agent: WebGenAgent, index: int, parent: int | None,
+    def __init__(self, context: StepContext, index: int, parent: int | None,
                  backtracked_from: int | None, started_at: float) -> None:
-        self.agent = agent
+        self.context = context
         self.index = index
         self.parent = parent
         self.backtracked_from = backtracked_from
         self.started_at = started_at
         self.phases: dict[str, float] = {}
         self.usage: dict[str, dict[str, float]] = {}
-        self.parent_record = agent.store.step(parent) if parent else None
+        self.parent_record = context.store.step(parent) if parent else None
 
     async def run(self, prompt: FittedPrompt) -> StepRecord:
         """Ask the coder, carry the reply out, commit and announce the step."""
-        agent = self.agent
-        await agent.emit(StepStarted(run_id=agent.run_id, index=self.index, parent=self.parent))
+        context = self.context
+        await context.emit(StepStarted(run_id=context.run_id, index=self.index,
+                                       parent=self.parent))
         turn = await self._ask_coder(prompt)
         result = await self._act(turn)
         return await self._commit(turn, result, prompt.trimmed)
 
     async def _phase(self, phase: str, detail: str = "") -> None:
-        await self.agent.emit(PhaseChanged(
-            run_id=self.agent.run_id, index=self.index, phase=phase, detail=detail,
+        await self.context.emit(PhaseChanged(
+            run_id=self.context.run_id, index=self.index, phase=phase, detail=detail,
         ))
 
     async def _server_ready(self, url: str, restarted: bool) -> None:
-        await self.agent.emit(ServerReady(
-            run_id=self.agent.run_id, index=self.index, url=url, restarted=restarted,
+        await self.context.emit(ServerReady(
+            run_id=self.context.run_id, index=self.index, url=url, restarted=restarted,
         ))
 
     async def _ask_coder(self, prompt: FittedPrompt) -> CoderTurn:
-        agent = self.agent
-        await self._phase("coding", agent.models.coder.description)
+        context = self.context
+        await self._phase("coding", context.coder.description)
         started = time.perf_counter()
 
         async def on_text(text: str) -> None:
-            await agent.emit(Token(run_id=agent.run_id, index=self.index, text=text))
+            await context.emit(Token(run_id=context.run_id, index=self.index, text=text))
 
         async def on_file(path: str, size: int, refused: str | None) -> None:
-            await agent.emit(FileWritten(
-                run_id=agent.run_id, index=self.index, path=path, size=size, refused=refused,
+            await context.emit(FileWritten(
+                run_id=context.run_id, index=self.index, path=path, size=size, refused=refused,
             ))
 
-        coder = agent.models.settings.coder
         try:
             turn = await run_coder_turn(
-                agent.models.coder, prompt.messages, agent.services.workspace,
-                on_text=on_text, on_file=on_file, reply_format=agent.formats.current,
+                context.coder, prompt.messages, context.services.workspace,
+                on_text=on_text, on_file=on_file, reply_format=context.reply_format,
             )
         except ModelBadRequest as exc:
-            raise fb.context_overflow(exc, prompt.tokens_estimate, coder) from exc
+            overflow = fb.context_overflow(exc, prompt.tokens_estimate, context.coder_settings)
+            raise overflow from exc
         self.phases["coding"] = round(time.perf_counter() - started, 4)
         self.usage["coder"] = _usage_dict(turn.usage)
         return turn
@@ -140,14 +155,14 @@ class StepRunner:
     async def _act(self, turn: CoderTurn) -> _Result:
         result = await self._act_on_kind(turn)
         if turn.cut:
-            limit = self.agent.models.settings.coder.reply_limit
+            limit = self.context.coder_settings.reply_limit
             result.feedback = f"{fb.cut_note(turn.cut, limit)}\n\n{result.feedback}"
         result.extra["runtime"] = {**(result.extra.get("runtime") or {}),
                                    "reply_format": turn.reply_format, "reply_cut": turn.cut}
         return result
 
     async def _act_on_kind(self, turn: CoderTurn) -> _Result:
-        instruction = self.agent.instruction_for(self.parent)
+        instruction = self.context.instruction
         kind = decide_kind(turn)
         inherited = self.parent_record
         appearance = inherited.appearance_grade if inherited else None
@@ -164,7 +179,7 @@ class StepRunner:
 
     async def _edit(self, turn: CoderTurn, instruction: str) -> _Result:
         outcome: EditOutcome = await run_edit_phases(
-            self.agent.services, turn, instruction, self._phase, self._server_ready
+            self.context.services, turn, instruction, self._phase, self._server_ready
         )
         if turn.parsed.signal:
             outcome.report.notes.append(fb.signal_with_files_note())
@@ -178,13 +193,13 @@ class StepRunner:
         )
 
     async def _gui_test(self, appearance: int | None, instruction: str) -> _Result:
-        tester = self.agent.gui_tester
+        tester = self.context.tester
         if tester is None:
             return _Result(StepKind.GUI_TEST, fb.gui_unavailable_feedback(instruction),
                            appearance, extra={"gui": {"available": False}})
         await self._phase("gui_test", "")
         started = time.perf_counter()
-        outcome = await tester.test(self.agent.services.server.url, instruction, self.index)
+        outcome = await tester.test(self.context.services.server.url, instruction, self.index)
         self.phases["gui_test"] = round(time.perf_counter() - started, 4)
         for role, usage in outcome.usage.items():
             self.usage[role] = _usage_dict(usage)
@@ -199,7 +214,7 @@ class StepRunner:
         details = dict(details)
         shots = details.pop("screenshots", None) or []
         paths = [
-            self.agent.store.write_artifact(f"gui/{self.index:06d}/turn-{n:02d}.png", png)
+            self.context.store.write_artifact(f"gui/{self.index:06d}/turn-{n:02d}.png", png)
             for n, png in enumerate(shots, start=1)
         ]
         turns = []
@@ -211,11 +226,11 @@ class StepRunner:
         return details
 
     async def _commit(self, turn: CoderTurn, result: _Result, trimmed: bool) -> StepRecord:
-        agent = self.agent
+        context = self.context
         await self._phase("commit", "")
         started = time.perf_counter()
-        files = await asyncio.to_thread(agent.services.workspace.snapshot)
-        digests = await asyncio.to_thread(agent.store.put_files, files)
+        files = await asyncio.to_thread(context.services.workspace.snapshot)
+        digests = await asyncio.to_thread(context.store.put_files, files)
         before = self.parent_record.files if self.parent_record else {}
         changed = sorted(p for p in set(before) | set(digests) if before.get(p) != digests.get(p))
         self.phases["commit"] = round(time.perf_counter() - started, 4)
@@ -227,11 +242,11 @@ class StepRunner:
             critic=result.extra.get("critic"), runtime=result.extra.get("runtime") or {},
             gui=result.extra.get("gui"), errors=result.errors, phases=self.phases,
             usage=self.usage, context_trimmed=trimmed, backtracked_from=self.backtracked_from,
-            request=agent.store.manifest.pending_request,
+            request=context.store.manifest.pending_request,
             started_at=self.started_at, finished_at=time.time(),
         )
-        record = await asyncio.to_thread(agent.store.commit_step, record, result.screenshot)
+        record = await asyncio.to_thread(context.store.commit_step, record, result.screenshot)
         if record.request:
-            agent.store.update_manifest(pending_request="")
-        await agent.emit(step_finished_event(agent.run_id, record))
+            context.store.update_manifest(pending_request="")
+        await context.emit(step_finished_event(context.run_id, record))
         return record

@@ -11,7 +11,6 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent_core.agent.selection import parent_chain, select_best_step
 from agent_core.config import RunConfig
 from agent_core.errors import CommandRefused, RunStoreError, RuntimeFailure, WorkspaceViolation
 from agent_core.runtime.devserver import DevServer
@@ -20,6 +19,7 @@ from agent_core.runtime.plans import choose_start_command
 from agent_core.runtime.sandbox import Sandbox
 from agent_core.store.records import StepRecord
 from agent_core.store.run_store import MANIFEST, RunStore
+from agent_core.store.selection import parent_chain, select_best_step
 from agent_core.workspace.commands import CommandPolicy
 from agent_core.workspace.guard import Workspace
 

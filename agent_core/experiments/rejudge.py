@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent_core.agent.selection import parent_chain
 from agent_core.critic.screenshot_critic import CriticReport, ScreenshotCritic
 from agent_core.errors import WebGenError
 from agent_core.experiments.judgements import (
@@ -38,6 +37,7 @@ from agent_core.review.agreement import APPEARANCE, AgreementRow, agreement_row
 from agent_core.review.agreement import GUI as GUI_JUDGE
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
+from agent_core.store.selection import parent_chain
 
 log = logging.getLogger(__name__)
 CRITIC, GUI = "critic", "gui"

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from agent_core.agent.conversation import prompt_of_step, trajectory_of_step
-from agent_core.agent.selection import select_best_step
 from agent_core.errors import RunStoreError
 from agent_core.export.advantage import step_advantages
 from agent_core.llm.base import Message
 from agent_core.review.labels import LabelStore, StepLabel
 from agent_core.store.records import Manifest, StepKind, StepRecord
 from agent_core.store.run_store import MANIFEST, RunStore
+from agent_core.store.selection import select_best_step
 
 STEP_GRPO_SCHEMA = "webgen-step-grpo/1"
 SFT_SCHEMA = "webgen-sft/1"

@@ -3,15 +3,14 @@
 Each turn the page is marked (numbered boxes plus an element list), the model answers with a
 thought and one action, and the action is carried out. Only the latest screenshots stay in
 the prompt as images; older turns are kept as short text. ``GuiTester`` (in
-``agent_core.gui.tester``, also importable from here) wraps the agent as the loop's
-functional tester.
+``agent_core.gui.tester``) wraps the agent as the loop's functional tester.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from playwright.async_api import Page
 
@@ -23,16 +22,13 @@ from agent_core.gui.marks import MarkedPage, MarkingFailed, format_elements, mar
 from agent_core.llm.base import ChatModel, Message, Usage
 from agent_core.llm.schemas import schema_for
 
-if TYPE_CHECKING:
-    from agent_core.gui.tester import GuiTester
-
 EndKind = Literal["answered", "turn_limit", "unreadable", "model_error", "page_error"]
 ENDED_ANSWERED = "answered"
 ENDED_TURN_LIMIT = "turn limit"
 MAX_UNREADABLE = 3
 """Consecutive unreadable replies after which the agent gives up."""
 
-__all__ = ["GuiAgent", "GuiTester", "GuiTrajectory", "GuiTurn"]
+__all__ = ["GuiAgent", "GuiTrajectory", "GuiTurn"]
 
 
 @dataclass
@@ -283,11 +279,3 @@ class _Clock:
     def total(self) -> float:
         return round(time.perf_counter() - self._start, 3)
 
-
-def __getattr__(name: str) -> Any:
-    """``GuiTester`` lives in ``agent_core.gui.tester``; it is importable from here too."""
-    if name == "GuiTester":
-        from agent_core.gui.tester import GuiTester
-
-        return GuiTester
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,10 +1,11 @@
 """The GUI-test step: write a test instruction, let the GUI agent browse, grade the record.
 
-``GuiTester`` implements the loop's ``FunctionalTester`` protocol. Once per run (per user
-instruction) the feedback model turns the user's instruction into a test instruction. Each
-test opens a new tab in the browser session's context - the session's own screenshot tab is
-left alone - runs the GUI agent there, closes every tab it opened, and asks the feedback
-model to grade the trajectory 1-5 (asked once more when the reply cannot be read).
+``GuiTester`` implements the loop's ``FunctionalTester`` protocol (``agent_core.gui.interface``).
+Once per run (per user instruction) the feedback model turns the user's instruction into a
+test instruction. Each test opens a new tab in the browser session's context - the session's
+own screenshot tab is left alone - runs the GUI agent there, closes every tab it opened, and
+asks the feedback model to grade the trajectory 1-5 (asked once more when the reply cannot be
+read).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 
@@ -22,11 +23,9 @@ from agent_core.errors import ModelError, WebGenError
 from agent_core.gui import prompts
 from agent_core.gui.agent import GuiAgent, GuiTrajectory
 from agent_core.gui.executor import close_page_quietly
+from agent_core.gui.interface import GuiOutcome
 from agent_core.llm.base import ChatModel, Message, Usage
 from agent_core.llm.schemas import schema_for
-
-if TYPE_CHECKING:
-    from agent_core.agent.steps import GuiOutcome
 
 BrowserProvider = Callable[[], Awaitable[BrowserSession]]
 MIN_GRADE, MAX_GRADE = 1, 5
@@ -265,9 +264,6 @@ def _outcome(
     details: dict[str, Any],
     usage: dict[str, Usage],
 ) -> GuiOutcome:
-    # Imported here: the loop's modules may import this package while they load.
-    from agent_core.agent.steps import GuiOutcome
-
     return GuiOutcome(feedback, grade, errors, details, usage)
 
 

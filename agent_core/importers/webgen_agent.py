@@ -50,10 +50,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent_core.agent.selection import select_best_step
 from agent_core.errors import RunStoreError, WorkspaceViolation
 from agent_core.importers import webgen_agent_fields as fields
 from agent_core.importers.webgen_agent_fields import MISSING, UNKNOWN_MODEL, Notes, StepFile
+from agent_core.store.selection import select_best_step
 
 __all__ = ["SOURCE", "UNKNOWN_MODEL", "ImportReport", "import_webgen_agent_log"]
 from agent_core.store.records import RunStatus, StepKind, StepRecord

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent_core.agent.selection import answering_latest_request, select_best_step
 from agent_core.errors import WebGenError
 from agent_core.store.records import StepRecord
 from agent_core.store.run_store import MANIFEST, RunStore
+from agent_core.store.selection import answering_latest_request, select_best_step
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from agent_core.agent.selection import answering_latest_request, select_best_step
 from agent_core.importers.webgen_agent import import_webgen_agent_log
 from agent_core.review.labels import LabelStore, StepLabel
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_index import scan_runs
 from agent_core.store.run_store import RunStore
+from agent_core.store.selection import answering_latest_request, select_best_step
 from app.desktop.ops import Notifier, Ops
 from app.desktop.views import load_image
 from ui.compare_view import ComparedStep

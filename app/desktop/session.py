@@ -12,13 +12,13 @@ from pathlib import Path
 
 from agent_core.agent.loop import RunOutcome, WebGenAgent, apply_best_step, restore_step_files
 from agent_core.agent.preview import PreviewResult, serve_workspace
-from agent_core.agent.selection import answering_latest_request, explain_best
 from agent_core.agent.services import AgentModels, StepServices
 from agent_core.config import ModelSettings, RunConfig
 from agent_core.errors import RunStoreError, WebGenError
 from agent_core.events import BestSelected, Event, EventBus, EventSink, StepRestored
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
+from agent_core.store.selection import answering_latest_request, explain_best
 from agent_core.workspace.guard import Workspace
 
 

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCharts import QValueAxis
 from PySide6.QtCore import Qt
 
-from agent_core.agent.selection import select_best_step
 from agent_core.store.records import StepKind
+from agent_core.store.selection import select_best_step
 from tests.support.runs import StepSpec, build_run
 from ui.grade_chart import APPEARANCE, BACKTRACK, BEST, EMPTY_TITLE, ERRORS, GUI, GradeChart
 

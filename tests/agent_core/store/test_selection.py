@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from agent_core.agent.selection import (
+from agent_core.store.records import StepKind, StepRecord
+from agent_core.store.selection import (
     backtrack_target,
     consecutive_errors,
     is_valid,
     parent_chain,
     select_best_step,
 )
-from agent_core.store.records import StepKind, StepRecord
 
 
 def step(index, parent=None, look=None, gui=None, error=False, kind=StepKind.EDIT):
@@ -79,7 +79,7 @@ def test_parent_chain_runs_from_the_start_to_the_head():
 
 
 def test_explain_best_names_the_step_the_pool_and_the_ranking():
-    from agent_core.agent.selection import explain_best
+    from agent_core.store.selection import explain_best
 
     steps = [step(1, look=4), step(2, look=2, error=True), step(3, look=4, gui=5),
              step(4, look=4, gui=5)]
@@ -95,7 +95,7 @@ def test_explain_best_names_the_step_the_pool_and_the_ranking():
 def test_after_a_follow_up_only_the_steps_answering_it_compete():
     from dataclasses import replace
 
-    from agent_core.agent.selection import answering_latest_request
+    from agent_core.store.selection import answering_latest_request
 
     steps = [step(1, look=4, gui=5), step(2, 1, look=3),
              replace(step(3, 2, look=3), request="Add a footer"), step(4, 3, look=4),

@@ -1,4 +1,8 @@
-"""Backtracking and best-step rules of the WebGen-Agent method (METHOD.md)."""
+"""Backtracking and best-step rules of the WebGen-Agent method (METHOD.md).
+
+Pure functions over step records, kept beside the records so that the store's run index,
+the importers and the exporters use the same rules as the loop without importing the loop.
+"""
 
 from __future__ import annotations
 
