@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.code_viewer import HIGHLIGHT_LIMIT, CodeViewer, DiffPage
+from ui.diff_worker import DiffRelay, DiffWork, start_diff
 from ui.file_diff import VIEW_LIMIT, FileDiff, Side, decode_text, diff_file, human_size
 from ui.file_tree import (
     CHANGED,
@@ -66,6 +67,10 @@ class CodePanel(QWidget):
         self._cache: dict[int, dict[str, bytes]] = {}
         self._shown: str | None = None
         self._diff: FileDiff | None = None
+        self._diff_pending = False
+        self._generation = 0
+        self._relay = DiffRelay(self)
+        self._relay.done.connect(self._on_diff_done)
         self._muted = 0
         self._build()
         self._rebuild_combo()
@@ -247,8 +252,11 @@ class CodePanel(QWidget):
         return self._viewer.toPlainText()
 
     def diff_text(self) -> str:
-        """The text of the diff tab (computed now if it is out of date)."""
-        self._refresh_diff()
+        """The text of the diff tab (computed now, on this thread, if it is out of date)."""
+        if self._diff is None:
+            self._generation += 1
+            diff, loaded = self._diff_work()()
+            self._on_diff_done(self._generation, diff, loaded)
         return self._diff_page.view.toPlainText()
 
     # -- state helpers ---------------------------------------------------------------
@@ -330,43 +338,59 @@ class CodePanel(QWidget):
 
     def _invalidate_diff(self) -> None:
         self._diff = None
+        self._diff_pending = False
+        self._generation += 1
         if self._tabs.currentIndex() == DIFF_TAB:
             self._refresh_diff()
 
     def _refresh_diff(self) -> None:
-        if self._diff is not None:
+        """Diff the shown file in a worker thread; the tab says so until it is ready."""
+        if self._diff is not None or self._diff_pending:
             return
-        self._diff = self._compute_diff()
-        self._diff_page.show_diff(self._diff)
+        self._generation += 1
+        self._diff_pending = True
+        self._diff_page.show_diff(FileDiff("Comparing…"))
+        start_diff(self._generation, self._diff_work(), self._relay)
 
-    def _compute_diff(self) -> FileDiff:
+    @Slot(int, object, object)
+    def _on_diff_done(self, generation: int, diff: FileDiff, loaded: object) -> None:
+        if generation != self._generation:
+            return  # the file or the step changed meanwhile: a newer diff is coming
+        self._diff_pending = False
+        if isinstance(loaded, tuple):
+            step, files = loaded
+            self._cache[step] = dict(files)
+        self._diff = diff
+        self._diff_page.show_diff(diff)
+
+    def _diff_work(self) -> DiffWork:
+        """The diff of the shown file as a job: its inputs are taken now, on this thread."""
         path = self._shown
         if path is None:
-            return FileDiff(DIFF_PLACEHOLDER)
+            return lambda: (FileDiff(DIFF_PLACEHOLDER), None)
         new = Side(self._target_label(), self._files.get(path))
-        if self._compare_to is None:
+        step = self._compare_to
+        if step is None:
             if self._base is None:
-                return FileDiff(
-                    f"There is no previous step to compare {path} with; "
-                    "choose a step under “Compare with”."
-                )
-            return diff_file(path, Side(self._base_label, self._base.get(path)), new)
-        other = self._load(self._compare_to)
-        if isinstance(other, FileDiff):
-            return other
-        return diff_file(path, Side(f"step {self._compare_to}", other.get(path)), new)
+                text = (f"There is no previous step to compare {path} with; "
+                        "choose a step under “Compare with”.")
+                return lambda: (FileDiff(text), None)
+            old = Side(self._base_label, self._base.get(path))
+            return lambda: (diff_file(path, old, new), None)
+        cached, loader = self._cache.get(step), self._loader
+        if cached is None and loader is None:
+            text = f"Cannot compare with step {step}: no run is open to read it from."
+            return lambda: (FileDiff(text), None)
 
-    def _load(self, step: int) -> dict[str, bytes] | FileDiff:
-        if step in self._cache:
-            return self._cache[step]
-        if self._loader is None:
-            return FileDiff(f"Cannot compare with step {step}: no run is open to read it from.")
-        try:
-            files = visible_files(self._loader(step))
-        except Exception as err:  # any loader failure is shown, the panel keeps working
-            return FileDiff(f"Could not read the files of step {step}: {err}", "Error")
-        self._cache[step] = files
-        return files
+        def work() -> tuple[FileDiff, tuple[int, Mapping[str, bytes]] | None]:
+            try:
+                files = cached if cached is not None else visible_files(loader(step))
+            except Exception as err:  # any loader failure is shown, the panel keeps working
+                return FileDiff(f"Could not read the files of step {step}: {err}", "Error"), None
+            side = Side(f"step {step}", files.get(path))
+            return diff_file(path, side, new), (None if cached is not None else (step, files))
+
+        return work
 
     def _rebuild_combo(self) -> None:
         steps = [s for s in self._choices if s != self._step]

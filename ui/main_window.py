@@ -255,6 +255,7 @@ class MainWindow(QMainWindow):
         """Show the welcome page instead of the work area (menus and toolbar stay)."""
         self.pages.setCurrentIndex(PAGE_WELCOME if shown else PAGE_WORK)
         if shown:
+            self.notices.dismiss()  # old notes about the work area do not belong over it
             self.welcome.focus_first_action()
 
     def welcome_shown(self) -> bool:

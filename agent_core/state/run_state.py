@@ -274,7 +274,10 @@ def _token(state: RunState, e: Token) -> RunState:
 def _file_written(state: RunState, e: FileWritten) -> RunState:
     if not e.refused:
         return state
-    return _notice(state, f"Refused to write {e.path}: {e.refused}", "warning")
+    said = e.refused  # the workspace guard names the path itself ("refused to write 'x': ...")
+    text = said[0].upper() + said[1:] if said.lower().startswith("refused") else (
+        f"Refused to write {e.path}: {said}")
+    return _notice(state, text, "warning")
 
 
 def _phase(state: RunState, e: PhaseChanged) -> RunState:

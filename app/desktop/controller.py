@@ -27,6 +27,7 @@ from app.desktop.recent import RecentRuns
 from app.desktop.research import ResearchController
 from app.desktop.run_model import RunModel
 from app.desktop.run_view import RunView
+from app.desktop.server_check import server_problem
 from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
 from app.desktop.steps import StepActions
@@ -201,18 +202,27 @@ class MainController(QObject):
         if settings is None:
             self._give_back(instruction or request)
             return
+        self.window.notices.dismiss()
+        self._starting = True
+        self.ops.run("Start", self._start(settings, instruction, request))
+
+    async def _start(self, settings: ModelSettings, instruction: str | None,
+                     request: str | None) -> None:
+        """Check the model servers, then open the run (a new one for ``instruction``)."""
         try:
-            if instruction is not None:
+            problem = await server_problem(settings)
+            if problem is None and instruction is not None:
                 self._new_session(instruction, settings)
         except Exception as exc:  # one notification path for every failure
-            self.notifier.notify(f"Could not start: {exc}", "error")
+            problem = f"Could not start: {exc}"
+        if problem is not None:
+            self._starting = False
+            self.notifier.notify(problem, "error", [("Models…", self.settings_flow.open)])
             self._give_back(instruction or request)
             return
         session = self.session
         assert session is not None
         config = self._run_config(session)
-        self.window.notices.dismiss()
-        self._starting = True
         self.ops.run("Run", self._run(session, settings, config, request),
                      on_success=self._run_ended, on_failure=lambda _e: self._update_actions(),
                      actions=[("Retry", self.continue_run),

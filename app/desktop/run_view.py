@@ -80,17 +80,17 @@ class RunView(QObject):
         self._clock.stop()
         self._started = None
         w.run_status.set_elapsed(None)
-        self.render()
+        self.render(force=True)
         state = self.model.state
         store = self._store()
         if state is not None and store is not None:
             self._spawn(load_thumbnails(w, store, [c.index for c in state.committed]))
 
-    def render(self) -> None:
-        """Draw what changed since the last drawing."""
+    def render(self, *, force: bool = False) -> None:
+        """Draw what changed since the last drawing (``force``: the status line as well)."""
         state = self.model.state or EMPTY
         old, self._drawn = self._drawn, state
-        if old is state:
+        if old is state and not force:
             return
         self._draw_chat(old.chat, state)
         self._draw_cards(old, state)

@@ -65,10 +65,18 @@ def test_run_prints_the_documented_json_and_keeps_keys_out(tmp_path):
     for path in (tmp_path / "run").rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path
-    shown = webgen("show", str(tmp_path / "run"), "--json", env=env)
-    assert json.loads(shown.stdout)["steps"] == summary["steps"]
+    shown = json.loads(webgen("show", str(tmp_path / "run"), "--json", env=env).stdout)
+    assert shown["steps"] == summary["steps"]
+    # The same state the window shows: the chat in order, and how the run ended.
+    chat = shown["state"]["chat"]
+    assert chat[0] == {"kind": "user", "text": INSTRUCTION, "step": None, "level": "info"}
+    assert [c["kind"] for c in chat if c["kind"] != "notice"] == [
+        "user", "reply", "feedback", "reply", "feedback", "reply"]
+    assert shown["state"]["notices"] == [
+        {"text": "Run finished (the coder sent finish); best step 3.", "level": "success"}]
     text = webgen("show", str(tmp_path / "run"), env=env).stdout
     assert "best step: 3" in text and "gui_test" in text
+    assert "[success] Run finished (the coder sent finish); best step 3." in text
 
 
 def test_missing_model_settings_exit_2_with_a_hint(tmp_path):

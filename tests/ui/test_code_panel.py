@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -335,3 +336,26 @@ def test_long_files_are_highlighted_again_and_again_without_crashing(panel: Code
     viewer = panel.findChild(QPlainTextEdit, "codeViewer")
     assert viewer.blockCount() == 2002
     assert viewer.document().findBlockByNumber(1500).layout().formats()
+
+
+def test_the_diff_tab_fills_in_from_a_worker_thread_and_keeps_the_newest_file(
+    qtbot: QtBot, panel: CodePanel, tmp_path: Path
+) -> None:
+    store = build_run(tmp_path / "run", [StepSpec(), StepSpec(), StepSpec()])
+    threads: list[object] = []
+
+    def loader(step: int):
+        threads.append(threading.current_thread())
+        return store.files_of(step)
+
+    panel.set_file_loader(loader)
+    panel.set_files(store.files_of(3), step=3, base=store.files_of(2), base_step=2)
+    panel.set_step_choices([1, 2, 3])
+    panel.findChild(QTabWidget).setCurrentIndex(1)  # the Diff tab, as a user clicks it
+    panel.set_compare_to(1)
+    panel.select_file("index.html")
+    panel.select_file("src/App.jsx")  # chosen before the first diff could arrive
+    view = panel.findChild(QPlainTextEdit, "diffView")
+    qtbot.waitUntil(lambda: view.toPlainText().startswith("--- step 1/src/App.jsx"), timeout=5000)
+    assert "+  return <h1>Step 3</h1>;" in view.toPlainText().splitlines()
+    assert threads and all(t is not threading.main_thread() for t in threads)
