@@ -129,7 +129,8 @@ def test_restore_takes_down_the_pick_best_note_and_welcome_clears_notices(qapp, 
         await desk.controller.ops.wait_idle()
         best = desk.controller.session.store.manifest.best_step
         assert best is not None and f"Step {best}" in notices.text()
-        assert desk.window.timeline.card(best).best_marker.isVisibleTo(desk.window.timeline.card(best))
+        card = desk.window.timeline.card(best)
+        assert card.best_marker.isVisibleTo(card)
         desk.controller.steps.restore(1)
         await desk.controller.ops.wait_idle()
         assert f"Step {best}" not in notices.text()  # the note about the best step is gone
