@@ -37,9 +37,30 @@ def qsettings_path() -> Path:
     return app_settings.config_dir() / "window.ini"
 
 
+def platform_problem() -> str:
+    """Why the window's Qt platform plugin cannot load here, with the packages to install.
+
+    Checked before the QApplication exists (by ``ldd`` on the plugin: quick, loads nothing);
+    "" when it can load, or off Linux.
+    """
+    from app.qt_platform import check_qt_platform
+
+    if not sys.platform.startswith("linux"):
+        return ""
+    check = asyncio.run(check_qt_platform(load=False))
+    if not check.failed:
+        return ""
+    return (f"WebGen Studio cannot open its window: {check.detail}.\nFix: {check.fix}\n"
+            "`webgen doctor` checks everything else the app needs.")
+
+
 def run_gui(run_dir: Path | None = None) -> int:
     """Open the main window (and ``run_dir`` if given); returns when it is closed."""
     prepare_environment()
+    problem = platform_problem()
+    if problem:  # Qt would abort with a bare "could not load the Qt platform plugin"
+        print(problem, file=sys.stderr)
+        return 1
     import qasync
     from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
     from PySide6.QtGui import QIcon
