@@ -206,11 +206,11 @@ class WebGenAgent:
     def _start_test_instruction(self) -> asyncio.Task[None] | None:
         """Write the GUI agent's test instruction while the coder works on step one."""
         tester = self.gui_tester
-        if tester is None or not hasattr(tester, "write_test_instruction"):
+        if not isinstance(tester, step_kinds.InstructionWriter):
             return None
         return asyncio.create_task(self._write_test_instruction(tester))
 
-    async def _write_test_instruction(self, tester: GuiTester) -> None:
+    async def _write_test_instruction(self, tester: step_kinds.InstructionWriter) -> None:
         instruction = self.instruction_for(self.store.head)
         stored = self.store.manifest.test_instruction
         if stored:

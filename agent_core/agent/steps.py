@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from agent_core.agent import feedback as fb
 from agent_core.agent.coder_turn import CoderTurn, run_coder_turn
@@ -43,6 +43,19 @@ class FunctionalTester(Protocol):
 
     async def test(self, url: str | None, instruction: str, index: int) -> GuiOutcome:
         """Drive the site at ``url`` and grade its functions 1-5."""
+        ...
+
+
+@runtime_checkable
+class InstructionWriter(Protocol):
+    """A functional tester that writes its test instruction ahead of the first GUI test."""
+
+    async def write_test_instruction(self, instruction: str) -> str:
+        """The test instruction for the user's ``instruction``."""
+        ...
+
+    def remember_test_instruction(self, instruction: str, test_instruction: str) -> None:
+        """Reuse a test instruction written earlier (a resumed run keeps its tests)."""
         ...
 
 
