@@ -32,6 +32,7 @@ from ui.file_tree import (
     visible_files,
 )
 from ui.highlight import language_for
+from ui.naming import named
 
 FileLoader = Callable[[int], Mapping[str, bytes]]
 VIEWER_PLACEHOLDER = "Select a file in the tree to see its code."
@@ -81,11 +82,11 @@ class CodePanel(QWidget):
             style.standardIcon(QStyle.StandardPixmap.SP_FileIcon),
             self,
         )
-        self._header = QLabel(objectName="filesHeader")
+        self._header = named(QLabel(), "filesHeader")
         self._header.setContentsMargins(4, 2, 4, 2)
         self._tree = FileTreeView(self._model)
         self._tree.selectionModel().currentChanged.connect(self._on_current_changed)
-        left = QWidget(objectName="fileTreePane")
+        left = named(QWidget(), "fileTreePane")
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self._header)
@@ -100,12 +101,12 @@ class CodePanel(QWidget):
         layout.addWidget(splitter)
 
     def _build_viewer_pane(self) -> QWidget:
-        self._title = QLabel(objectName="fileTitle")
+        self._title = named(QLabel(), "fileTitle")
         self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._title.setContentsMargins(4, 2, 4, 2)
-        self._note = QLabel(objectName="fileNote", wordWrap=True)
+        self._note = named(QLabel(wordWrap=True), "fileNote")
         self._viewer = CodeViewer()
-        self._tabs = QTabWidget(objectName="codeTabs")
+        self._tabs = named(QTabWidget(), "codeTabs")
         self._tabs.addTab(self._viewer, "Code")
         self._diff_page = DiffPage()
         self._diff_page.compareChosen.connect(self._on_compare_chosen)
@@ -113,7 +114,7 @@ class CodePanel(QWidget):
         self._tabs.setTabToolTip(CODE_TAB, "The selected file as it is in the shown step")
         self._tabs.setTabToolTip(DIFF_TAB, "What changed in the selected file")
         self._tabs.currentChanged.connect(self._on_tab_changed)
-        pane = QWidget(objectName="viewerPane")
+        pane = named(QWidget(), "viewerPane")
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._title)
@@ -206,7 +207,7 @@ class CodePanel(QWidget):
         """Select and show ``path`` (ignored when it is not in the tree); no signal."""
         key = tree_path(path)
         index = self._model.index_of(key) if key else QModelIndex()
-        if not index.isValid() or index.data(IS_DIR_ROLE):
+        if not key or not index.isValid() or index.data(IS_DIR_ROLE):
             return
         with self._quiet():
             self._tree.selectionModel().setCurrentIndex(

@@ -191,7 +191,7 @@ class LiveRunView(QObject):
             return
         self.notifier.notify(
             f"{message} Step {last.index}: {last.errors[0]}.", "warning",
-            [("Show step", lambda i=last.index: self.window.timeline.stepSelected.emit(i))])
+            [("Show step", lambda: self.window.timeline.stepSelected.emit(last.index))])
 
     def _warn_runtime_failure(self, index: int, runtime: dict) -> None:
         for part, what in (("install", "dependency installation failed"),
@@ -203,7 +203,7 @@ class LiveRunView(QObject):
                 self.notifier.notify(
                     f"Step {index}: {what}. The agent sees the error and will try to fix it."
                     f"{last}", "warning",
-                    [("Show step", lambda i=index: self.window.timeline.stepSelected.emit(i))])
+                    [("Show step", lambda: self.window.timeline.stepSelected.emit(index))])
                 return
 
     def _backtracked(self, event: Backtracked) -> None:
