@@ -101,7 +101,8 @@ class ModelSettings:
 
     def for_role(self, role: Role) -> RoleConfig:
         """Return the configuration of ``role``."""
-        return getattr(self, str(role))
+        roles = {Role.CODER: self.coder, Role.CRITIC: self.critic, Role.FEEDBACK: self.feedback}
+        return roles[role]
 
     def to_public_dict(self) -> dict[str, Any]:
         """All roles, without secrets."""

@@ -33,6 +33,8 @@ class ModelRateLimited(ModelError):
     """The server answered 429 Too Many Requests."""
 
     retryable = True
+    retry_after_s: float | None = None
+    """Seconds the server asked to wait (its ``Retry-After`` header), when it said."""
 
 
 class ModelServerError(ModelError):

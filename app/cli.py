@@ -124,6 +124,7 @@ async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConf
     models = AgentModels.from_settings(model_settings)
     agent = WebGenAgent(store, models, config, bus)
     task = asyncio.current_task()
+    assert task is not None  # a coroutine always runs inside a task
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, task.cancel)

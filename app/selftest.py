@@ -43,8 +43,8 @@ def png_pixel(png: bytes, x: int, y: int) -> tuple[int, int, int]:
     """
     from PySide6.QtGui import QImage
 
-    image = QImage.fromData(png, "PNG")
-    if image.isNull():
+    image = QImage()
+    if not image.loadFromData(png, "PNG"):  # not fromData: its stub wants bytes, which it refuses
         raise ValueError("not a PNG image")
     if not (0 <= x < image.width() and 0 <= y < image.height()):
         raise ValueError(f"({x}, {y}) is outside the {image.width()}x{image.height()} image")

@@ -72,7 +72,8 @@ def check_qt_webengine() -> Check:
         from PySide6.QtWidgets import QApplication
     except Exception as exc:
         return fail("qt webengine", f"cannot import Qt WebEngine: {exc}", QT_FIX)
-    app = QApplication.instance() or QApplication(sys.argv[:1] or ["webgen"])
+    existing, argv = QApplication.instance(), sys.argv[:1] or ["webgen"]
+    app = existing if isinstance(existing, QApplication) else QApplication(argv)
     view = QWebEngineView()
     loop, timer = QEventLoop(), QTimer()
     timer.setSingleShot(True)

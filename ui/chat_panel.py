@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.chat_messages import FeedbackItem, NoticeLine, UserMessage
+from ui.chat_messages import ChatEntry, FeedbackItem, NoticeLine, UserMessage
 from ui.reply_bubble import ReplyBubble
 
 _MIN_LINES, _MAX_LINES = 3, 6
@@ -98,7 +98,7 @@ class ChatPanel(QWidget):
         self.setObjectName("chatPanel")
         self.setStyleSheet(_STYLE)
         self._mode = "first"
-        self._entries: list[QWidget] = []
+        self._entries: list[ChatEntry] = []
         self._replies: dict[int, ReplyBubble] = {}
         self._feedback: dict[int, FeedbackItem] = {}
         self._follow = True
@@ -262,7 +262,7 @@ class ChatPanel(QWidget):
         self._feedback.clear()
         self._follow = True
 
-    def _add(self, widget: QWidget) -> None:
+    def _add(self, widget: ChatEntry) -> None:
         self._entries.append(widget)
         self._list.insertWidget(self._list.count() - 1, widget)
 
@@ -270,7 +270,7 @@ class ChatPanel(QWidget):
 
     def transcript(self) -> list[tuple[str, str]]:
         """``(role, visible text)`` per entry, in order (roles: user, coder, feedback, notice)."""
-        return [(w.role, w.visible_text()) for w in self._entries]  # type: ignore[attr-defined]
+        return [(w.role, w.visible_text()) for w in self._entries]
 
     def reply_widget(self, index: int) -> ReplyBubble | None:
         """The coder bubble of step ``index``, if any."""

@@ -33,6 +33,7 @@ from ui.file_tree import (
     visible_files,
 )
 from ui.highlight import language_for
+from ui.naming import named
 
 FileLoader = Callable[[int], Mapping[str, bytes]]
 VIEWER_PLACEHOLDER = "Select a file in the tree to see its code."
@@ -86,11 +87,11 @@ class CodePanel(QWidget):
             style.standardIcon(QStyle.StandardPixmap.SP_FileIcon),
             self,
         )
-        self._header = QLabel(objectName="filesHeader")
+        self._header = named(QLabel(), "filesHeader")
         self._header.setContentsMargins(4, 2, 4, 2)
         self._tree = FileTreeView(self._model)
         self._tree.selectionModel().currentChanged.connect(self._on_current_changed)
-        left = QWidget(objectName="fileTreePane")
+        left = named(QWidget(), "fileTreePane")
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self._header)
@@ -105,12 +106,12 @@ class CodePanel(QWidget):
         layout.addWidget(splitter)
 
     def _build_viewer_pane(self) -> QWidget:
-        self._title = QLabel(objectName="fileTitle")
+        self._title = named(QLabel(), "fileTitle")
         self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._title.setContentsMargins(4, 2, 4, 2)
-        self._note = QLabel(objectName="fileNote", wordWrap=True)
+        self._note = named(QLabel(wordWrap=True), "fileNote")
         self._viewer = CodeViewer()
-        self._tabs = QTabWidget(objectName="codeTabs")
+        self._tabs = named(QTabWidget(), "codeTabs")
         self._tabs.addTab(self._viewer, "Code")
         self._diff_page = DiffPage()
         self._diff_page.compareChosen.connect(self._on_compare_chosen)
@@ -118,7 +119,7 @@ class CodePanel(QWidget):
         self._tabs.setTabToolTip(CODE_TAB, "The selected file as it is in the shown step")
         self._tabs.setTabToolTip(DIFF_TAB, "What changed in the selected file")
         self._tabs.currentChanged.connect(self._on_tab_changed)
-        pane = QWidget(objectName="viewerPane")
+        pane = named(QWidget(), "viewerPane")
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._title)
@@ -211,7 +212,7 @@ class CodePanel(QWidget):
         """Select and show ``path`` (ignored when it is not in the tree); no signal."""
         key = tree_path(path)
         index = self._model.index_of(key) if key else QModelIndex()
-        if not index.isValid() or index.data(IS_DIR_ROLE):
+        if not key or not index.isValid() or index.data(IS_DIR_ROLE):
             return
         with self._quiet():
             self._tree.selectionModel().setCurrentIndex(
@@ -382,9 +383,15 @@ class CodePanel(QWidget):
             text = f"Cannot compare with step {step}: no run is open to read it from."
             return lambda: (FileDiff(text), None)
 
+        def read() -> Mapping[str, bytes]:
+            if cached is not None:
+                return cached
+            assert loader is not None  # checked above, before the job was made
+            return visible_files(loader(step))
+
         def work() -> tuple[FileDiff, tuple[int, Mapping[str, bytes]] | None]:
             try:
-                files = cached if cached is not None else visible_files(loader(step))
+                files = read()
             except Exception as err:  # any loader failure is shown, the panel keeps working
                 return FileDiff(f"Could not read the files of step {step}: {err}", "Error"), None
             side = Side(f"step {step}", files.get(path))

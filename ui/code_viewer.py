@@ -16,6 +16,7 @@ from ui.highlight import (
     is_dark,
     paint_diff_backgrounds,
 )
+from ui.naming import named
 
 HIGHLIGHT_LIMIT = 256 * 1024
 """Characters above which a file is shown without colouring (Python highlighting is slow)."""
@@ -185,13 +186,13 @@ class DiffPage(QWidget):
         super().__init__(parent)
         self.setObjectName("diffPage")
         self._updating = False
-        self.summary = QLabel(objectName="diffSummary")
-        self.combo = QComboBox(objectName="compareCombo")
+        self.summary = named(QLabel(), "diffSummary")
+        self.combo = named(QComboBox(), "compareCombo")
         self.combo.setToolTip("Which step to compare the selected file with")
         self.combo.currentIndexChanged.connect(self._on_index_changed)
         compare_label = QLabel("Compare with:")
         compare_label.setBuddy(self.combo)
-        self.view = QPlainTextEdit(objectName="diffView")
+        self.view = named(QPlainTextEdit(), "diffView")
         monospace_editor(self.view)
         self._highlighter = DiffHighlighter(self.view.document())
         row = QHBoxLayout()
@@ -214,7 +215,8 @@ class DiffPage(QWidget):
             self.combo.addItem(previous, None)
             for step in steps:
                 self.combo.addItem(f"Step {step}", step)
-            self.combo.setCurrentIndex(list(steps).index(chosen) + 1 if chosen in steps else 0)
+            index = list(steps).index(chosen) + 1 if chosen is not None and chosen in steps else 0
+            self.combo.setCurrentIndex(index)
         finally:
             self._updating = False
 

@@ -107,7 +107,11 @@ class GradeChart(QWidget):
 
     def segment_count(self, name: str) -> int:
         """How many pieces the line ``name`` is drawn in (gaps split it)."""
-        return sum(1 for s in self._chart.series() if s.name() == name and s.count())
+        return sum(
+            1
+            for s in self._chart.series()
+            if isinstance(s, QXYSeries) and s.name() == name and s.count()
+        )
 
     def legend_names(self) -> list[str]:
         """The names in the legend, in order."""

@@ -183,7 +183,8 @@ class GuiReplay(QWidget):
         self.instruction_label.setVisible(bool(test))
         self.final_label.setText("\n".join(final_lines(gui)))
         self._result_heading.setVisible(True)
-        summary = gui.get("summary") if isinstance(gui.get("summary"), dict) else {}
+        given = gui.get("summary")
+        summary = given if isinstance(given, dict) else {}
         grade = summary.get("grade") if isinstance(summary.get("grade"), int) else None
         tint(self.final_label, grade_colour(grade))
         if not self._turns:

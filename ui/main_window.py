@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
     # -- construction ------------------------------------------------------------------
 
     def _action(self, text: str, shortcut: str | QKeySequence.StandardKey | None,
-                tip: str, signal: Signal | None = None) -> QAction:
+                tip: str, signal: SignalInstance | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))

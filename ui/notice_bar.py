@@ -49,7 +49,7 @@ class NoticeBar(QFrame):
         self.hide()
 
     def show_notice(self, text: str, level: str = "info",
-                    actions: Sequence[tuple[str, Callable[[], None]]] = ()) -> None:
+                    actions: Sequence[tuple[str, Callable[[], object]]] = ()) -> None:
         """Show ``text``; each action is a button label and what clicking it does."""
         self._level = level
         colour = LEVEL_COLOURS.get(level, LEVEL_COLOURS["info"])

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.naming import named
 from ui.preview_guard import SiteRequestGuard
 
 DEVICES: dict[str, tuple[int, int] | None] = {
@@ -152,7 +153,7 @@ class PreviewPanel(QWidget):
         self._device_combo.currentTextChanged.connect(self.set_device)
         self._url_label = _ElidedLabel()
         self._url_label.setObjectName("previewUrl")
-        self._blocked_label = QLabel(objectName="previewBlocked")
+        self._blocked_label = named(QLabel(), "previewBlocked")
         self._blocked_label.setVisible(False)
         for widget in (self._reload_button, self._open_button, self._device_combo):
             bar.addWidget(widget)

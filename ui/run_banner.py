@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QTextDocumentFragment
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from ui.naming import named
+
 INFO_COLOUR = "#3b7dd8"
 _STYLE = f"""
 #runBanner {{ border: 1px solid {INFO_COLOUR}; border-left: 5px solid {INFO_COLOUR};
@@ -32,9 +34,9 @@ class RunBanner(QFrame):
         self.setStyleSheet(_STYLE)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
-        icon = QLabel("ℹ", objectName="runBannerIcon")
+        icon = named(QLabel("ℹ"), "runBannerIcon")
         icon.setAccessibleName("Information")
-        self._label = QLabel(objectName="runBannerText")
+        self._label = named(QLabel(), "runBannerText")
         self._label.setWordWrap(True)
         self._label.setTextFormat(Qt.TextFormat.RichText)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_core.config import DEFAULT_BASE_URLS, Provider, Role, RoleConfig, SandboxConfig
+from ui.naming import named
 from ui.settings_role_form import (
     ERROR_COLOUR,
     OK_COLOUR,
@@ -77,7 +78,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_top())
         layout.addWidget(self._build_tabs(feedback_same_as_critic))
-        self.problems_label = QLabel(objectName="problemsLabel")
+        self.problems_label = named(QLabel(), "problemsLabel")
         self.problems_label.setWordWrap(True)
         self.problems_label.setVisible(False)
         set_status(self.problems_label, "", ERROR_COLOUR, "error")
@@ -90,18 +91,16 @@ class SettingsDialog(QDialog):
     # ---- construction -------------------------------------------------------------------
 
     def _build_top(self) -> QVBoxLayout:
-        note = QLabel(KEYRING_NOTE, objectName="keyringNote")
+        note = named(QLabel(KEYRING_NOTE), "keyringNote")
         note.setWordWrap(True)
-        self.detect_button = QPushButton("Detect Ollama", objectName="detectOllamaButton")
+        self.detect_button = named(QPushButton("Detect Ollama"), "detectOllamaButton")
         self.detect_button.setToolTip(
             f"Look for a local Ollama server at {DEFAULT_BASE_URLS[Provider.OLLAMA]}"
         )
         self.detect_button.clicked.connect(self._request_detect)
-        self.detect_label = QLabel(objectName="detectLabel")
+        self.detect_label = named(QLabel(), "detectLabel")
         self.detect_label.setWordWrap(True)
-        self.use_ollama_button = QPushButton(
-            "Use Ollama for all roles", objectName="useOllamaButton"
-        )
+        self.use_ollama_button = named(QPushButton("Use Ollama for all roles"), "useOllamaButton")
         self.use_ollama_button.setToolTip(
             "Set every role to the Ollama server found, and fill in its models"
         )
@@ -118,15 +117,13 @@ class SettingsDialog(QDialog):
         return top
 
     def _build_tabs(self, same_as_critic: bool) -> QTabWidget:
-        self.tabs = QTabWidget(objectName="roleTabs")
+        self.tabs = named(QTabWidget(), "roleTabs")
         self.tabs.addTab(self._forms[Role.CODER], ROLE_TITLES[Role.CODER])
         self.tabs.addTab(self._forms[Role.CRITIC], ROLE_TITLES[Role.CRITIC])
-        page = QWidget(objectName="feedbackPage")
+        page = named(QWidget(), "feedbackPage")
         box = QVBoxLayout(page)
         box.setContentsMargins(0, 0, 0, 0)
-        self.same_as_critic_check = QCheckBox(
-            "Same as vision critic", objectName="sameAsCriticCheck"
-        )
+        self.same_as_critic_check = named(QCheckBox("Same as vision critic"), "sameAsCriticCheck")
         self.same_as_critic_check.setToolTip(
             "Let the vision critic's model also write the feedback, as in the paper"
         )
@@ -140,9 +137,11 @@ class SettingsDialog(QDialog):
         return self.tabs
 
     def _build_buttons(self) -> QDialogButtonBox:
-        self.button_box = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-            objectName="buttonBox",
+        self.button_box = named(
+            QDialogButtonBox(
+                QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+            ),
+            "buttonBox",
         )
         ok = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
         ok.setToolTip("Check and save these settings (Enter)")
@@ -268,7 +267,7 @@ class SettingsDialog(QDialog):
     # ---- internals ----------------------------------------------------------------------
 
     def _problems(self) -> list[tuple[Role, str, QWidget]]:
-        found = []
+        found: list[tuple[Role, str, QWidget]] = []
         for role in ROLE_ORDER:
             if role is Role.FEEDBACK and self.feedback_same_as_critic():
                 continue

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_core.config import DEFAULT_BASE_URLS, MIN_CONTEXT, Provider, Role, RoleConfig
+from ui.naming import named
 
 ROLE_TITLES = {Role.CODER: "Coder", Role.CRITIC: "Vision critic", Role.FEEDBACK: "Feedback model"}
 PROVIDER_LABELS = {Provider.OLLAMA: "Ollama (local)", Provider.OPENAI: "OpenAI-compatible server"}
@@ -96,19 +97,19 @@ class RoleForm(QWidget):
         form.addRow("API &key:", self._build_key())
         form.addRow("&Context length:", self._build_context())
         form.addRow("", self.context_hint)
-        self.max_tokens_spin = QSpinBox(objectName="maxTokensSpin")
+        self.max_tokens_spin = named(QSpinBox(), "maxTokensSpin")
         self.max_tokens_spin.setRange(256, 1_048_576)
         self.max_tokens_spin.setSingleStep(1024)
         self.max_tokens_spin.setSuffix(" tokens")
         self.max_tokens_spin.setToolTip("Upper bound on the length of one reply")
         form.addRow("Max &reply:", self.max_tokens_spin)
-        self.temperature_spin = QDoubleSpinBox(objectName="temperatureSpin")
+        self.temperature_spin = named(QDoubleSpinBox(), "temperatureSpin")
         self.temperature_spin.setRange(0.0, 2.0)
         self.temperature_spin.setSingleStep(0.05)
         self.temperature_spin.setDecimals(2)
         self.temperature_spin.setToolTip("Sampling temperature: lower is steadier")
         form.addRow("&Temperature:", self.temperature_spin)
-        self.reply_format_combo = QComboBox(objectName="replyFormatCombo")
+        self.reply_format_combo = named(QComboBox(), "replyFormatCombo")
         for value, text in REPLY_FORMAT_CHOICES:
             self.reply_format_combo.addItem(text, value)
         self.reply_format_combo.setToolTip(
@@ -119,7 +120,7 @@ class RoleForm(QWidget):
         form.addRow(self.result_label)
 
     def _build_provider(self) -> QComboBox:
-        self.provider_combo = QComboBox(objectName="providerCombo")
+        self.provider_combo = named(QComboBox(), "providerCombo")
         for provider in (Provider.OLLAMA, Provider.OPENAI):
             self.provider_combo.addItem(PROVIDER_LABELS[provider], str(provider))
         self.provider_combo.setToolTip(
@@ -129,53 +130,53 @@ class RoleForm(QWidget):
         return self.provider_combo
 
     def _build_url(self) -> QLineEdit:
-        self.base_url_edit = QLineEdit(objectName="baseUrlEdit")
+        self.base_url_edit = named(QLineEdit(), "baseUrlEdit")
         self.base_url_edit.setToolTip(
             "Server address; OpenAI-compatible servers usually end in /v1"
         )
         return self.base_url_edit
 
     def _build_model(self) -> QWidget:
-        self.model_combo = QComboBox(objectName="modelCombo")
+        self.model_combo = named(QComboBox(), "modelCombo")
         self.model_combo.setEditable(True)
         self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.model_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.model_combo.setMinimumContentsLength(24)
-        self.model_combo.lineEdit().setPlaceholderText("type a name or press Refresh")
+        self._model_hint("type a name or press Refresh")
         self.model_combo.setToolTip("Model name as the server knows it")
-        self.refresh_button = QPushButton("Refresh", objectName="refreshButton")
+        self.refresh_button = named(QPushButton("Refresh"), "refreshButton")
         self.refresh_button.setToolTip("Ask the server which models it has")
         self.refresh_button.clicked.connect(self._request_models)
         return _row(self.model_combo, self.refresh_button)
 
     def _build_key(self) -> QWidget:
-        self.api_key_edit = QLineEdit(objectName="apiKeyEdit")
+        self.api_key_edit = named(QLineEdit(), "apiKeyEdit")
         self.api_key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key_edit.setToolTip("Type a key to replace the stored one; empty keeps it")
-        self.clear_key_button = QPushButton("Forget key", objectName="clearKeyButton")
+        self.clear_key_button = named(QPushButton("Forget key"), "clearKeyButton")
         self.clear_key_button.setToolTip("Remove the stored key from the keyring on OK")
         self.clear_key_button.clicked.connect(self._toggle_forget)
         self.clear_key_button.setVisible(self._key_stored)
         return _row(self.api_key_edit, self.clear_key_button)
 
     def _build_context(self) -> QSpinBox:
-        self.context_spin = QSpinBox(objectName="contextSpin")
+        self.context_spin = named(QSpinBox(), "contextSpin")
         self.context_spin.setRange(1024, 1_048_576)
         self.context_spin.setSingleStep(1024)
         self.context_spin.setSuffix(" tokens")
         self.context_spin.setToolTip("Tokens the model attends to (Ollama's num_ctx)")
-        self.context_hint = QLabel(objectName="contextHint")
+        self.context_hint = named(QLabel(), "contextHint")
         self.context_hint.setWordWrap(True)
         self.context_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         return self.context_spin
 
     def _build_test(self) -> QWidget:
-        self.test_button = QPushButton("Test connection", objectName="testButton")
+        self.test_button = named(QPushButton("Test connection"), "testButton")
         self.test_button.setToolTip("Send a short request to this server with this model")
         self.test_button.clicked.connect(self._request_test)
-        self.result_label = QLabel(objectName="resultLabel")
+        self.result_label = named(QLabel(), "resultLabel")
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box = QWidget()
@@ -226,7 +227,8 @@ class RoleForm(QWidget):
 
     def problems(self) -> list[tuple[str, QWidget]]:
         """What stops this configuration from working, each with the widget to fix."""
-        config, found = self.config(), []
+        config = self.config()
+        found: list[tuple[str, QWidget]] = []
         url_problem = self._url_problem(config)
         if url_problem:
             found.append((f"{self.title}: {url_problem}", self.base_url_edit))
@@ -284,7 +286,7 @@ class RoleForm(QWidget):
         """End the "loading…" state: fill the model list, or show why it failed."""
         self.refresh_button.setEnabled(True)
         self.refresh_button.setText("Refresh")
-        self.model_combo.lineEdit().setPlaceholderText("type a name or press Refresh")
+        self._model_hint("type a name or press Refresh")
         if error:
             set_status(self.result_label, f"✗ {error}", ERROR_COLOUR, "error")
             return
@@ -353,11 +355,16 @@ class RoleForm(QWidget):
         self.context_hint.setText(CONTEXT_HINT_OLLAMA if ollama else CONTEXT_HINT_OPENAI)
         self.base_url_edit.setPlaceholderText(DEFAULT_BASE_URLS[provider])
 
+    def _model_hint(self, text: str) -> None:
+        edit = self.model_combo.lineEdit()  # there is one: the combo is editable
+        if edit is not None:
+            edit.setPlaceholderText(text)
+
     @Slot()
     def _request_models(self) -> None:
         self.refresh_button.setEnabled(False)
         self.refresh_button.setText("Loading…")
-        self.model_combo.lineEdit().setPlaceholderText("loading…")
+        self._model_hint("loading…")
         set_status(
             self.result_label,
             f"Loading models from {self.base_url_edit.text().strip()}…",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from agent_core.config import DependencyScripts, SandboxConfig, SandboxMode
+from ui.naming import named
 
 MODE_CHOICES = (
     (SandboxMode.AUTO, "Confine with bubblewrap when it works (recommended)"),
@@ -28,27 +29,27 @@ class SandboxForm(QWidget):
     def __init__(self, config: SandboxConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sandboxForm")
-        intro = QLabel(EXPLANATION, objectName="sandboxExplanation")
+        intro = named(QLabel(EXPLANATION), "sandboxExplanation")
         intro.setWordWrap(True)
-        self.mode_combo = QComboBox(objectName="sandboxMode")
+        self.mode_combo = named(QComboBox(), "sandboxMode")
         for mode, text in MODE_CHOICES:
             self.mode_combo.addItem(text, str(mode))
         self.mode_combo.setCurrentIndex(self.mode_combo.findData(str(config.mode)))
-        self.all_scripts_check = QCheckBox(
-            "Run the install scripts of every dependency", objectName="allInstallScripts")
+        self.all_scripts_check = named(
+            QCheckBox("Run the install scripts of every dependency"), "allInstallScripts")
         self.all_scripts_check.setToolTip(
             "Off (recommended): only the packages on the shipped allow-list (esbuild and a few "
             "native modules) run install scripts; the step lists the ones skipped.")
         self.all_scripts_check.setChecked(
             config.dependency_scripts is DependencyScripts.ALL)
-        self.internet_check = QCheckBox(
-            "Let the site's pages load from the internet (fonts, images)",
-            objectName="pageInternet")
+        self.internet_check = named(
+            QCheckBox("Let the site's pages load from the internet (fonts, images)"),
+            "pageInternet")
         self.internet_check.setToolTip(
             "Requests to this computer and your local network (other than the site itself) "
             "are always blocked.")
         self.internet_check.setChecked(config.page_internet)
-        self.off_warning = QLabel(OFF_WARNING, objectName="sandboxOffWarning")
+        self.off_warning = named(QLabel(OFF_WARNING), "sandboxOffWarning")
         self.off_warning.setWordWrap(True)
         self.off_warning.setStyleSheet("color: #b3261e;")
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)

@@ -253,19 +253,18 @@ class StepCard(QFrame):
 
     def set_phase(self, phase: str, detail: str = "", now: float | None = None) -> None:
         """Enter ``phase``: earlier phases get a tick, this one is shown bold with its time."""
-        if not self._running or self._abandoned or self.phase_label is None:
+        progress, details = self.progress_label, self.detail_label  # built with phase_label
+        if not self._running or self._abandoned or progress is None or details is None:
             return
         now = time.monotonic() if now is None else now
         if not self._phases or self._phases[-1] != phase:
             self._phases.append(phase)
         self._phase_started = now
         done = [phase_label(p) for p in self._phases[:-1]]
-        self.progress_label.setText("  ".join(f"✓\u00a0{name}" for name in done))
-        metrics = self.detail_label.fontMetrics()
-        self.detail_label.setText(
-            metrics.elidedText(detail, Qt.TextElideMode.ElideMiddle, DETAIL_WIDTH)
-        )
-        self.detail_label.setToolTip(detail)
+        progress.setText("  ".join(f"✓\u00a0{name}" for name in done))
+        metrics = details.fontMetrics()
+        details.setText(metrics.elidedText(detail, Qt.TextElideMode.ElideMiddle, DETAIL_WIDTH))
+        details.setToolTip(detail)
         self.tick(now)
 
     def set_tokens(self, count: int, now: float | None = None) -> None:

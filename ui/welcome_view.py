@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.naming import named
+
 TITLE = "Welcome to WebGen Studio"
 TAGLINE = (
     "Describe a website and WebGen Studio builds it step by step: a coder model writes the "
@@ -70,14 +72,14 @@ _STYLE = f"""
 
 
 def _label(text: str, name: str, *, rich: bool = False) -> QLabel:
-    label = QLabel(text, objectName=name)
+    label = named(QLabel(text), name)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
     return label
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:
-    button = QPushButton(text, objectName=name)
+    button = named(QPushButton(text), name)
     button.setToolTip(tip)
     button.setCursor(Qt.CursorShape.PointingHandCursor)
     return button
@@ -87,7 +89,8 @@ class _Card(QFrame):
     """A titled box: a description on the left, its buttons stacked on the right."""
 
     def __init__(self, title: str, text: str, buttons: Sequence[QPushButton]) -> None:
-        super().__init__(objectName="welcomeCard")
+        super().__init__()
+        self.setObjectName("welcomeCard")
         grid = QGridLayout(self)
         grid.setContentsMargins(18, 14, 18, 14)
         grid.setHorizontalSpacing(24)
@@ -152,8 +155,8 @@ class WelcomeView(QWidget):
     # -- construction ----------------------------------------------------------------------
 
     def _build_page(self) -> QWidget:
-        page = QWidget(objectName="welcomePage")
-        column = QWidget(objectName="welcomeColumn")
+        page = named(QWidget(), "welcomePage")
+        column = named(QWidget(), "welcomeColumn")
         column.setMaximumWidth(780)
         body = QVBoxLayout(column)
         body.setSpacing(12)
@@ -183,7 +186,7 @@ class WelcomeView(QWidget):
         return page
 
     def _build_header(self) -> QHBoxLayout:
-        self.icon_label = QLabel(objectName="welcomeIcon")
+        self.icon_label = named(QLabel(), "welcomeIcon")
         self.icon_label.setFixedSize(ICON_SIZE, ICON_SIZE)
         self.icon_label.setAccessibleName("WebGen Studio")
         self.icon_label.hide()
@@ -226,12 +229,12 @@ class WelcomeView(QWidget):
             "model (one that reads screenshots).",
             [self.detect_button, self.use_ollama_button, self.retry_button],
         )
-        self.probe_frame = QFrame(objectName="probeResult")
+        self.probe_frame = named(QFrame(), "probeResult")
         row = QHBoxLayout(self.probe_frame)
         row.setContentsMargins(12, 8, 10, 8)
         self.probe_label = _label("", "probeText", rich=True)
         self.probe_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.busy_bar = QProgressBar(objectName="probeBusy")
+        self.busy_bar = named(QProgressBar(), "probeBusy")
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setTextVisible(False)
         self.busy_bar.setFixedWidth(90)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from playwright.async_api import BrowserContext
+from playwright.async_api import BrowserContext, ViewportSize
 from playwright.async_api import Error as PlaywrightError
 
 from agent_core.bench.dataset import BenchCase, BenchTask
@@ -72,7 +72,7 @@ class SiteJudge:
         agent_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._browser = browser
-        self._viewport = {"width": viewport[0], "height": viewport[1]}
+        self._viewport: ViewportSize = {"width": viewport[0], "height": viewport[1]}
         self._agent = GuiAgent(model, max_turns=max_turns, **dict(agent_options or {}))
         self._critic = ScreenshotCritic(model)
         self._timeouts = timeouts or Timeouts()

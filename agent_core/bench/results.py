@@ -36,7 +36,7 @@ def parse_verdict(answer: str | None, ended_because: str = "") -> tuple[Verdict,
         shown = text if len(text) <= 120 else text[:117] + "..."
         return "NO", f"the answer {shown!r} does not start with YES, PARTIAL or NO"
     word = match.group(1).upper()
-    verdict: Verdict = "PARTIAL" if word.startswith("PARTIAL") else word  # type: ignore[assignment]
+    verdict: Verdict = "YES" if word == "YES" else "NO" if word == "NO" else "PARTIAL"
     return verdict, text
 
 

@@ -41,7 +41,8 @@ class PageActivity:
     def attach(self) -> None:
         """Start listening to the page's events."""
         for event, handler in self._handlers.items():
-            self._page.on(event, handler)
+            # Playwright types on() per literal event name; the table pairs each with its handler.
+            self._page.on(event, handler)  # type: ignore[call-overload]
 
     def detach(self) -> None:
         """Stop listening; what was collected stays available."""

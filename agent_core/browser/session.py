@@ -14,6 +14,7 @@ from playwright.async_api import (
     Page,
     Playwright,
     Route,
+    ViewportSize,
     WebSocketRoute,
     async_playwright,
 )
@@ -60,7 +61,7 @@ class BrowserSession:
     ) -> None:
         self.policy = policy or SitePolicy()
         self._executable_path = executable_path
-        self._viewport = {"width": viewport[0], "height": viewport[1]}
+        self._viewport: ViewportSize = {"width": viewport[0], "height": viewport[1]}
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
         self._context: BrowserContext | None = None

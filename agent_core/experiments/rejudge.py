@@ -297,7 +297,7 @@ async def _gui_judgement(model: ChatModel, store: RunStore, step: StepRecord) ->
         return StepJudgement(error=f"the feedback model failed on step {step.index}: {exc}")
     last = raw[-1] if raw else None
     if summary is None:
-        empty = {"test_passed": None, "improvement_suggestions": [], "grade": None}
+        empty: dict[str, Any] = {"test_passed": None, "improvement_suggestions": [], "grade": None}
         return StepJudgement(
             gui_summary={**empty, "raw_summary": last},
             error=f"{model.description} answered twice without a readable JSON object with a "

@@ -204,7 +204,7 @@ def _human_grade(
     while current is not None and current in steps and current not in seen:
         seen.add(current)
         label = labels.get(current)
-        value = getattr(label, grade) if label is not None else None
+        value: int | None = getattr(label, grade) if label is not None else None
         if value is not None:
             return value
         step = steps[current]
@@ -272,12 +272,11 @@ def _step_records(
 
 def _sft_record(store: RunStore) -> dict[str, Any] | None:
     manifest, steps = store.manifest, _steps_of(store)
-    if not steps:
-        return None
     best = manifest.best_step
-    if best not in steps:
-        best = select_best_step(steps.values()).index  # type: ignore[union-attr]
-    step = steps[best]
+    step = steps[best] if best in steps else select_best_step(steps.values())
+    if step is None:  # no steps at all
+        return None
+    best = step.index
     return {
         "schema": SFT_SCHEMA,
         "run_id": manifest.run_id,

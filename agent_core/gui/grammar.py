@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 ActionKind = Literal["click", "type", "scroll", "wait", "go_back", "answer"]
+Direction = Literal["up", "down"]
 KEYWORDS = "Click, Type, Scroll, Wait, GoBack, ANSWER"
 
 _ACTION_LINE = re.compile(r"(?im)^[ \t>*_#`\-]*action[ \t*_`]*:[ \t*_`]*(.*)$")
@@ -57,7 +58,7 @@ class GuiAction:
     kind: ActionKind
     target: int | None = None
     text: str = ""
-    direction: Literal["up", "down"] | None = None
+    direction: Direction | None = None
     thought: str = ""
 
     def describe(self) -> str:
@@ -145,7 +146,8 @@ def _unwrap(text: str) -> str:
     return text
 
 
-_Parsed = tuple[ActionKind, int | None, str, Literal["up", "down"] | None]
+_DIRECTIONS: tuple[Direction, ...] = ("up", "down")
+_Parsed = tuple[ActionKind, int | None, str, Direction | None]
 
 
 def _parse_action(body: str, rest: str) -> _Parsed | str:
@@ -154,8 +156,8 @@ def _parse_action(body: str, rest: str) -> _Parsed | str:
         word = _WORD.match(body)
         name = word.group(0) if word else body
         return f"unknown action '{name.strip()[:40]}'; use one of {KEYWORDS}"
-    word = match.group(1)
-    kind = _CANON[re.sub(r"[\s_\-]", "", word).lower()]
+    keyword = match.group(1)
+    kind = _CANON[re.sub(r"[\s_\-]", "", keyword).lower()]
     args = body[match.end() :]
     if kind == "answer":
         return _answer(args, rest)
@@ -165,7 +167,7 @@ def _parse_action(body: str, rest: str) -> _Parsed | str:
         return _type(args)
     if kind == "scroll":
         return _scroll(args)
-    return _no_arguments(kind, word.strip(), args)
+    return _no_arguments(kind, keyword.strip(), args)
 
 
 def _answer(args: str, rest: str) -> _Parsed | str:
@@ -216,7 +218,7 @@ def _dequote(value: str) -> str:
 
 def _scroll(args: str) -> _Parsed | str:
     words = re.sub(r"[\[\]\(\);:,]", " ", args).lower().split()
-    direction = next((w for w in words if w in ("up", "down")), None)
+    direction = next((d for w in words for d in _DIRECTIONS if w == d), None)
     numbers = [w for w in words if w.isdigit()]
     unknown = [w for w in words if w not in ("up", "down", "window") and not w.isdigit()]
     if direction is None:
@@ -224,7 +226,7 @@ def _scroll(args: str) -> _Parsed | str:
     if unknown or len(numbers) > 1:
         return "Scroll takes WINDOW or one element number, then up or down"
     target = int(numbers[0]) if numbers else None
-    return ("scroll", target, "", direction)  # type: ignore[return-value]
+    return ("scroll", target, "", direction)
 
 
 def _no_arguments(kind: ActionKind, word: str, args: str) -> _Parsed | str:

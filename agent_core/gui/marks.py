@@ -262,6 +262,10 @@ async def _remove_overlay(page: Page) -> None:
 
 def _element(item: dict[str, Any]) -> MarkedElement:
     box = item.get("box") or {}
+
+    def px(key: str) -> float:
+        return round(float(box.get(key, 0)), 1)
+
     return MarkedElement(
         number=int(item["number"]),
         tag=str(item.get("tag") or ""),
@@ -270,8 +274,8 @@ def _element(item: dict[str, Any]) -> MarkedElement:
         placeholder=str(item.get("placeholder") or ""),
         aria_label=str(item.get("aria_label") or ""),
         href=str(item.get("href") or ""),
-        center=(round(float(box.get("cx", 0)), 1), round(float(box.get("cy", 0)), 1)),
-        box=tuple(round(float(box.get(k, 0)), 1) for k in ("left", "top", "width", "height")),  # type: ignore[arg-type]
+        center=(px("cx"), px("cy")),
+        box=(px("left"), px("top"), px("width"), px("height")),
         role=str(item.get("role") or ""),
         value=str(item.get("value") or ""),
         disabled=bool(item.get("disabled")),

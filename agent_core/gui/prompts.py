@@ -154,9 +154,8 @@ def unwrap_test_instruction(reply: str) -> str:
         data = json.loads(reply.strip())
     except ValueError:
         return reply
-    if isinstance(data, dict) and isinstance(data.get("test_instruction"), str):
-        return data["test_instruction"]
-    return reply
+    text = data.get("test_instruction") if isinstance(data, dict) else None
+    return text if isinstance(text, str) else reply
 
 
 def finish_test_instruction(written: str, instruction: str) -> str:

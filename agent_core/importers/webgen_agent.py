@@ -138,16 +138,19 @@ def _read_step_files(log_dir: Path) -> tuple[list[StepFile], list[str]]:
             f"{log_dir} is not a directory; expected a WebGen-Agent log directory holding "
             "step0.json, step1.json, ..."
         )
-    names = sorted(p.name for p in log_dir.iterdir() if _STEP_FILE.fullmatch(p.name))
-    if not names:
+    numbered = sorted(
+        (p.name, int(match.group(1)))
+        for p in log_dir.iterdir()
+        if (match := _STEP_FILE.fullmatch(p.name))
+    )
+    if not numbered:
         raise RunStoreError(
             f"{log_dir} holds no step files; expected the step0.json, step1.json, ... that "
             "the official WebGen-Agent writes into its log directory"
         )
     found: dict[int, StepFile] = {}
     skipped: list[str] = []
-    for name in names:
-        number = int(_STEP_FILE.fullmatch(name).group(1))  # type: ignore[union-attr]
+    for name, number in numbered:
         loaded = _load_step(log_dir, name, number)
         if isinstance(loaded, str):
             skipped.append(f"{name}: {loaded}; skipped")
@@ -159,7 +162,8 @@ def _read_step_files(log_dir: Path) -> tuple[list[StepFile], list[str]]:
             found[number] = loaded
     if not found:
         raise RunStoreError(
-            f"none of the {len(names)} step files in {log_dir} could be read: " + "; ".join(skipped)
+            f"none of the {len(numbered)} step files in {log_dir} could be read: "
+            + "; ".join(skipped)
         )
     return [found[n] for n in sorted(found)], skipped
 
@@ -314,7 +318,7 @@ class _Importer:
             return None
         return data
 
-    def _gui(self, index: int, step: StepFile, info: dict[str, Any], note: Notes) -> dict:
+    def _gui(self, index: int, step: StepFile, info: dict[str, Any], note: Notes) -> dict[str, Any]:
         feedback = fields.as_dict(info.get("feedback"))
         summary = feedback.get("webvoyager_feedback")
         keys = ("test_passed", "improvement_suggestions", "grade")

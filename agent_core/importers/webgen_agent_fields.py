@@ -255,8 +255,8 @@ def model_name(steps: list[StepFile]) -> str:
     """Official logs name no model; forks that add ``model`` or ``coder_model`` do."""
     for step in steps:
         for key in ("model", "coder_model"):
-            if text_field(step.data, key):
-                return step.data[key].strip()
+            if name := text_field(step.data, key):
+                return name.strip()
     return UNKNOWN_MODEL
 
 

@@ -13,7 +13,6 @@ from agent_core.llm.base import ChatModel
 from agent_core.llm.ollama_client import OllamaChatModel
 from agent_core.llm.openai_client import OpenAIChatModel
 from agent_core.llm.retry import RetryPolicy
-from agent_core.llm.support import RetryingChatModel
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +115,7 @@ def make_chat_model(
 
 def _build(
     config: RoleConfig, role: str | None, api_key: str | None, retry: RetryPolicy | None
-) -> RetryingChatModel:
+) -> OllamaChatModel | OpenAIChatModel:
     if not config.model.strip():
         raise ConfigError(f"no model is set for the {role or 'model'} role; choose one in Settings")
     try:

@@ -95,10 +95,11 @@ def transport_reason(exc: BaseException) -> str:
 def detail_of(body: object) -> str:
     """The server's own error message from a decoded (or raw) error body, shortened."""
     if isinstance(body, str):
+        text = body
         try:
-            body = json.loads(body)
+            body = json.loads(text)
         except ValueError:
-            return body.strip()[:_DETAIL_LIMIT]
+            return text.strip()[:_DETAIL_LIMIT]
     if isinstance(body, Mapping):
         inner = body.get("error", body)
         if isinstance(inner, Mapping):
@@ -161,7 +162,7 @@ def from_status(
         return _not_found(ep, detail)
     if status == 429:
         error = ModelRateLimited(f"rate limited by {ep.server} (HTTP 429){said}")
-        error.retry_after_s = retry_after_s  # type: ignore[attr-defined]
+        error.retry_after_s = retry_after_s
         return error
     if status == 408:
         return timed_out(ep)

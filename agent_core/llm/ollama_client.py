@@ -6,7 +6,7 @@ import importlib
 import os
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pydantic
@@ -44,7 +44,10 @@ def _import_ollama() -> ModuleType:
                 os.environ["OLLAMA_HOST"] = saved
 
 
-ollama = _import_ollama()
+if TYPE_CHECKING:
+    import ollama
+else:
+    ollama = _import_ollama()
 
 # What a broken or odd reply can raise inside the client while it is decoded.
 _GARBLED = (ValueError, pydantic.ValidationError)

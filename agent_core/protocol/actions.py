@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeGuard
 
 SignalName = Literal["screenshot_validated", "finish"]
 """The two signals a coder can send instead of (or after) editing."""
+
+SIGNAL_NAMES: tuple[SignalName, ...] = ("screenshot_validated", "finish")
+
+
+def is_signal_name(text: str) -> TypeGuard[SignalName]:
+    """Whether ``text`` (an action type, already lower case) names one of the signals."""
+    return text in SIGNAL_NAMES
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from agent_core.protocol.actions import (
     ShellAction,
     SignalAction,
     StartAction,
+    is_signal_name,
 )
 from agent_core.protocol.bodies import command_text, edit_blocks, file_content, parse_attrs
 
@@ -55,7 +56,6 @@ _TEXT_PREFIXES = ("<boltArtifact", "</boltArtifact", "<boltAction", "</boltActio
 _BODY_PREFIXES = ("</boltAction>", "<boltArtifact", "</boltArtifact", "<boltAction")
 _CLOSE_ACTION = "</boltAction>"
 _MAX_TAG = 1024  # a longer "tag" is prose that happens to start like one
-_SIGNALS = ("screenshot_validated", "finish")
 _BODY_KINDS = ("file", "edit", "shell", "start")
 _PATH_KINDS = ("file", "edit")
 _EDIT_FORMAT = (
@@ -261,8 +261,8 @@ class BoltStreamParser:
         self, offset: int, attrs: dict[str, str], self_closing: bool, out: list[Action]
     ) -> None:
         kind = attrs.get("type", "").lower().replace("-", "_")
-        if kind in _SIGNALS:
-            self._emit(SignalAction(kind), out)  # type: ignore[arg-type]
+        if is_signal_name(kind):
+            self._emit(SignalAction(kind), out)
             self._signal_open = not self_closing
             return
         path = attrs.get("filepath", attrs.get("path", ""))
@@ -281,8 +281,8 @@ class BoltStreamParser:
         text = self._buf[tag.start - self._base :]
         attrs = parse_attrs(text[1 + tag.closing + len(tag.name) :] + (tag.quote or ""))
         kind = attrs.get("type", "").lower().replace("-", "_")
-        if tag.name == "boltAction" and not tag.closing and kind in _SIGNALS:
-            self._emit(SignalAction(kind), out)  # type: ignore[arg-type]
+        if tag.name == "boltAction" and not tag.closing and is_signal_name(kind):
+            self._emit(SignalAction(kind), out)
         elif tag.name == "boltAction" and not tag.closing and kind in _BODY_KINDS:
             path = attrs.get("filepath", attrs.get("path", "")) or "(no path)"
             self._report_unclosed(_Body(kind=kind, path=path, start=tag.start), "")

@@ -20,6 +20,7 @@ from agent_core.protocol.actions import (
     ShellAction,
     SignalAction,
     StartAction,
+    is_signal_name,
 )
 
 __all__ = ["StructuredReplyParser", "coder_schema", "parse_structured", "render_structured"]
@@ -70,8 +71,8 @@ def _action(item: Any, position: int) -> tuple[Action | None, str | None]:
         return None, f"action {position} is not an object; it was ignored"
     kind = str(item.get("type", "")).strip().lower()
     path = str(item.get("path", "")).strip()
-    if kind in ("screenshot_validated", "finish"):
-        return SignalAction(kind), None  # type: ignore[arg-type]
+    if is_signal_name(kind):
+        return SignalAction(kind), None
     if kind == "file" and path and isinstance(item.get("content"), str):
         return FileAction(path, item["content"]), None
     if kind == "edit" and path and isinstance(item.get("search"), str):
@@ -96,7 +97,8 @@ def _actions_array(text: str) -> tuple[list[Any], bool]:
     start = text.find("[", key) if key >= 0 else -1
     if start < 0:
         return [], False
-    decoder, items, pos = json.JSONDecoder(), [], start + 1
+    decoder, pos = json.JSONDecoder(), start + 1
+    items: list[Any] = []
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1

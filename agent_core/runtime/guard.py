@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import agent_core
 from agent_core.runtime._procinfo import POSIX, process_alive, start_time
@@ -247,7 +248,7 @@ def configure_state_dir(state_dir: Path | None) -> None:
     get_guard().set_state_dir(state_dir)
 
 
-def _load_registry(path: Path) -> dict | None:
+def _load_registry(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -255,7 +256,7 @@ def _load_registry(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _engine_still_running(data: dict) -> bool:
+def _engine_still_running(data: dict[str, Any]) -> bool:
     pid = data.get("pid")
     if not isinstance(pid, int) or not process_alive(pid):
         return False

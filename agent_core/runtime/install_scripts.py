@@ -13,6 +13,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["ScriptPlan", "allowed_packages", "packages_with_install_scripts", "plan_scripts"]
 
@@ -27,7 +28,7 @@ def allowed_packages() -> frozenset[str]:
     return frozenset(json.loads(_DATA.read_text(encoding="utf-8"))["packages"])
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -47,14 +48,16 @@ def packages_with_install_scripts(root: Path) -> list[str]:
     packages = lock.get("packages")
     if not isinstance(packages, dict):
         return []
-    links = {e.get("resolved"): key for key, e in packages.items()
-             if isinstance(e, dict) and e.get("link")}
+    links: dict[str, str] = {
+        e["resolved"]: key for key, e in packages.items()
+        if isinstance(e, dict) and e.get("link") and isinstance(e.get("resolved"), str)
+    }
     names: set[str] = set()
     for key, entry in packages.items():
         if key == "" or not isinstance(entry, dict) or not entry.get("hasInstallScript"):
             continue
-        where = key if key.startswith("node_modules/") or "/node_modules/" in key else links.get(
-            key, key)
+        in_modules = key.startswith("node_modules/") or "/node_modules/" in key
+        where: str = key if in_modules or key not in links else links[key]
         names.add(str(entry.get("name") or where.rsplit("node_modules/", 1)[-1]))
     return sorted(names)
 

@@ -8,6 +8,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from agent_core.errors import RuntimeFailure
 from agent_core.runtime.guard import python_module_argv
@@ -119,7 +120,7 @@ def script_of(argv: Sequence[str]) -> str | None:
     return None if Path(argv[0]).name.lower().startswith("npm") else args[0]
 
 
-def read_package_json(root: Path) -> dict | None:
+def read_package_json(root: Path) -> dict[str, Any] | None:
     """The parsed package.json of ``root``, or None when there is none.
 
     Raises:

@@ -43,7 +43,7 @@ def free_port(host: str = "127.0.0.1") -> int:
     for _ in range(100):
         with socket.socket(_family(host), socket.SOCK_STREAM) as sock:
             sock.bind((host, 0))
-            port = sock.getsockname()[1]
+            port: int = sock.getsockname()[1]
         with _lock:
             if port not in _reserved:
                 return port

@@ -14,7 +14,6 @@ import functools
 import sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 _TYPES = {
     ".js": "text/javascript",
@@ -30,7 +29,9 @@ _TYPES = {
 class NoStoreHandler(SimpleHTTPRequestHandler):
     """Serves files with caching disabled and logs only failed requests."""
 
-    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **_TYPES}
+    # One table for the class, never changed. Not a ClassVar: the standard library's stubs
+    # declare this attribute per instance, and a class variable may not override that.
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **_TYPES}  # noqa: RUF012
 
     def end_headers(self) -> None:
         """Add ``Cache-Control: no-store`` to every response."""

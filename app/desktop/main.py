@@ -72,7 +72,8 @@ def run_gui(run_dir: Path | None = None) -> int:
     from app.resources import icon_path
     from ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("WebGen Studio")
     app.setOrganizationName("WebGen Studio")
     app.setQuitOnLastWindowClosed(False)

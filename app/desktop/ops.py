@@ -16,7 +16,8 @@ from ui.notice_bar import NoticeBar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Action = tuple[str, Callable[[], None]]
+Action = tuple[str, Callable[[], object]]
+"""A notice's button: its label and what clicking it does (any result is dropped)."""
 
 
 class Notifier:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from agent_core.agent.services import AgentModels, StepServices
 from agent_core.config import ModelSettings, RunConfig
 from agent_core.errors import RunStoreError, WebGenError
 from agent_core.events import BestSelected, Event, EventBus, EventSink, StepRestored
+from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import answering_latest_request, explain_best
@@ -208,8 +209,14 @@ class _NoCritic:
 
     description = "no critic configured"
 
-    async def complete(self, *args, **kwargs):  # pragma: no cover - never reached
+    async def complete(
+        self, messages: Sequence[Message], *, on_token: TokenCallback | None = None,
+        schema: JsonSchema | None = None,
+    ) -> Completion:  # pragma: no cover - never reached
         raise WebGenError("no vision critic is configured for this session")
+
+    async def list_models(self) -> list[str]:
+        return []
 
     async def close(self) -> None:
         return None
