@@ -147,11 +147,11 @@ class WebGenAgent:
             ))
             if request and request.strip():
                 # A new request changes what the GUI test must check: write it afresh.
-                self.store.update_manifest(pending_request=request.strip(),
-                                           test_instruction=None)
+                await self.store.update_manifest_async(pending_request=request.strip(),
+                                                       test_instruction=None)
             if resumed:
                 await self.restore_step(self.store.head, emit=False)
-            self.store.update_manifest(status=RunStatus.RUNNING, end_reason="")
+            await self.store.update_manifest_async(status=RunStatus.RUNNING, end_reason="")
             await self._prepare_sandbox()
             await self._read_coder_context()
             self.services.prewarm_browser()
@@ -168,7 +168,7 @@ class WebGenAgent:
             await self.emit(RunCancelled(run_id=self.run_id))
             raise
         except WebGenError as exc:
-            self.store.update_manifest(status=RunStatus.FAILED, end_reason=str(exc))
+            await self.store.update_manifest_async(status=RunStatus.FAILED, end_reason=str(exc))
             await self.emit(RunFailed(run_id=self.run_id, error=str(exc)))
             return RunOutcome(RunStatus.FAILED, str(exc), self.store.manifest.best_step)
         finally:
@@ -221,7 +221,7 @@ class WebGenAgent:
         except WebGenError as exc:  # the GUI-test step tries again and reports it
             log.warning("could not write the test instruction yet: %s", exc)
             return
-        self.store.update_manifest(test_instruction=text)
+        await self.store.update_manifest_async(test_instruction=text)
         await self.emit(TestInstructionWritten(run_id=self.run_id, text=text))
 
     async def _run_to_end(self) -> RunOutcome:
@@ -240,7 +240,7 @@ class WebGenAgent:
             reason = NO_WORKING_STEP
         best = await self.select_best()
         message = ending_message(reason, self.models.coder.description, self.formats)
-        self.store.update_manifest(status=RunStatus.FINISHED, end_reason=reason)
+        await self.store.update_manifest_async(status=RunStatus.FINISHED, end_reason=reason)
         await self.emit(RunFinished(run_id=self.run_id, reason=reason, best_step=best,
                                     message=message))
         return RunOutcome(RunStatus.FINISHED, reason, best)
@@ -337,7 +337,7 @@ async def restore_step_files(store: RunStore, workspace: Workspace, index: int |
     """
     files = await asyncio.to_thread(store.files_of, index) if index else {}
     await asyncio.to_thread(workspace.restore, files)
-    store.set_head(index)
+    await store.set_head_async(index)
 
 
 async def apply_best_step(store: RunStore, workspace: Workspace) -> int | None:
@@ -350,7 +350,7 @@ async def apply_best_step(store: RunStore, workspace: Workspace) -> int | None:
     index = best.index if best else None
     if index is not None:
         await restore_step_files(store, workspace, index)
-    store.update_manifest(best_step=index)
+    await store.update_manifest_async(best_step=index)
     return index
 
 

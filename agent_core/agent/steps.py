@@ -247,6 +247,6 @@ class StepRunner:
         )
         record = await asyncio.to_thread(context.store.commit_step, record, result.screenshot)
         if record.request:
-            context.store.update_manifest(pending_request="")
+            await context.store.update_manifest_async(pending_request="")
         await context.emit(step_finished_event(context.run_id, record))
         return record

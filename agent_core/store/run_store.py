@@ -18,10 +18,12 @@ therefore leaves a readable run whose last step is complete.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -51,6 +53,7 @@ class RunStore:
         self.run_dir = run_dir
         self._manifest = manifest
         self._lock_fd: int | None = None
+        self._manifest_lock = threading.Lock()
         self._steps: dict[int, StepRecord] = {}
         self._load_steps()
 
@@ -223,6 +226,10 @@ class RunStore:
         """Make ``index`` the step the run continues from."""
         self.update_manifest(head=index, head_set_at=max(self._steps, default=0))
 
+    async def set_head_async(self, index: int | None) -> None:
+        """``set_head`` in a worker thread: the event loop (the window's) never waits on disk."""
+        await asyncio.to_thread(self.set_head, index)
+
     @property
     def head(self) -> int | None:
         """The step the run continues from, robust to a kill right after a commit."""
@@ -232,10 +239,15 @@ class RunStore:
         return self._manifest.head
 
     def update_manifest(self, **changes: Any) -> Manifest:
-        """Change manifest fields atomically."""
-        self._manifest = replace(self._manifest, updated_at=time.time(), **changes)
-        write_json_atomic(self.run_dir / MANIFEST, self._manifest.to_dict())
-        return self._manifest
+        """Change manifest fields atomically (from any thread, one writer at a time)."""
+        with self._manifest_lock:
+            self._manifest = replace(self._manifest, updated_at=time.time(), **changes)
+            write_json_atomic(self.run_dir / MANIFEST, self._manifest.to_dict())
+            return self._manifest
+
+    async def update_manifest_async(self, **changes: Any) -> Manifest:
+        """``update_manifest`` in a worker thread (it fsyncs): the event loop never waits."""
+        return await asyncio.to_thread(self.update_manifest, **changes)
 
     def append_event(self, event: Event) -> None:
         """Append ``event`` to events.jsonl (streamed tokens are not kept: the reply is)."""

@@ -212,7 +212,7 @@ class MainController(QObject):
         try:
             problem = await server_problem(settings)
             if problem is None and instruction is not None:
-                self._new_session(instruction, settings)
+                await self._new_session(instruction, settings)
         except Exception as exc:  # one notification path for every failure
             problem = f"Could not start: {exc}"
         if problem is not None:
@@ -255,10 +255,10 @@ class MainController(QObject):
             return None
         return settings
 
-    def _new_session(self, instruction: str, settings: ModelSettings) -> None:
+    async def _new_session(self, instruction: str, settings: ModelSettings) -> None:
         run_dir = new_run_dir(self.runs_dir, instruction)
-        session = RunSession.create(run_dir, instruction, settings, self.base_config,
-                                    self._sink)
+        session = await asyncio.to_thread(RunSession.create, run_dir, instruction, settings,
+                                          self.base_config, self._sink)
         self.window.code.clear()
         self.window.detail.clear()
         self.model.reset(RunState())

@@ -49,9 +49,13 @@ async def server_problem(settings: ModelSettings) -> str | None:
     problems = []
     for (config, roles), why in zip(servers, answers, strict=True):
         if why is not None:
-            users = " and ".join(f"the {role}" for role in roles)
-            problems.append(f"{users} ({config.provider} at {config.url}): {why}")
+            names = [str(role) for role in roles]
+            users = names[0] if len(names) == 1 else (
+                ", ".join(names[:-1]) + " and " + names[-1])
+            where = "" if config.url in why else f"{config.provider} at {config.url}: "
+            problems.append(f"the {users} model server does not answer ({where}"
+                            f"{why.rstrip('.?! ')})")
     if not problems:
         return None
-    return ("The run was not started: a model server does not answer, " + "; ".join(problems)
+    return ("The run was not started: " + "; ".join(problems)
             + ". Start the server or change it in Models…, then press Start again.")

@@ -47,8 +47,9 @@ def test_a_server_that_is_down_is_said_once_before_anything_starts(qapp, qtbot, 
             await desk.send(qtbot, "A bakery page.")
             await desk.controller.ops.wait_idle()
             text = desk.window.notices.text()
-            assert text.startswith("The run was not started: a model server does not answer, "
-                                   "the coder (openai at http://127.0.0.1:")
+            assert text.startswith("The run was not started: the coder model server does not "
+                                   "answer (cannot reach the OpenAI-compatible server at "
+                                   "http://127.0.0.1:")
             assert "Start the server or change it in Models…" in text
             assert text.count("coder") == 1 and "critic" not in text  # the critic's answers
             # Nothing else speaks of it: no chat entry, no card, no run folder; text kept.

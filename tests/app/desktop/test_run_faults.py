@@ -38,7 +38,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_a_model_server_that_is_down_is_named_and_retry_continues(qapp, qtbot, tmp_path,
+def test_a_model_server_that_is_down_is_named_before_the_run_and_start_goes_on(qapp, qtbot, tmp_path,
                                                                   monkeypatch):
     monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
     port = free_port()
@@ -50,17 +50,22 @@ def test_a_model_server_that_is_down_is_named_and_retry_continues(qapp, qtbot, t
 
     async def scenario() -> None:
         await desk.send(qtbot, INSTRUCTION)
-        await desk.wait_status(SessionStatus.FAILED, timeout_s=60)
+        await desk.controller.ops.wait_idle()
         notices = desk.window.notices
         assert notices.level() == "error"
-        assert f"127.0.0.1:{port}" in notices.text() and "refused" in notices.text()
-        assert notices.action_labels() == ["Retry", "Models…"]
-        store = desk.controller.session.store
-        assert store.manifest.status is RunStatus.FAILED and not store.steps()
-        # The user starts the server and presses Retry: the same run goes on.
+        assert notices.text() == (
+            "The run was not started: the coder, critic and feedback model server does not "
+            f"answer (cannot reach the OpenAI-compatible server at http://127.0.0.1:{port}/v1: "
+            "connection refused; is the server running and listening on that port). Start the "
+            "server or change it in Models…, then press Start again.")
+        assert notices.action_labels() == ["Models…"]
+        assert desk.controller.session is None  # nothing was created, nothing to clean up
+        # The user starts the server and presses Start: the instruction is still in the box.
         with server:
-            notices.trigger("Retry")
+            assert desk.window.chat.instruction_edit().toPlainText() == INSTRUCTION
+            desk.window.start_action.trigger()
             await desk.wait_status(SessionStatus.FINISHED, timeout_s=60)
+            store = desk.controller.session.store
         assert [s.index for s in store.steps()] == [1, 2]
         assert store.manifest.instruction == INSTRUCTION
         assert desk.window.timeline.indices() == [1, 2]
