@@ -38,7 +38,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_a_model_server_that_is_down_is_named_before_the_run_and_start_goes_on(qapp, qtbot, tmp_path,
+def test_a_model_server_that_is_down_is_named_before_the_run_and_start_goes_on(
+        qapp, qtbot, tmp_path,
                                                                   monkeypatch):
     monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
     port = free_port()
