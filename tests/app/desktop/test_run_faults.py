@@ -39,8 +39,7 @@ def free_port() -> int:
 
 
 def test_a_model_server_that_is_down_is_named_before_the_run_and_start_goes_on(
-        qapp, qtbot, tmp_path,
-                                                                  monkeypatch):
+        qapp, qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
     port = free_port()
     server = ScriptedModelServer({CODER: queue(coder_reply(PAGE), coder_reply(signal="finish")),
