@@ -69,7 +69,7 @@ class ElidedLabel(QLabel):
     def minimumSizeHint(self) -> QSize:
         """Room for a few letters: the rest is cut."""
         height = super().minimumSizeHint().height()
-        return QSize(self.fontMetrics().horizontalAdvance("Step…"), height)
+        return QSize(self.fontMetrics().horizontalAdvance("Abc…"), height)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Cut the text again to the new width."""

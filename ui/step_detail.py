@@ -88,14 +88,14 @@ class StepDetailPanel(QWidget):
         self.clear()
 
     def _build_header(self) -> QVBoxLayout:
-        """The title on a line of its own (cut with "…" only when there is no room), then
-        the grades with the step's buttons at the right."""
+        """The title on a line of its own, then the grades with the step's buttons at the
+        right; both lines are cut with "…" (whole in the tooltip) only when there is no room."""
         self.title_label = ElidedLabel(self, "stepTitle")
         font = self.title_label.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.title_label.setFont(font)
-        self.grades_label = _wrapped(self, "stepGrades")
+        self.grades_label = ElidedLabel(self, "stepGrades")
         self.restore_button = QPushButton("Restore this step", self)
         self.restore_button.setObjectName("restoreStepButton")
         self.restore_button.clicked.connect(self._on_restore)
@@ -251,7 +251,7 @@ class StepDetailPanel(QWidget):
 
     def grades_text(self) -> str:
         """'Look 4/5 · GUI – · 12.5 s'."""
-        return self.grades_label.text() if self._step else ""
+        return self.grades_label.full_text() if self._step else ""
 
     def errors_text(self) -> str:
         """The error lines shown in red ('' when the step has none)."""

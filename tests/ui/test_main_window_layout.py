@@ -98,6 +98,9 @@ def test_at_1024x700_the_step_heading_is_one_whole_line(qtbot, store):
     assert QFontMetrics(title.font()).horizontalAdvance(full) <= title.contentsRect().width()
     assert title.height() < 2 * QFontMetrics(title.font()).lineSpacing()
     assert _fully_shown(title) and _fully_shown(window.detail.restore_button)
+    grades = window.detail.grades_label
+    assert grades.text() == window.detail.grades_text() == "Look 4/5 · GUI – · 12.5 s"
+    assert not grades.is_elided() and _fully_shown(grades)
 
 
 def test_at_1024x700_the_screenshot_gets_the_room_and_the_timeline_stays_whole(qtbot, store):
