@@ -200,6 +200,9 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.welcome)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self._build_toolbar()
+
+    def _build_toolbar(self) -> None:
         bar = QToolBar("Run")
         bar.setObjectName("runToolbar")
         bar.setMovable(False)
