@@ -166,7 +166,10 @@ class FeedbackItem(ChatEntry):
         self._button.setArrowType(Qt.ArrowType.RightArrow)
         self._button.setAutoRaise(True)
         self._button.setText(title)
-        self._button.setToolTip("Show or hide the feedback the coder received")
+        self._button.setToolTip(f"{title}: show or hide the feedback the coder received")
+        # A narrow chat cuts a long title with "…" (whole in the tooltip) rather than the
+        # bubble's right edge.
+        self._button.setMinimumWidth(self._button.fontMetrics().horizontalAdvance("Feedback…"))
         self._button.clicked.connect(self.toggle)
         row.addWidget(self._button)
         if error:

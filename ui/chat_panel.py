@@ -6,8 +6,10 @@ feedback, notices) and emits :attr:`ChatPanel.submitted` when the user sends an 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+import math
+
+from PySide6.QtCore import QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -51,7 +53,8 @@ _STYLE = """
 class InstructionEdit(QPlainTextEdit):
     """A multi-line instruction box: Ctrl+Enter sends, Enter starts a new line.
 
-    It grows with its text from three to six lines, then scrolls.
+    It grows with its text from three to six lines, then scrolls; while empty it grows to
+    show its whole placeholder (up to six lines too).
     """
 
     submitted = Signal(str)
@@ -73,10 +76,32 @@ class InstructionEdit(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
+    def setPlaceholderText(self, text: str) -> None:
+        """Show ``text`` while the box is empty, at a height that shows all of it."""
+        super().setPlaceholderText(text)
+        self._fit_height()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A new width wraps the placeholder differently: fit the height again."""
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            # Not from inside this event: the scroll area would not lay out its viewport
+            # for the nested resize.
+            QTimer.singleShot(0, self._fit_height)
+
+    def _placeholder_lines(self) -> int:
+        text = self.placeholderText()
+        if not text or not self.document().isEmpty():
+            return 0
+        width = self.viewport().width() - 2 * int(self.document().documentMargin())
+        flags = int(Qt.TextFlag.TextWordWrap)
+        rect = self.fontMetrics().boundingRect(QRect(0, 0, max(1, width), 10_000), flags, text)
+        return math.ceil(rect.height() / self.fontMetrics().lineSpacing())
+
     @Slot()
     def _fit_height(self) -> None:
         lines = int(self.document().size().height())  # lines, for a plain-text layout
-        lines = max(_MIN_LINES, min(_MAX_LINES, lines))
+        lines = max(_MIN_LINES, min(_MAX_LINES, max(lines, self._placeholder_lines())))
         margins = self.contentsMargins()
         chrome = margins.top() + margins.bottom() + 2 * int(self.document().documentMargin())
         self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + chrome + 2)

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QHideEvent, QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QHideEvent, QImage, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QPushButton,
@@ -25,11 +26,14 @@ from PySide6.QtWidgets import (
 
 from agent_core.store.records import StepRecord
 from ui.labels import plain_label, tint
-from ui.step_detail_parts import ScaledImage, full_size_viewer, gui_turns
+from ui.step_detail_parts import FittedImage, full_size_viewer, gui_turns
 from ui.step_format import ERROR, SUCCESS, WARNING, grade_colour, grade_text
 
 ImageLoader = Callable[[str], QImage | None]
 PLAY_INTERVAL_MS = 1500
+SIDE_BY_SIDE_RATIO = 1.2
+"""Wider than this times its height, the replay puts the texts beside the picture."""
+COLUMN_MIN_WIDTH = 280
 NO_TEST = "This step has no GUI test."
 GUI_OFF = "GUI testing was off for this run: no GUI agent was configured."
 NO_TURNS = "The GUI agent took no turns."
@@ -95,14 +99,13 @@ class GuiReplay(QWidget):
         self._current = -1
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_tick)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self._build_body())
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(scroll)
+        self.screenshot = FittedImage("", self)
+        self.screenshot.setObjectName("guiTurnScreenshot")
+        self.screenshot.clicked.connect(self._open_screenshot)
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(6, 6, 6, 6)
+        self._layout.addWidget(self.screenshot, 3)
+        self._layout.addWidget(self._build_column(), 2)
         for key, slot in ((Qt.Key.Key_Left, self.previous_turn), (Qt.Key.Key_Right,
                           self.next_turn), (Qt.Key.Key_Space, self.toggle_play)):  # fmt: skip
             shortcut = QShortcut(QKeySequence(key), self)
@@ -110,33 +113,43 @@ class GuiReplay(QWidget):
             shortcut.activated.connect(slot)
         self.clear()
 
-    def _build_body(self) -> QWidget:
+    def _build_column(self) -> QWidget:
+        """Position and controls on top; the turn's texts, the test and its result below
+        (they scroll on their own when long, the controls stay put)."""
+        column = QWidget(self)
+        column.setObjectName("guiTurnColumn")
+        column.setMinimumWidth(COLUMN_MIN_WIDTH)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.position_label = plain_label(column, "guiTurnPosition", bold=True)
+        layout.addWidget(self.position_label)
+        layout.addLayout(self._build_controls(column))
         body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 4, 0)
-        self.instruction_label = plain_label(body, "guiTestInstruction")
-        self.screenshot = ScaledImage("", body)
-        self.screenshot.setObjectName("guiTurnScreenshot")
-        self.screenshot.clicked.connect(self._open_screenshot)
-        self.position_label = plain_label(body, "guiTurnPosition", bold=True)
-        self.url_label = plain_label(body, "guiTurnUrl")
-        self.url_label.setEnabled(False)
+        texts = QVBoxLayout(body)
+        texts.setContentsMargins(0, 0, 4, 0)
         self.thought_label = plain_label(body, "guiTurnThought")
         self.action_label = plain_label(body, "guiTurnAction")
         self.outcome_label = plain_label(body, "guiTurnOutcome")
+        self.url_label = plain_label(body, "guiTurnUrl")
+        self.url_label.setEnabled(False)
+        self.instruction_label = plain_label(body, "guiTestInstruction")
         self._result_heading = heading = plain_label(body, "guiResultHeading", bold=True)
         heading.setText("Result")
         self.final_label = plain_label(body, "guiResult")
-        for widget in (self.instruction_label, self.screenshot):
-            layout.addWidget(widget)
-        layout.addLayout(self._build_controls(body))
-        for widget in (self.position_label, self.url_label, self.thought_label, self.action_label,
-                       self.outcome_label, heading, self.final_label):  # fmt: skip
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        return body
+        for widget in (self.thought_label, self.action_label, self.outcome_label,
+                       self.url_label, self.instruction_label, heading, self.final_label):
+            texts.addWidget(widget)
+        texts.addStretch(1)
+        self.text_scroll = QScrollArea(column)
+        self.text_scroll.setObjectName("guiTurnTexts")
+        self.text_scroll.setWidgetResizable(True)
+        self.text_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.text_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.text_scroll.setWidget(body)
+        layout.addWidget(self.text_scroll, 1)
+        return column
 
-    def _build_controls(self, body: QWidget) -> QHBoxLayout:
+    def _build_controls(self, body: QWidget) -> QVBoxLayout:
         self.previous_button = QPushButton("Previous", body)
         self.previous_button.setObjectName("previousTurnButton")
         self.previous_button.setToolTip("Show the previous turn (Left)")
@@ -155,12 +168,14 @@ class GuiReplay(QWidget):
         self.slider.setPageStep(1)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.valueChanged.connect(self.go_to)
-        row = QHBoxLayout()
-        row.addWidget(self.previous_button)
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.next_button)
-        row.addWidget(self.play_button)
-        return row
+        buttons = QHBoxLayout()
+        for button in (self.previous_button, self.next_button, self.play_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        controls = QVBoxLayout()
+        controls.addLayout(buttons)
+        controls.addWidget(self.slider)
+        return controls
 
     # -- public API ------------------------------------------------------------------
 
@@ -224,6 +239,7 @@ class GuiReplay(QWidget):
         self.outcome_label.setText(outcome_line(turn))
         tint(self.outcome_label, _STATUS_COLOURS.get(_text(turn.get("status"))))
         self.screenshot.set_image(*self._image_of(n))
+        self.text_scroll.verticalScrollBar().setValue(0)
         self.previous_button.setEnabled(n > 0)
         self.next_button.setEnabled(n < len(self._turns) - 1)
 
@@ -331,6 +347,18 @@ class GuiReplay(QWidget):
         pixmap = self.screenshot.pixmap()
         if pixmap is not None:
             full_size_viewer(pixmap, self.position_text(), self).show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Put the turn's texts beside the picture when wide, below it when tall."""
+        super().resizeEvent(event)
+        wide = event.size().width() >= event.size().height() * SIDE_BY_SIDE_RATIO
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._layout.direction() != direction:
+            self._layout.setDirection(direction)
+
+    def is_side_by_side(self) -> bool:
+        """Whether the turn's texts are beside the picture (not below it)."""
+        return self._layout.direction() == QBoxLayout.Direction.LeftToRight
 
     def hideEvent(self, event: QHideEvent) -> None:
         """Stop playing when the replay is hidden."""

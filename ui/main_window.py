@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, SignalInstance
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -36,13 +36,20 @@ from ui.run_banner import RunBanner
 from ui.run_status import RunStatusWidget
 from ui.runs_browser import RunsBrowser
 from ui.step_detail import StepDetailPanel
-from ui.timeline import TimelineView
+from ui.step_page import StepPage
+from ui.timeline import COMPACT_HEIGHT, TIMELINE_HEIGHT, TimelineView
 from ui.welcome_view import WelcomeView
 
 APP_TITLE = "WebGen Studio"
 TAB_PREVIEW, TAB_CODE, TAB_STEP, TAB_CHART, TAB_REPLAY, TAB_COMPARE, TAB_RUNS = range(7)
 TAB_NAMES = ("Preview", "Code", "Step", "Chart", "GUI replay", "Compare", "Runs")
 PAGE_WORK, PAGE_WELCOME = range(2)
+DEFAULT_SIZE = QSize(1440, 900)
+"""The window's first size, made smaller to fit a smaller screen."""
+TALL_WINDOW = 820
+"""Shorter windows start with a compact timeline (no screenshots on the cards)."""
+CHAT_WIDTH, CHAT_MIN_WIDTH = 420, 260
+"""The chat's width in a large window, and the least it gets (30 % of the width between)."""
 
 
 class MainWindow(QMainWindow):
@@ -65,7 +72,10 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.resize(1440, 900)
+        self._first_show = True
+        screen = self.screen()
+        room = screen.availableGeometry().size() if screen is not None else DEFAULT_SIZE
+        self.resize(DEFAULT_SIZE.boundedTo(room))
         self.chat = ChatPanel()
         self.code = CodePanel()
         self.preview = PreviewPanel()
@@ -156,26 +166,29 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         self.tabs = QTabWidget()
         self.tabs.setObjectName("workTabs")
-        step_page = QSplitter(Qt.Orientation.Horizontal)
-        step_page.addWidget(self.detail)
-        step_page.addWidget(self.review)
-        step_page.setStretchFactor(0, 1)
-        step_page.setSizes([800, 280])
-        for widget, name in zip((self.preview, self.code, step_page, self.chart, self.replay,
+        self.step_page = StepPage(self.detail, self.review)
+        for widget, name in zip((self.preview, self.code, self.step_page, self.chart, self.replay,
                                  self.compare, self.runs), TAB_NAMES, strict=True):
             self.tabs.addTab(widget, name)
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.setObjectName("topSplit")
         self.top_split.addWidget(self.chat)
         self.top_split.addWidget(self.tabs)
+        self.top_split.setStretchFactor(0, 0)
         self.top_split.setStretchFactor(1, 1)
-        self.top_split.setSizes([420, 1020])
+        self.top_split.setCollapsible(0, False)
+        self.top_split.setCollapsible(1, False)
+        self.chat.setMinimumWidth(CHAT_MIN_WIDTH)
+        self.top_split.setSizes([CHAT_WIDTH, DEFAULT_SIZE.width() - CHAT_WIDTH])
         self.main_split = QSplitter(Qt.Orientation.Vertical)
         self.main_split.setObjectName("mainSplit")
         self.main_split.addWidget(self.top_split)
         self.main_split.addWidget(self.timeline)
         self.main_split.setStretchFactor(0, 1)
-        self.main_split.setSizes([640, 240])
+        self.main_split.setStretchFactor(1, 0)
+        self.main_split.setCollapsible(0, False)
+        self.main_split.setCollapsible(1, False)
+        self.main_split.setSizes([640, TIMELINE_HEIGHT])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -187,6 +200,9 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.welcome)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self._build_toolbar()
+
+    def _build_toolbar(self) -> None:
         bar = QToolBar("Run")
         bar.setObjectName("runToolbar")
         bar.setMovable(False)
@@ -319,9 +335,22 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(int(tab))
 
     def showEvent(self, event: QShowEvent) -> None:
-        """Apply remembered splitter sizes now that the window has its size."""
+        """Apply remembered splitter sizes now that the window has its size; without them,
+        a short window starts with a compact timeline so the work area gets the room."""
         super().showEvent(event)
+        if self._first_show:
+            self._first_show = False
+            self._size_splits()
         self._apply_pending_splits()
+
+    def _size_splits(self) -> None:
+        """Splitter sizes for the window's first size (remembered ones replace them)."""
+        width = sum(self.top_split.sizes())
+        chat = max(CHAT_MIN_WIDTH, min(CHAT_WIDTH, round(width * 0.3)))
+        self.top_split.setSizes([chat, width - chat])
+        if self.height() < TALL_WINDOW:
+            height = sum(self.main_split.sizes())
+            self.main_split.setSizes([height - COMPACT_HEIGHT, COMPACT_HEIGHT])
 
     def _apply_pending_splits(self) -> None:
         pending, self._pending_splits = getattr(self, "_pending_splits", {}), {}

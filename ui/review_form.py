@@ -75,7 +75,8 @@ class ChoiceRow(QWidget):
             button.setText(text)
             button.setToolTip(tip)
             button.setCheckable(True)
-            button.setMinimumWidth(32)
+            # Never narrower than its text: a squeezed tool button shows "u…t" for "unset".
+            button.setMinimumWidth(max(32, button.sizeHint().width()))
             self._group.addButton(button)
             self._buttons[value] = button
             layout.addWidget(button)
@@ -240,17 +241,21 @@ class ReviewForm(QWidget):
         self.note.setObjectName("reviewNote")
         self.note.setPlaceholderText("Note (optional): what you saw, why you graded so")
         self.note.setMaximumHeight(90)
-        self._gui_box = _with(self.gui, self.auto_gui)
-        self._verdict_box = _with(self.verdict, self.auto_verdict)
+        self._gui_box = self.gui
+        self._verdict_box = self.verdict
+        # Each label sits above its control, with the automatic value at its right: the
+        # form stays narrow enough to sit beside the step's screenshot.
         self._form = QFormLayout()
-        self._form.addRow("Your appearance grade", _with(self.appearance, self.auto_appearance))
-        self._form.addRow("Your GUI grade", self._gui_box)
-        self._form.addRow("GUI agent's verdict was", self._verdict_box)
+        self._form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self._form.addRow(_with("Your appearance grade", self.auto_appearance), self.appearance)
+        self._form.addRow(_with("Your GUI grade", self.auto_gui), self.gui)
+        self._form.addRow(_with("GUI agent's verdict was", self.auto_verdict), self.verdict)
         self._form.addRow("Note", self.note)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(self._form)
         layout.addLayout(self._buttons())
+        layout.addStretch(1)
         for row in (self.appearance, self.gui, self.verdict):
             row.changed.connect(self._on_edited)
         self.note.textChanged.connect(self._on_edited)
@@ -327,11 +332,12 @@ class ReviewForm(QWidget):
         self.status.setPalette(palette)
 
 
-def _with(control: QWidget, reference: QLabel) -> QWidget:
+def _with(text: str, reference: QLabel) -> QWidget:
     box = QWidget()
     layout = QHBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(control, 1)
+    layout.addWidget(QLabel(text, box))
+    layout.addStretch(1)
     layout.addWidget(reference)
     return box
 

@@ -2,7 +2,7 @@
 
 The app scans the folder (``agent_core.store.run_index.scan_runs``, off the GUI thread) and
 calls ``set_runs``; the browser only asks for things with signals: open a run, compare the
-best steps of two runs, choose another folder.
+best steps of two runs, choose another folder, look at the folder again (Refresh, F5).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,6 +39,8 @@ from ui.step_format import ERROR
 ALL_CODERS = "All coders"
 EMPTY_TEXT = "No runs here yet. Choose a folder that holds run directories."
 NO_MATCH_TEXT = "No run matches the filter."
+SCANNING_TEXT = "Looking for runs…"
+REFRESH_KEYS = "F5"
 
 
 class RunsBrowser(QWidget):
@@ -51,11 +53,15 @@ class RunsBrowser(QWidget):
             side (top row first).
         folderRequested(): The user wants to browse another folder (the app shows the dialog,
             scans it and calls ``set_runs``).
+        refreshRequested(): The folder should be looked at again (the Refresh button, F5
+            while the browser has focus, or ``refresh``); the app scans it and calls
+            ``set_runs``.
     """
 
     openRequested = Signal(str)
     compareRequested = Signal(str, str)
     folderRequested = Signal()
+    refreshRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Create an empty browser."""
@@ -64,6 +70,7 @@ class RunsBrowser(QWidget):
         self._model = RunTableModel(self)
         self._proxy = RunFilterProxy(self)
         self._proxy.setSourceModel(self._model)
+        self._scanning = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(self._build_toolbar())
@@ -77,6 +84,9 @@ class RunsBrowser(QWidget):
         self._stack.addWidget(self._build_table())
         layout.addWidget(self._stack, 1)
         layout.addLayout(self._build_footer())
+        shortcut = QShortcut(QKeySequence(REFRESH_KEYS), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.refresh)
         self.set_runs([])
 
     # -- layout ----------------------------------------------------------------------
@@ -97,9 +107,14 @@ class RunsBrowser(QWidget):
         self.folder_button.setObjectName("chooseFolderButton")
         self.folder_button.setToolTip("Browse the runs of another folder")
         self.folder_button.clicked.connect(self.folderRequested)
+        self.refresh_button = QPushButton("Refresh", self)
+        self.refresh_button.setObjectName("refreshRunsButton")
+        self.refresh_button.setToolTip(f"Look at the folder again for new runs ({REFRESH_KEYS})")
+        self.refresh_button.clicked.connect(self.refresh)
         row = QHBoxLayout()
         row.addWidget(self.filter_edit, 1)
         row.addWidget(self.coder_combo)
+        row.addWidget(self.refresh_button)
         row.addWidget(self.folder_button)
         return row
 
@@ -159,12 +174,14 @@ class RunsBrowser(QWidget):
     # -- public API ------------------------------------------------------------------
 
     def set_runs(self, summaries: Sequence[RunSummary], folder: Path | None = None) -> None:
-        """Show ``summaries`` (replacing the previous runs); keeps the filters.
+        """Show ``summaries`` (replacing the previous runs); keeps the filters and the
+        selection of the runs still there, and ends the "Looking for runs…" state.
 
         Args:
             summaries: One summary per run, e.g. from ``scan_runs``.
             folder: The folder they came from, named in the empty-folder message.
         """
+        selected, current = self.selected_runs(), self._current_run()
         self._model.set_runs(summaries)
         self._placeholder.setText(
             f"No runs in {folder}. Choose a folder that holds run directories."
@@ -172,7 +189,25 @@ class RunsBrowser(QWidget):
             else EMPTY_TEXT
         )
         self._rebuild_coders()
-        self._refresh()
+        self._scanning = False
+        self.refresh_button.setEnabled(True)
+        if selected:
+            self.select_runs(sorted(selected, key=lambda d: d != current))
+        self._update_view()
+
+    def refresh(self) -> None:
+        """Ask the app to look at the folder again (what Refresh and F5 do)."""
+        self.refreshRequested.emit()
+
+    def set_scanning(self, on: bool) -> None:
+        """Show that the folder is being looked at (the table stays usable meanwhile)."""
+        self._scanning = on
+        self.refresh_button.setEnabled(not on)
+        self._update_view()
+
+    def is_scanning(self) -> bool:
+        """Whether "Looking for runs…" is shown."""
+        return self._scanning
 
     def runs(self) -> list[RunSummary]:
         """Every run given to ``set_runs``, shown or filtered out."""
@@ -210,6 +245,10 @@ class RunsBrowser(QWidget):
     def _run_dir(self, index: QModelIndex) -> str:
         return str(index.data(RUN_DIR_ROLE))
 
+    def _current_run(self) -> str | None:
+        index = self.table.selectionModel().currentIndex()
+        return self._run_dir(index) if index.isValid() else None
+
     def _summary(self, index: QModelIndex) -> RunSummary:
         return self._model.summary(self._proxy.mapToSource(index).row())
 
@@ -230,10 +269,12 @@ class RunsBrowser(QWidget):
             self.coder_combo.blockSignals(False)
         self._proxy.set_coder(self.coder_combo.currentData())
 
-    def _refresh(self) -> None:
+    def _update_view(self) -> None:
         total, shown = self._model.rowCount(), self._proxy.rowCount()
         self._stack.setCurrentIndex(0 if total == 0 else 1)
-        if total == 0:
+        if self._scanning:
+            self.count_label.setText(SCANNING_TEXT)
+        elif total == 0:
             self.count_label.setText("")
         elif shown == total:
             self.count_label.setText(f"{total} run{'s' if total != 1 else ''}")
@@ -260,12 +301,12 @@ class RunsBrowser(QWidget):
     @Slot(str)
     def _on_filter_changed(self, text: str) -> None:
         self._proxy.set_text(text)
-        self._refresh()
+        self._update_view()
 
     @Slot(int)
     def _on_coder_changed(self, _index: int) -> None:
         self._proxy.set_coder(self.coder_combo.currentData())
-        self._refresh()
+        self._update_view()
 
     @Slot(QModelIndex)
     def _on_activated(self, index: QModelIndex) -> None:

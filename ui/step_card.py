@@ -89,6 +89,7 @@ class StepCard(QFrame):
         self._selected = False
         self._running = False
         self._abandoned = False
+        self._running_box: QWidget | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(6, 6, 6, 6)
         self._layout.setSpacing(3)
@@ -205,7 +206,8 @@ class StepCard(QFrame):
         self._tokens = 0
         self.kind_label.setText("running…")
         self.thumbnail.hide()
-        self._layout.addWidget(self._build_running_box())
+        self._running_box = self._build_running_box()
+        self._layout.addWidget(self._running_box)
         self._add_grades_row(None, None)
         self.appearance_label.hide()
         self.gui_label.hide()
@@ -310,6 +312,17 @@ class StepCard(QFrame):
             Qt.TransformationMode.SmoothTransformation,
         )
         self.thumbnail.setPixmap(QPixmap.fromImage(scaled))
+
+    def set_compact(self, on: bool) -> None:
+        """Leave out the screenshot (a short timeline); a running step keeps its phase line."""
+        self.thumbnail.setVisible(not on and not self._running)
+        if self._running_box is None:
+            return
+        for label in (self.progress_label, self.detail_label):
+            if label is not None:
+                label.setVisible(not on)
+        lines = self._running_box.fontMetrics().lineSpacing() * 2 + 4
+        self._running_box.setFixedHeight(lines if on else THUMB_SIZE[1])
 
     def set_head(self, on: bool) -> None:
         """Show or hide the "current" marker."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from agent_core.store.records import StepKind, StepRecord
 from ui import step_detail_parts as parts
+from ui.labels import ElidedLabel
 from ui.step_detail_parts import CollapsibleText, ScaledImage
 from ui.step_format import ERROR
 
@@ -86,13 +87,15 @@ class StepDetailPanel(QWidget):
         outer.addWidget(self._scroll, 1)
         self.clear()
 
-    def _build_header(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.title_label = _wrapped(self, "stepTitle")
+    def _build_header(self) -> QVBoxLayout:
+        """The title on a line of its own, then the grades with the step's buttons at the
+        right; both lines are cut with "…" (whole in the tooltip) only when there is no room."""
+        self.title_label = ElidedLabel(self, "stepTitle")
         font = self.title_label.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.title_label.setFont(font)
+        self.grades_label = ElidedLabel(self, "stepGrades")
         self.restore_button = QPushButton("Restore this step", self)
         self.restore_button.setObjectName("restoreStepButton")
         self.restore_button.clicked.connect(self._on_restore)
@@ -100,17 +103,24 @@ class StepDetailPanel(QWidget):
         self.show_files_button.setObjectName("showFilesButton")
         self.show_files_button.setToolTip("Show this step's files in the code panel")
         self.show_files_button.clicked.connect(self._on_show_files)
-        row.addWidget(self.title_label, 1)
-        row.addWidget(self.restore_button)
-        row.addWidget(self.show_files_button)
-        return row
+        self._buttons = QHBoxLayout()
+        self._buttons.addWidget(self.grades_label, 1)
+        self._buttons.addWidget(self.restore_button)
+        self._buttons.addWidget(self.show_files_button)
+        header = QVBoxLayout()
+        header.addWidget(self.title_label)
+        header.addLayout(self._buttons)
+        return header
+
+    def add_header_widget(self, widget: QWidget) -> None:
+        """Put ``widget`` after the step's buttons (the window adds its own there)."""
+        self._buttons.addWidget(widget)
 
     def _build_body(self) -> QWidget:
         body = QWidget()
         body.setObjectName("stepDetailBody")
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 4, 0)
-        self.grades_label = _wrapped(body, "stepGrades")
         self.meta_label = _wrapped(body, "stepMeta")
         self.meta_label.setEnabled(False)
         self.errors_label = _wrapped(body, "stepErrors")
@@ -127,7 +137,6 @@ class StepDetailPanel(QWidget):
         self.screenshot.setObjectName("stepScreenshot")
         self.screenshot.clicked.connect(self.open_screenshot)
         for widget in (
-            self.grades_label,
             self.meta_label,
             self.errors_label,
             self.install_log,
@@ -147,6 +156,9 @@ class StepDetailPanel(QWidget):
         self.turn_list = QListWidget(body)
         self.turn_list.setObjectName("guiTurns")
         self.turn_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Sized to its rows: a horizontal bar would hide the last one. Long lines end in
+        # "…" and the tooltip has them whole.
+        self.turn_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.turn_list.currentRowChanged.connect(self._show_turn)
         self.turn_image = ScaledImage("", body)
         self.turn_image.setObjectName("guiTurnScreenshot")
@@ -220,6 +232,7 @@ class StepDetailPanel(QWidget):
         self._step = None
         self._turn_images = {}
         self.title_label.setText("")
+        self.grades_label.setText("")
         self.restore_button.setEnabled(False)
         self.restore_button.setToolTip(RESTORE_TIP)
         self.show_files_button.setEnabled(False)
@@ -234,11 +247,11 @@ class StepDetailPanel(QWidget):
 
     def title_text(self) -> str:
         """The title line, e.g. 'Step 3 · Edit · from step 2 · current'."""
-        return self.title_label.text() if self._step else self._placeholder.text()
+        return self.title_label.full_text() if self._step else self._placeholder.text()
 
     def grades_text(self) -> str:
         """'Look 4/5 · GUI – · 12.5 s'."""
-        return self.grades_label.text() if self._step else ""
+        return self.grades_label.full_text() if self._step else ""
 
     def errors_text(self) -> str:
         """The error lines shown in red ('' when the step has none)."""
@@ -296,11 +309,8 @@ class StepDetailPanel(QWidget):
             self.turn_list.addItem(parts.turn_line(position, turn))
             item = self.turn_list.item(self.turn_list.count() - 1)
             item.setData(Qt.ItemDataRole.UserRole, turn.get("index", position - 1))
-            item.setToolTip(
-                "\n".join(
-                    t for t in (str(turn.get("thought") or ""), str(turn.get("url") or "")) if t
-                )
-            )
+            extra = (str(turn.get("thought") or ""), str(turn.get("url") or ""))
+            item.setToolTip("\n".join(t for t in (item.text(), *extra) if t))
         rows = self.turn_list.count()
         self.turn_list.setFixedHeight(self.turn_list.sizeHintForRow(0) * rows + 6 if rows else 0)
         for widget in (self.gui_heading, self.gui_label):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -310,6 +310,47 @@ class ScaledImage(QWidget):
         if event.button() == Qt.MouseButton.LeftButton and self._pixmap is not None:
             self.clicked.emit()
         super().mouseReleaseEvent(event)
+
+
+class FittedImage(ScaledImage):
+    """A picture scaled to fit inside the widget (both ways), keeping its aspect, centred.
+
+    Unlike ``ScaledImage`` its height does not follow its width: the layout gives it a
+    rectangle and the picture is redrawn to fit it whenever that changes.
+    """
+
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        """Create an empty image area showing ``placeholder``."""
+        super().__init__(placeholder, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 100)
+
+    def hasHeightForWidth(self) -> bool:
+        """The height is the layout's to give."""
+        return False
+
+    def sizeHint(self) -> QSize:
+        """A 480 × 300 area; the picture fits whatever it gets."""
+        return QSize(480, 300)
+
+    def image_rect(self) -> QRect:
+        """Where the picture is drawn: fitted, aspect kept, centred (empty without one)."""
+        if self._pixmap is None or self._pixmap.isNull():
+            return QRect()
+        size = self._pixmap.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        rect = QRect(QPoint(0, 0), size)
+        rect.moveCenter(self.rect().center())
+        return rect
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Draw the fitted picture, or the placeholder text centred."""
+        if self._pixmap is None:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(self.image_rect(), self._pixmap)
+        painter.end()
 
 
 def full_size_viewer(pixmap: QPixmap, title: str, parent: QWidget) -> QDialog:

@@ -13,8 +13,8 @@ import bisect
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from agent_core.store.records import StepRecord
@@ -22,6 +22,9 @@ from ui.step_card import StepCard
 from ui.step_format import PHASE_LABELS, PHASES
 
 TIMELINE_HEIGHT = 232
+"""Room for whole cards with their screenshots."""
+COMPACT_HEIGHT = 112
+"""Room for cards without screenshots (number, kind, grades, time): for short windows."""
 TICK_MS = 500
 FOLLOW_SLACK_PX = 8
 
@@ -43,7 +46,9 @@ class TimelineView(QWidget):
         super().__init__(parent)
         self.setObjectName("timelineView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setFixedHeight(TIMELINE_HEIGHT)
+        self.setMinimumHeight(COMPACT_HEIGHT)
+        self.setMaximumHeight(TIMELINE_HEIGHT)
+        self._compact = False
         self._cards: dict[int, StepCard] = {}
         self._order: list[int] = []
         self._head: int | None = None
@@ -204,6 +209,23 @@ class TimelineView(QWidget):
         """The indices of all cards, left to right (running and stopped cards included)."""
         return list(self._order)
 
+    def is_compact(self) -> bool:
+        """Whether the cards leave out their screenshots (the timeline is too short for them)."""
+        return self._compact
+
+    def sizeHint(self) -> QSize:
+        """Full height, for cards with their screenshots."""
+        return QSize(super().sizeHint().width(), TIMELINE_HEIGHT)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Below full height, the cards leave out their screenshots so nothing is cut."""
+        super().resizeEvent(event)
+        compact = event.size().height() < TIMELINE_HEIGHT
+        if compact != self._compact:
+            self._compact = compact
+            for card in self._cards.values():
+                card.set_compact(compact)
+
     # -- keyboard ----------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -236,6 +258,7 @@ class TimelineView(QWidget):
         self._order.insert(position, card.index)
         self._cards[card.index] = card
         self._row.insertWidget(position, card)
+        card.set_compact(self._compact)
         committed = card.step is not None
         card.set_head(committed and card.index == self._head)
         card.set_best(committed and card.index == self._best, self._best_reason)

@@ -60,10 +60,12 @@ class ResearchController(QObject):
         self.window, self.ops, self.notifier = window, ops, notifier
         self._store, self._open_run, self.runs_folder = store, open_run, runs_dir
         self._scanned = False
+        self._scanning = self._rescan = False
         window.review.labelChanged.connect(self.save_label)
         window.chart.stepClicked.connect(show_step)
         window.runs.openRequested.connect(open_run)
         window.runs.folderRequested.connect(self._choose_folder)
+        window.runs.refreshRequested.connect(self.refresh_runs)
         window.runs.compareRequested.connect(self.compare_runs)
         window.compareStepsRequested.connect(self._ask_compare_steps)
         window.importRequested.connect(self.import_log)
@@ -178,15 +180,43 @@ class ResearchController(QObject):
             self.scan(Path(path))
 
     def scan(self, folder: Path) -> None:
-        """List the runs in ``folder`` in the runs browser."""
+        """List the runs in ``folder`` in the runs browser (looked at off the UI thread).
+
+        A scan asked for while one is going runs once that one ends, so the table ends up
+        showing the last folder asked for as it is now.
+        """
         self.runs_folder = folder
         self._scanned = True
+        if self._scanning:
+            self._rescan = True
+            return
+        self._scanning = True
+        self.window.runs.set_scanning(True)
 
         async def work() -> None:
             summaries = await asyncio.to_thread(scan_runs, folder)
-            self.window.runs.set_runs(summaries, folder)
+            if not self._rescan:
+                self.window.runs.set_runs(summaries, folder)
 
-        self.ops.run("List runs", work())
+        def done(_result: object) -> None:
+            self._scanning = False
+            if self._rescan:
+                self._rescan = False
+                self.scan(self.runs_folder)
+            else:
+                self.window.runs.set_scanning(False)
+
+        self.ops.run("List runs", work(), on_success=done, on_failure=done)
+
+    def refresh_runs(self) -> None:
+        """Look at the runs folder again (Refresh, F5): new runs appear, the selection stays."""
+        self.scan(self.runs_folder)
+
+    def runs_changed(self) -> None:
+        """A run started or ended: the Runs tab shows it (if it has been looked at yet; the
+        first visit to the tab scans anyway)."""
+        if self._scanned:
+            self.refresh_runs()
 
     def import_log(self, log_dir: str, out_dir: str | None = None) -> None:
         """Import an official WebGen-Agent log folder as a run, then open it."""

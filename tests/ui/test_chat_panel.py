@@ -338,3 +338,20 @@ def test_fifty_steps_stay_responsive(qtbot, panel) -> None:
     panel.end_reply(51)
     assert "wrote src/App.jsx" in " ".join(t for _r, t in panel.transcript()[-1:])
     assert len(panel.transcript()) == 101
+
+
+def test_a_long_feedback_title_is_cut_in_a_narrow_chat_not_the_bubble(qtbot, panel) -> None:
+    title = "Feedback after step 12 — Look 4/5 · GUI 3/5 · 2 suggestions · 1 error"
+    panel.resize(270, 500)
+    panel.add_feedback(12, "Fix the cart.", title=title, error=True)
+    item = panel.feedback_widget(12)
+    viewport = panel.scroll_area().viewport()
+
+    def inside() -> bool:
+        right = item.frame.mapTo(viewport, item.frame.rect().topRight()).x()
+        return item.isVisible() and right < viewport.width()
+
+    qtbot.waitUntil(inside, timeout=2000)  # the bubble's right edge is in view
+    assert item.title() == title and title in item.toggle_button().toolTip()
+    button = item.toggle_button()
+    assert button.geometry().right() <= item.frame.contentsRect().right()

@@ -195,3 +195,28 @@ def test_go_to_clamps_and_play_button_has_a_shortcut_tip(replay):
     assert replay.current_turn() == 0
     assert "(Space)" in replay.play_button.toolTip()
     assert "(Right)" in replay.next_button.toolTip()
+
+
+def test_the_screenshot_fits_the_space_it_gets_and_the_texts_move_beside_it_when_wide(
+        replay, qtbot):
+    replay.show()
+    qtbot.waitExposed(replay)
+    picture = replay.screenshot
+
+    def thought_at():
+        return replay.thought_label.mapTo(replay, replay.thought_label.rect().topLeft())
+
+    # 600 x 800: taller than wide, so the texts go below the picture.
+    qtbot.waitUntil(lambda: not replay.is_side_by_side())
+    qtbot.waitUntil(lambda: thought_at().y() > picture.geometry().bottom())
+    tall = picture.image_rect()
+    assert picture.rect().contains(tall) and tall.width() / tall.height() == pytest.approx(
+        128 / 96, abs=0.02)
+
+    replay.resize(1000, 360)
+    qtbot.waitUntil(replay.is_side_by_side)
+    qtbot.waitUntil(lambda: thought_at().x() > picture.geometry().right())
+    wide = picture.image_rect()
+    assert picture.rect().contains(wide) and wide.height() <= picture.height()
+    assert wide.width() / wide.height() == pytest.approx(128 / 96, abs=0.02)
+    assert wide.width() > 128  # a small screenshot is drawn larger, to fill the room

@@ -12,7 +12,7 @@ from agent_core.store.records import RunStatus, StepKind
 from agent_core.store.run_index import RunSummary, scan_runs
 from tests.support.runs import StepSpec, build_run
 from ui.runs_browser import ALL_CODERS, NO_MATCH_TEXT, RunsBrowser
-from ui.runs_table import BEST_GUI, BEST_LOOK, COLUMNS, DATE, INSTRUCTION, STEPS
+from ui.runs_table import BEST_GUI, BEST_LOOK, COLUMNS, DATE, INSTRUCTION, RUN_DIR_ROLE, STEPS
 
 LONG = "A bakery site with a menu, an order form and a contact page.\nUse warm colours."
 
@@ -212,3 +212,47 @@ def test_imported_and_example_runs_are_marked_in_the_status(qtbot, tmp_path):
     assert _cell(widget, "imported", 8) == "finished · imported"
     assert _cell(widget, "example", 8) == "finished · example"
     assert _cell(widget, "both", 8) == "finished · imported · example"
+
+
+def test_refresh_button_and_f5_ask_the_app_to_look_again(browser, qtbot):
+    with qtbot.waitExposed(browser):
+        browser.show()
+    assert "F5" in browser.refresh_button.toolTip()
+    with qtbot.waitSignal(browser.refreshRequested):
+        qtbot.mouseClick(browser.refresh_button, Qt.MouseButton.LeftButton)
+    browser.table.setFocus()
+    with qtbot.waitSignal(browser.refreshRequested):
+        qtbot.keyClick(browser.table, Qt.Key.Key_F5)
+
+
+def test_while_looking_the_count_says_so_and_refresh_waits(browser):
+    assert browser.count_label.text() == "4 runs"
+    browser.set_scanning(True)
+    assert browser.count_label.text() == "Looking for runs…"
+    assert not browser.refresh_button.isEnabled()
+    assert len(browser.visible_rows()) == 4  # the table stays usable meanwhile
+    browser.set_runs(scan_runs(browser.runs()[0].run_dir.parent))
+    assert browser.count_label.text() == "4 runs" and browser.refresh_button.isEnabled()
+
+
+def test_a_new_scan_shows_new_runs_and_keeps_the_selection(qtbot, tmp_path):
+    for name, created in (("bakery", 1_700_100_000), ("hotel", 1_700_200_000)):
+        store = build_run(tmp_path / name, [StepSpec()], instruction=name)
+        store.update_manifest(created_at=float(created))
+        store.unlock()
+    widget = RunsBrowser()
+    qtbot.addWidget(widget)
+    widget.set_runs(scan_runs(tmp_path), tmp_path)
+    bakery = str((tmp_path / "bakery").resolve())
+    widget.select_runs([bakery])
+    assert widget.open_button.isEnabled()
+
+    florist = build_run(tmp_path / "florist", [StepSpec()], instruction="florist")
+    florist.update_manifest(created_at=1_700_300_000.0)
+    florist.unlock()
+    widget.set_runs(scan_runs(tmp_path), tmp_path)
+
+    assert _names(widget) == ["florist", "hotel", "bakery"]
+    assert widget.selected_runs() == [bakery]
+    assert widget.table.currentIndex().data(RUN_DIR_ROLE) == bakery
+    assert widget.open_button.isEnabled()

@@ -254,3 +254,19 @@ def test_clicking_the_screenshot_opens_it_at_full_size(panel, store, qtbot) -> N
     shown = viewer.findChild(QLabel, "fullScreenshot").pixmap()
     assert (shown.width(), shown.height()) == (256, 192)
     viewer.close()
+
+
+def test_a_narrow_panel_cuts_the_heading_to_one_line_and_keeps_it_whole_in_the_tooltip(
+        panel, store, qtbot):
+    panel.show_step(store.step(2), None, is_head=True, is_best=True)
+    panel.show()
+    qtbot.waitExposed(panel)
+    full = "Step 2 · GUI test · from step 1 · current · ★ best"
+    assert not panel.title_label.is_elided() and panel.title_label.toolTip() == ""
+
+    panel.resize(220, 700)
+    qtbot.waitUntil(panel.title_label.is_elided)
+    shown = panel.title_label.text()
+    assert shown.endswith("…") and full.startswith(shown[:-1])
+    assert panel.title_label.toolTip() == full and panel.title_text() == full
+    assert panel.title_label.height() < 2 * panel.title_label.fontMetrics().lineSpacing()

@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage, QPalette
 from agent_core.store.records import StepKind, StepRecord
 from tests.support.runs import StepSpec, build_run
 from ui.step_format import ERROR, SUCCESS, WARNING
-from ui.timeline import PHASE_LABELS, PHASES, TimelineView
+from ui.timeline import COMPACT_HEIGHT, PHASE_LABELS, PHASES, TIMELINE_HEIGHT, TimelineView
 
 
 def record(
@@ -290,3 +290,35 @@ def test_clear_empties_the_strip(view) -> None:
     assert view.indices() == [] and view.selected() is None
     assert view.card(1) is None
     assert not view._empty.isHidden()
+
+
+def test_a_short_timeline_leaves_out_screenshots_but_keeps_whole_cards(qtbot) -> None:
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.set_steps([record(1), record(2, look=2)], head=2, best=1)
+    picture = QImage(320, 240, QImage.Format.Format_RGB32)
+    picture.fill(Qt.GlobalColor.darkBlue)
+    view.set_thumbnail(1, picture)
+    view.step_started(3, 2)
+    view.phase_changed(3, "install", "npm install")
+    view.resize(900, COMPACT_HEIGHT)
+    view.show()
+    qtbot.waitExposed(view)
+
+    assert view.is_compact() and view.height() == COMPACT_HEIGHT
+
+    def whole(index: int) -> bool:
+        card = view.card(index)
+        return card.visibleRegion().boundingRect() == card.rect()
+
+    qtbot.waitUntil(lambda: all(whole(i) for i in (1, 2, 3)))  # once laid out, nothing is cut
+    assert not view.card(1).thumbnail.isVisible()
+    assert view.card(1).appearance_label.isVisible() and view.card(1).best_marker.isVisible()
+    running = view.card(3)
+    assert running.phase_label.isVisible() and running.phase_label.text().startswith("Install")
+    assert not running.detail_label.isVisible()
+
+    view.resize(900, TIMELINE_HEIGHT)
+    qtbot.waitUntil(lambda: not view.is_compact())
+    assert view.card(1).thumbnail.isVisible() and view.card(1).thumbnail.pixmap().width() == 180
+    assert running.detail_label.isVisible() and running.detail_label.text() == "npm install"

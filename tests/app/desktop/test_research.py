@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+
 from agent_core.review.labels import LabelStore
 from agent_core.store.records import StepKind
 from agent_core.store.run_store import RunStore
@@ -85,5 +87,59 @@ def test_runs_tab_lists_runs_compares_best_steps_and_imports_an_official_log(qap
                                                 .steps()) > 0
         manifest = json.loads((tmp_path / "runs" / "imported" / "manifest.json").read_text())
         assert manifest["config"]["imported_from"] == "webgen-agent"
+
+    drive(qapp, desk, scenario)
+
+
+def test_runs_made_after_the_first_look_appear_on_refresh_and_when_runs_change(
+        qapp, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    build_run(tmp_path / "runs" / "bakery", [StepSpec()], instruction="A bakery").unlock()
+    desk = make_desk(qtbot, tmp_path)
+
+    def names() -> list[str]:
+        return sorted(Path(p).name for p in desk.window.runs.visible_rows())
+
+    async def scenario() -> None:
+        w, c = desk.window, desk.controller
+        w.tabs.setCurrentIndex(TAB_RUNS)
+        await c.ops.wait_idle()
+        assert names() == ["bakery"]
+        w.runs.select_runs([str((tmp_path / "runs" / "bakery").resolve())])
+        build_run(tmp_path / "runs" / "florist", [StepSpec()], instruction="A florist").unlock()
+        await c.ops.wait_idle()
+        assert names() == ["bakery"]  # nothing looks at the folder by itself
+
+        qtbot.mouseClick(w.runs.refresh_button, Qt.MouseButton.LeftButton)
+        assert w.runs.count_label.text() == "Looking for runs…"
+        await c.ops.wait_idle()
+        assert names() == ["bakery", "florist"]
+        assert [Path(p).name for p in w.runs.selected_runs()] == ["bakery"]
+        assert w.runs.count_label.text() == "2 runs"
+
+        build_run(tmp_path / "runs" / "hotel", [StepSpec()], instruction="A hotel").unlock()
+        c.research.runs_changed()
+        c.research.runs_changed()  # asked twice while looking: the table still ends current
+        await c.ops.wait_idle()
+        assert names() == ["bakery", "florist", "hotel"]
+        assert w.runs.refresh_button.isEnabled()
+
+    drive(qapp, desk, scenario)
+
+
+def test_runs_changed_before_the_runs_tab_was_shown_waits_for_it(qapp, qtbot, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    build_run(tmp_path / "runs" / "bakery", [StepSpec()], instruction="A bakery").unlock()
+    desk = make_desk(qtbot, tmp_path)
+
+    async def scenario() -> None:
+        w, c = desk.window, desk.controller
+        c.research.runs_changed()
+        await c.ops.wait_idle()
+        assert w.runs.visible_rows() == []  # not looked at yet: the tab scans when shown
+        w.tabs.setCurrentIndex(TAB_RUNS)
+        await c.ops.wait_idle()
+        assert [Path(p).name for p in w.runs.visible_rows()] == ["bakery"]
 
     drive(qapp, desk, scenario)
