@@ -136,11 +136,13 @@ class MainController(QObject):
         w.chat.set_input_mode(a.input_mode, example.CHAT_HINT if a.input_mode == "locked" else "")
 
     def _status_changed(self, status: Status | None) -> None:
-        """Garbage collection pauses while a run streams, and the buttons follow the status."""
+        """Garbage collection pauses while a run streams; the buttons and the Runs tab follow."""
         if status is Status.RUNNING:
             self.collector.begin()
         else:
             self.collector.end()
+        if status is not None and status is not Status.NEW:
+            self.research.runs_changed()  # a run began or ended: its row is new or changed
         self._update_actions()
 
     def _set_session(self, session: RunSession | None) -> None:

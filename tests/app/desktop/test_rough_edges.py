@@ -4,6 +4,7 @@ a run started against a server that is down. Each checked as the user sees it.""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,7 @@ from tests.support.agent import (
 from tests.support.desktop import drive, make_desk, write_settings
 from tests.support.net import closed_port_url
 from tests.support.runs import StepSpec, build_run
-from ui.main_window import TAB_CODE
+from ui.main_window import TAB_CODE, TAB_RUNS
 
 NO_GUI = RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS)
 PAGE = {"index.html": "<!doctype html><title>Bakery</title><h1>Fresh bread</h1>"}
@@ -64,7 +65,7 @@ def test_a_server_that_is_down_is_said_once_before_anything_starts(qapp, qtbot, 
 
 
 @pytest.mark.slow
-def test_new_run_clears_the_status_bar_of_the_previous_run(qapp, qtbot, tmp_path, monkeypatch):
+def test_the_runs_tab_lists_a_new_run_and_new_run_clears_the_status_bar(qapp, qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
     scripts = {CODER: queue(coder_reply(PAGE), coder_reply(signal="finish")),
                CRITIC: graded(4, 4)}
@@ -74,9 +75,14 @@ def test_new_run_clears_the_status_bar_of_the_previous_run(qapp, qtbot, tmp_path
         status = desk.window.run_status
 
         async def scenario() -> None:
+            desk.window.tabs.setCurrentIndex(TAB_RUNS)  # the Runs tab has been looked at
+            await desk.controller.ops.wait_idle()
+            assert desk.window.runs.visible_rows() == []
             await desk.send(qtbot, "A bakery page.")
             await desk.wait_status(SessionStatus.FINISHED)
             await desk.controller.ops.wait_idle()
+            run_dir = desk.controller.session.store.run_dir
+            assert [Path(p).name for p in desk.window.runs.visible_rows()] == [run_dir.name]
             assert status.tokens_label.text() != "Tokens in 0 · out 0"
             assert status.phase_label.text() == "Finished"
             assert status.elapsed_label.text().startswith("Elapsed")
