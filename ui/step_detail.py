@@ -61,6 +61,8 @@ class StepDetailPanel(QWidget):
     """
 
     restoreRequested = Signal(int)
+    stepShown = Signal(bool)
+    """A step is shown (True) or the placeholder is (False)."""
     compareFilesRequested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -210,6 +212,7 @@ class StepDetailPanel(QWidget):
         self._placeholder.hide()
         self._scroll.show()
         self._scroll.verticalScrollBar().setValue(0)
+        self.stepShown.emit(True)
 
     def show_gui_screenshot(self, turn: int, image: QImage) -> None:
         """Keep the screenshot of GUI turn ``turn`` (the turn's 0-based "index")."""
@@ -238,6 +241,7 @@ class StepDetailPanel(QWidget):
         self.show_files_button.setEnabled(False)
         self._scroll.hide()
         self._placeholder.show()
+        self.stepShown.emit(False)
 
     def step(self) -> StepRecord | None:
         """The step shown, if any."""

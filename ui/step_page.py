@@ -38,6 +38,7 @@ class StepPage(QWidget):
         super().__init__(parent)
         self.setObjectName("stepPage")
         self._choice: bool | None = None
+        self._has_step = detail.step() is not None
         self._review_box = QScrollArea(self)
         self._review_box.setObjectName("reviewScroll")
         self._review_box.setWidgetResizable(True)
@@ -62,6 +63,7 @@ class StepPage(QWidget):
         self.review_button.setToolTip("Show or hide your review of this step")
         self.review_button.toggled.connect(self.set_review_shown)
         detail.add_header_widget(self.review_button)
+        detail.stepShown.connect(self._step_shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.split)
@@ -71,6 +73,12 @@ class StepPage(QWidget):
     def set_review_shown(self, shown: bool) -> None:
         """Show or hide the review, whatever the width (the user's choice holds)."""
         self._choice = shown
+        self._apply()
+
+    @Slot(bool)
+    def _step_shown(self, shown: bool) -> None:
+        """No step, no review: an empty, disabled form says nothing (a second launch)."""
+        self._has_step = shown
         self._apply()
 
     def review_shown(self) -> bool:
@@ -89,7 +97,9 @@ class StepPage(QWidget):
 
     def _apply(self) -> None:
         shown = self._choice if self._choice is not None else self.width() >= REVIEW_AUTO_WIDTH
+        shown = shown and self._has_step
         self._review_box.setHidden(not shown)
+        self.review_button.setEnabled(self._has_step)
         self.review_button.blockSignals(True)
         self.review_button.setChecked(shown)
         self.review_button.blockSignals(False)

@@ -207,3 +207,24 @@ def test_a_tall_narrow_replay_puts_the_texts_below_the_picture(qtbot, store):
     assert thought_y > replay.screenshot.geometry().bottom()
     assert replay.rect().contains(replay.screenshot.geometry())
 
+
+
+def test_with_no_step_shown_there_is_no_empty_review_form(qtbot, store: RunStore) -> None:
+    window = MainWindow()  # a second launch: nothing open yet, the Step tab remembered
+    qtbot.addWidget(window)
+    window.resize(LARGE)
+    window.tabs.setCurrentIndex(TAB_STEP)
+    window.show()
+    qtbot.waitExposed(window)
+    _settle()
+    page = window.step_page
+    assert not page.review_shown() and not window.review.isVisible()
+    assert not page.review_button.isEnabled()
+    steps = store.steps()
+    window.detail.show_step(steps[0], None, is_head=False, is_best=False)
+    window.review.show_step(1, auto_appearance=3, auto_gui=None, has_gui=False, label=None)
+    _settle()
+    assert page.review_shown() and window.review.isVisible()  # wide enough: beside the step
+    window.detail.clear()
+    _settle()
+    assert not window.review.isVisible()

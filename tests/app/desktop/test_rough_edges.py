@@ -65,7 +65,8 @@ def test_a_server_that_is_down_is_said_once_before_anything_starts(qapp, qtbot, 
 
 
 @pytest.mark.slow
-def test_the_runs_tab_lists_a_new_run_and_new_run_clears_the_status_bar(qapp, qtbot, tmp_path, monkeypatch):
+def test_the_runs_tab_lists_a_new_run_and_new_run_clears_the_status_bar(qapp, qtbot, tmp_path,
+                                                                        monkeypatch):
     monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
     scripts = {CODER: queue(coder_reply(PAGE), coder_reply(signal="finish")),
                CRITIC: graded(4, 4)}
