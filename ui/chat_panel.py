@@ -6,8 +6,8 @@ feedback, notices) and emits :attr:`ChatPanel.submitted` when the user sends an 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QKeyCombination, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -20,8 +20,11 @@ from PySide6.QtWidgets import (
 
 from ui.chat_messages import FeedbackItem, NoticeLine, UserMessage
 from ui.reply_bubble import ReplyBubble
+from ui.shortcuts_dialog import declare_keys
 
 _MIN_LINES, _MAX_LINES = 3, 6
+SEND_KEYS = ("Ctrl+Return", "Ctrl+Enter")
+"""Send keys: the main keyboard's Enter and the keypad's (see ``InstructionEdit``)."""
 _BOTTOM_SLACK_PX = 8  # this close to the bottom still counts as "at the bottom"
 
 _MODES: dict[str, tuple[str, str, str]] = {
@@ -63,11 +66,14 @@ class InstructionEdit(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.document().contentsChanged.connect(self._fit_height)
         self._fit_height()
+        declare_keys(self, SEND_KEYS, "Send what you typed: start the run, or ask for a change")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Send on Ctrl+Enter / Ctrl+Return; everything else edits as usual."""
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        """Send on ``SEND_KEYS``; everything else edits as usual."""
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        pressed = QKeySequence(QKeyCombination(modifiers, Qt.Key(event.key())))
+        if any(pressed.matches(QKeySequence(keys)) == QKeySequence.SequenceMatch.ExactMatch
+               for keys in SEND_KEYS):
             event.accept()
             self.submitted.emit(self.toPlainText())
             return
