@@ -135,8 +135,9 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("Import WebGen-Agent log…", None,
                                           "Import a log folder of the official implementation")
         self.import_action.triggered.connect(self._ask_import_dir)
-        self.compare_action = self._action("Compare steps…", "Ctrl+Shift+C",
-                                           "Compare the selected step with another step",
+        self.compare_action = self._action("Compare steps", "Ctrl+Shift+C",
+                                           "Show the selected step beside the step it "
+                                           "continued from, in the Compare tab",
                                            self.compareStepsRequested)
         self.welcome_action = self._action("Welcome", None,
                                            "Show the welcome page: connect a model or open "

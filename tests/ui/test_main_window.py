@@ -111,7 +111,9 @@ def test_keyboard_shortcuts_lists_what_each_key_does_and_where(qtbot, window):
     rows = dialog.shown_rows()
     anywhere = "Anywhere in the window"
     for expected in [
-        (native("Ctrl+Shift+C"), "Compare the selected step with another step", anywhere),
+        (native("Ctrl+Shift+C"),
+         "Show the selected step beside the step it continued from, in the Compare tab",
+         anywhere),
         (native("Ctrl+R"), "Start the run, or continue it", anywhere),
         (native("Ctrl+,"), "Choose the coder, critic and feedback models", anywhere),
         (native("Ctrl+6"), "Show the Compare tab", anywhere),
