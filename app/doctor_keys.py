@@ -17,13 +17,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from agent_core.config import Provider, Role, RoleConfig
-from agent_core.llm.factory import role_key_env, stored_api_key
+from agent_core.llm.keys import UNUSABLE_BACKENDS, role_key_env, stored_api_key
 from app.checks import Check, fail, ok, warn
 
 KEYRING_TIMEOUT_S = 5.0
 """A keyring behind D-Bus may hang (locked, no session bus): give up after this."""
 MODELS_UI = "Models… (Ctrl+,)"
-UNUSABLE_BACKENDS = ("keyring.backends.fail", "keyring.backends.null")
 T = TypeVar("T")
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtCore import QKeyCombination, QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -22,8 +22,11 @@ from PySide6.QtWidgets import (
 
 from ui.chat_messages import ChatEntry, FeedbackItem, NoticeLine, UserMessage
 from ui.reply_bubble import ReplyBubble
+from ui.shortcuts_dialog import declare_keys
 
 _MIN_LINES, _MAX_LINES = 3, 6
+SEND_KEYS = ("Ctrl+Return", "Ctrl+Enter")
+"""Send keys: the main keyboard's Enter and the keypad's (see ``InstructionEdit``)."""
 _BOTTOM_SLACK_PX = 8  # this close to the bottom still counts as "at the bottom"
 
 _MODES: dict[str, tuple[str, str, str]] = {
@@ -66,11 +69,14 @@ class InstructionEdit(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.document().contentsChanged.connect(self._fit_height)
         self._fit_height()
+        declare_keys(self, SEND_KEYS, "Send what you typed: start the run, or ask for a change")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Send on Ctrl+Enter / Ctrl+Return; everything else edits as usual."""
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        """Send on ``SEND_KEYS``; everything else edits as usual."""
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        pressed = QKeySequence(QKeyCombination(modifiers, Qt.Key(event.key())))
+        if any(pressed.matches(QKeySequence(keys)) == QKeySequence.SequenceMatch.ExactMatch
+               for keys in SEND_KEYS):
             event.accept()
             self.submitted.emit(self.toPlainText())
             return

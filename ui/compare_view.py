@@ -1,16 +1,17 @@
 """Two steps side by side (of one run or of two runs), and how their files differ.
 
-The app loads both steps (record, screenshot, files) off the GUI thread and calls
-``show_pair``; the view reads nothing from disk. The diff goes from the left step to the
-right one: "added" means only the right step has the file.
+Two pickers at the top choose steps of the open run (``stepsChosen``). The app loads both
+steps (record, screenshot, files) off the GUI thread and calls ``show_pair``; the view reads
+nothing from disk. The diff goes from the left step to the right one: "added" means only the
+right step has the file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QFrame,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from agent_core.store.records import StepKind, StepRecord
 from ui import step_detail_parts as parts
 from ui.code_viewer import monospace_editor
+from ui.compare_pickers import CHOOSE_TWO, StepPickers, picker_hint
 from ui.file_diff import FileDiff, Side, diff_file
 from ui.file_tree import visible_files
 from ui.highlight import DiffHighlighter, paint_diff_backgrounds
@@ -34,7 +36,7 @@ from ui.labels import plain_label, tint
 from ui.step_detail_parts import CollapsibleText, ScaledImage, full_size_viewer
 from ui.step_format import ERROR, SUCCESS, WARNING, kind_label
 
-PLACEHOLDER = "Choose two steps to compare."
+PLACEHOLDER = CHOOSE_TWO
 SAME_FILES = "Both steps have the same files."
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 _STATUS_COLOURS = {"added": SUCCESS, "removed": ERROR, "changed": WARNING}
@@ -139,7 +141,13 @@ class StepColumn(QWidget):
 
 
 class CompareView(QWidget):
-    """Two steps side by side over the list of changed files and the selected file's diff."""
+    """Two steps side by side over the list of changed files and the selected file's diff.
+
+    Signals:
+        stepsChosen(int, int): The user chose two steps of the open run in the pickers.
+    """
+
+    stepsChosen = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Create an empty view showing its placeholder."""
@@ -149,14 +157,18 @@ class CompareView(QWidget):
         self._right: ComparedStep | None = None
         self._files: tuple[dict[str, bytes], dict[str, bytes]] = ({}, {})
         self._changes: list[tuple[str, str]] = []
+        self._placeholder = picker_hint(0)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self._build_columns())
         splitter.addWidget(self._build_diff())
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        self.pickers = StepPickers(self)
+        self.pickers.pairChosen.connect(self.stepsChosen)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(splitter)
+        layout.addWidget(self.pickers)
+        layout.addWidget(splitter, 1)
         self.clear()
 
     def _build_columns(self) -> QScrollArea:
@@ -177,6 +189,7 @@ class CompareView(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
+        scroll.setMinimumHeight(48)  # the pickers' row must not make the tab (or window) taller
         return scroll
 
     def _build_diff(self) -> QWidget:
@@ -235,15 +248,28 @@ class CompareView(QWidget):
         else:
             self._show_diff(FileDiff(SAME_FILES))
 
+    def set_steps(self, steps: Sequence[StepRecord], *, head: int | None = None,
+                  best: int | None = None) -> None:
+        """List the open run's steps in the pickers (an empty list: no run is open)."""
+        self.pickers.set_steps(steps, head=head, best=best)
+        self._placeholder = picker_hint(len(steps))
+        if not self.has_pair():
+            self.counts_label.setText(self._placeholder)
+
+    def has_pair(self) -> bool:
+        """Whether two steps are shown."""
+        return self._left is not None and self._right is not None
+
     def clear(self) -> None:
-        """Forget both steps and show the placeholder."""
+        """Forget both steps and show the placeholder (the pickers keep their lists)."""
+        self.pickers.show_choice(None, None)
         self._left = self._right = None
         self._files = ({}, {})
         self._changes = []
         self.left_column.setVisible(False)
         self.right_column.setVisible(False)
         self.file_list.clear()
-        self.counts_label.setText(PLACEHOLDER)
+        self.counts_label.setText(self._placeholder)
         self._show_diff(FileDiff(""))
 
     def select_file(self, path: str) -> None:

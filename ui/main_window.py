@@ -35,6 +35,7 @@ from ui.review_form import ReviewForm
 from ui.run_banner import RunBanner
 from ui.run_status import RunStatusWidget
 from ui.runs_browser import RunsBrowser
+from ui.shortcuts_dialog import ShortcutsDialog, window_shortcuts
 from ui.step_detail import StepDetailPanel
 from ui.step_page import StepPage
 from ui.timeline import COMPACT_HEIGHT, TIMELINE_HEIGHT, TimelineView
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
     compareStepsRequested = Signal()
     welcomeRequested = Signal()
     openExampleRequested = Signal()
+    aboutRequested = Signal()
     closing = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -90,6 +92,7 @@ class MainWindow(QMainWindow):
         self.runs = RunsBrowser()
         self.banner = RunBanner()
         self.welcome = WelcomeView()
+        self._runs_folder: Path | None = None
         self._build_actions()
         self._build_layout()
         self._build_menus()
@@ -142,8 +145,9 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("Import WebGen-Agent log…", None,
                                           "Import a log folder of the official implementation")
         self.import_action.triggered.connect(self._ask_import_dir)
-        self.compare_action = self._action("Compare steps…", "Ctrl+Shift+C",
-                                           "Compare the selected step with another step",
+        self.compare_action = self._action("Compare steps", "Ctrl+Shift+C",
+                                           "Show the selected step beside the step it "
+                                           "continued from, in the Compare tab",
                                            self.compareStepsRequested)
         self.welcome_action = self._action("Welcome", None,
                                            "Show the welcome page: connect a model or open "
@@ -151,6 +155,12 @@ class MainWindow(QMainWindow):
         self.example_action = self._action("Open example run", None,
                                            "Open a fresh copy of the example run that ships "
                                            "with WebGen Studio", self.openExampleRequested)
+        self.shortcuts_action = self._action("Keyboard shortcuts", "Ctrl+/",
+                                             "List every keyboard shortcut of the window")
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.about_action = self._action("About WebGen Studio", None,
+                                         "The version, the files and folders in use, and the "
+                                         "documentation", self.aboutRequested)
         for number, tab in enumerate(TAB_NAMES, start=1):
             show = self._action(f"Show {tab}", f"Ctrl+{number}", f"Show the {tab} tab")
             show.triggered.connect(lambda _c=False, i=number - 1: self.tabs.setCurrentIndex(i))
@@ -241,14 +251,46 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.welcome_action)
         help_menu.addAction(self.example_action)
+        help_menu.addSeparator()
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
         self.set_recent_runs([])
 
     # -- intents -----------------------------------------------------------------------
 
     def _ask_run_dir(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a run folder")
-        if path:
-            self.openRunRequested.emit(path)
+        """Ask for a run folder, starting in the runs folder (window-modal, not blocking)."""
+        start = self._runs_folder
+        while start is not None and not start.is_dir() and start != start.parent:
+            start = start.parent  # no run yet: the nearest folder that exists
+        dialog = QFileDialog(self, "Open a run folder", str(start or ""))
+        dialog.setObjectName("openRunDialog")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.openRunRequested)
+        dialog.open()
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts: every shortcut the window defines, as it is now."""
+        dialog = ShortcutsDialog(window_shortcuts(self, self.area_of), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def area_of(self, widget: QWidget) -> str:
+        """Where ``widget`` is in the window, as the shortcut list says it."""
+        areas: list[tuple[QWidget | None, str]] = [
+            (self.chat.instruction_edit(), "In the instruction box"), (self.chat, "In the chat"),
+            (self.timeline, "In the timeline"), (self.welcome, "On the welcome page"),
+            *((self.tabs.widget(i), f"In the {self.tabs.tabText(i)} tab")
+              for i in range(self.tabs.count()))]
+        current: QWidget | None = widget
+        while current is not None:
+            for area, name in areas:
+                if current is area:
+                    return name
+            current = current.parentWidget()
+        return "In the window"
 
     def _ask_import_dir(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Import a WebGen-Agent log folder")
@@ -261,6 +303,10 @@ class MainWindow(QMainWindow):
             self.restoreRequested.emit(index)
 
     # -- state shown -------------------------------------------------------------------
+
+    def set_runs_folder(self, folder: Path) -> None:
+        """Where File > Open run… starts looking."""
+        self._runs_folder = Path(folder)
 
     def set_run_title(self, name: str | None, *, read_only: bool = False) -> None:
         """``WebGen Studio — <run>``; the bare name when no run is open."""

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from agent_core.config import DEFAULT_BASE_URLS, Provider, Role, RoleConfig, SandboxConfig
+from agent_core.llm.keys import role_key_env
 from ui.naming import named
+from ui.settings_key_field import KeyPlace, no_keyring_text
 from ui.settings_role_form import (
     ERROR_COLOUR,
     OK_COLOUR,
@@ -33,9 +35,13 @@ from ui.settings_role_form import (
 )
 from ui.settings_sandbox_form import SandboxForm
 
-__all__ = ["RoleForm", "SettingsDialog"]
+__all__ = ["KeyPlace", "RoleForm", "SettingsDialog"]
 
 KEYRING_NOTE = "API keys are kept in your system keyring, never in settings files or run folders."
+NO_KEYRING_NOTE = (
+    "No system keyring is available: API keys typed here are kept in memory for this session "
+    "only, never in settings files or run folders."
+)
 ROLE_ORDER = (Role.CODER, Role.CRITIC, Role.FEEDBACK)
 
 
@@ -58,7 +64,7 @@ class SettingsDialog(QDialog):
         self,
         configs: Mapping[Role, RoleConfig],
         *,
-        stored_keys: Mapping[Role, bool],
+        stored_keys: Mapping[Role, bool] | None = None,
         feedback_same_as_critic: bool,
         sandbox: SandboxConfig | None = None,
         parent: QWidget | None = None,
@@ -69,7 +75,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(620)
         self._forms = {
             role: RoleForm(
-                role, configs.get(role, RoleConfig()), key_stored=bool(stored_keys.get(role, False))
+                role, configs.get(role, RoleConfig()), key_place=_place(stored_keys, role)
             )
             for role in ROLE_ORDER
         }
@@ -91,7 +97,7 @@ class SettingsDialog(QDialog):
     # ---- construction -------------------------------------------------------------------
 
     def _build_top(self) -> QVBoxLayout:
-        note = named(QLabel(KEYRING_NOTE), "keyringNote")
+        self.keyring_note = note = named(QLabel(KEYRING_NOTE), "keyringNote")
         note.setWordWrap(True)
         self.detect_button = named(QPushButton("Detect Ollama"), "detectOllamaButton")
         self.detect_button.setToolTip(
@@ -160,6 +166,31 @@ class SettingsDialog(QDialog):
     def ok_button(self) -> QPushButton:
         """The OK button."""
         return self.button_box.button(QDialogButtonBox.StandardButton.Ok)
+
+    def show_key_storage(
+        self,
+        places: Mapping[Role, KeyPlace],
+        *,
+        no_keyring: str | None = None,
+        env_names: Mapping[Role, str] | None = None,
+    ) -> None:
+        """Say where each role's key is kept, and warn before OK when no keyring can keep one.
+
+        Args:
+            places: Where each role's key is kept now.
+            no_keyring: Why no keyring can keep keys, in plain words; None when one can.
+            env_names: Per role, the environment variable its key is read from (named in the
+                warning as the way to keep a key across sessions).
+        """
+        for role, form in self._forms.items():
+            form.key_field.set_place(places.get(role, KeyPlace.NONE))
+            env = (env_names or {}).get(role) or role_key_env(str(role))
+            form.key_field.show_no_keyring(no_keyring_text(no_keyring, env) if no_keyring else None)
+        self.keyring_note.setText(NO_KEYRING_NOTE if no_keyring else KEYRING_NOTE)
+
+    def key_storage_known(self) -> bool:
+        """Whether the app has said where the keys are kept (see ``show_key_storage``)."""
+        return all(f.key_field.place() is not KeyPlace.UNKNOWN for f in self._forms.values())
 
     def show_models(self, role: str, names: Sequence[str], error: str | None = None) -> None:
         """Answer a ``modelsRequested``: fill the role's model list or show the error.
@@ -299,3 +330,10 @@ class SettingsDialog(QDialog):
         self.use_ollama_button.setVisible(False)
         set_status(self.detect_label, "Looking for Ollama…", None, "busy")
         self.detectOllamaRequested.emit()
+
+
+def _place(stored_keys: Mapping[Role, bool] | None, role: Role) -> KeyPlace:
+    """A role's key place from the constructor's ``stored_keys`` (None: not known yet)."""
+    if stored_keys is None:
+        return KeyPlace.UNKNOWN
+    return KeyPlace.KEYRING if stored_keys.get(role, False) else KeyPlace.NONE

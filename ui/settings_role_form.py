@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from agent_core.config import DEFAULT_BASE_URLS, MIN_CONTEXT, Provider, Role, RoleConfig
 from ui.naming import named
+from ui.settings_key_field import KeyField, KeyPlace
 
 ROLE_TITLES = {Role.CODER: "Coder", Role.CRITIC: "Vision critic", Role.FEEDBACK: "Feedback model"}
 PROVIDER_LABELS = {Provider.OLLAMA: "Ollama (local)", Provider.OPENAI: "OpenAI-compatible server"}
@@ -37,9 +38,6 @@ MIN_CONTEXT_REASON = {
 OK_COLOUR, WARN_COLOUR, ERROR_COLOUR = "#2e9d57", "#c98a0b", "#d1453b"
 CONTEXT_HINT_OLLAMA = "Small contexts break the long coding prompt: 16k+ recommended"
 CONTEXT_HINT_OPENAI = "An OpenAI-compatible server sets the context length itself."
-KEY_STORED_HINT = "stored in the OS keyring"
-KEY_NONE_HINT = "not needed for local servers"
-KEY_FORGET_HINT = "stored key will be removed when you press OK"
 
 
 def set_status(label: QLabel, text: str, colour: str | None = None, status: str = "") -> None:
@@ -75,14 +73,16 @@ class RoleForm(QWidget):
     testRequested = Signal(str, object, str)
 
     def __init__(
-        self, role: Role, config: RoleConfig, *, key_stored: bool, parent: QWidget | None = None
+        self, role: Role, config: RoleConfig, *, key_place: KeyPlace,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.role = role
         self.title = ROLE_TITLES[role]
         self._base = config
-        self._key_stored = key_stored
-        self._forget_key = False
+        self.key_field = KeyField(key_place)
+        self.api_key_edit = self.key_field.edit
+        self.clear_key_button = self.key_field.forget_button
         self.setObjectName(f"roleForm_{role}")
         self._build()
         self._load(config)
@@ -94,7 +94,8 @@ class RoleForm(QWidget):
         form.addRow("&Provider:", self._build_provider())
         form.addRow("Base &URL:", self._build_url())
         form.addRow("&Model:", self._build_model())
-        form.addRow("API &key:", self._build_key())
+        form.addRow("API &key:", self.key_field)
+        form.addRow("", self.key_field.note_label)
         form.addRow("&Context length:", self._build_context())
         form.addRow("", self.context_hint)
         self.max_tokens_spin = named(QSpinBox(), "maxTokensSpin")
@@ -151,16 +152,6 @@ class RoleForm(QWidget):
         self.refresh_button.clicked.connect(self._request_models)
         return _row(self.model_combo, self.refresh_button)
 
-    def _build_key(self) -> QWidget:
-        self.api_key_edit = named(QLineEdit(), "apiKeyEdit")
-        self.api_key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key_edit.setToolTip("Type a key to replace the stored one; empty keeps it")
-        self.clear_key_button = named(QPushButton("Forget key"), "clearKeyButton")
-        self.clear_key_button.setToolTip("Remove the stored key from the keyring on OK")
-        self.clear_key_button.clicked.connect(self._toggle_forget)
-        self.clear_key_button.setVisible(self._key_stored)
-        return _row(self.api_key_edit, self.clear_key_button)
-
     def _build_context(self) -> QSpinBox:
         self.context_spin = named(QSpinBox(), "contextSpin")
         self.context_spin.setRange(1024, 1_048_576)
@@ -195,7 +186,6 @@ class RoleForm(QWidget):
         self.temperature_spin.setValue(config.temperature)
         self.reply_format_combo.setCurrentIndex(
             max(0, self.reply_format_combo.findData(config.reply_format)))
-        self.api_key_edit.setPlaceholderText(KEY_STORED_HINT if self._key_stored else KEY_NONE_HINT)
         self._apply_provider(config.provider)
         self.provider_combo.currentIndexChanged.connect(self._provider_changed)
 
@@ -220,10 +210,7 @@ class RoleForm(QWidget):
 
     def api_key(self) -> str | None:
         """None: keep the stored key; "": delete it; other text: store this new key."""
-        typed = self.api_key_edit.text().strip()
-        if typed:
-            return typed
-        return "" if self._forget_key else None
+        return self.key_field.api_key()
 
     def problems(self) -> list[tuple[str, QWidget]]:
         """What stops this configuration from working, each with the widget to fix."""
@@ -378,21 +365,6 @@ class RoleForm(QWidget):
         self.test_button.setEnabled(False)
         set_status(self.result_label, "Testing…", None, "busy")
         self.testRequested.emit(str(self.role), self.config(), self.api_key_edit.text().strip())
-
-    @Slot()
-    def _toggle_forget(self) -> None:
-        self._forget_key = not self._forget_key
-        if self._forget_key:
-            self.api_key_edit.clear()
-        self.clear_key_button.setText("Keep key" if self._forget_key else "Forget key")
-        self.clear_key_button.setToolTip(
-            "Keep the stored key after all"
-            if self._forget_key
-            else "Remove the stored key from the keyring on OK"
-        )
-        self.api_key_edit.setPlaceholderText(
-            KEY_FORGET_HINT if self._forget_key else KEY_STORED_HINT
-        )
 
 
 def _row(wide: QWidget, button: QWidget) -> QWidget:

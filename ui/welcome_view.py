@@ -150,6 +150,7 @@ class WelcomeView(QWidget):
         layout.addWidget(scroll)
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.closeRequested.emit)
         escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.setWhatsThis("Skip the welcome page for now")
         self._show_state("idle")
 
     # -- construction ----------------------------------------------------------------------

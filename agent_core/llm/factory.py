@@ -1,95 +1,33 @@
-"""Building the right client for a role, with its API key from the environment or keyring."""
+"""Building the right client for a role, with its API key (see ``agent_core.llm.keys``)."""
 
 from __future__ import annotations
 
-import logging
 import os
-import warnings
 from dataclasses import replace
 
 from agent_core.config import Provider, RoleConfig
 from agent_core.errors import ConfigError
 from agent_core.llm.base import ChatModel
+from agent_core.llm.keys import (
+    KEYRING_SERVICE,
+    resolve_api_key,
+    role_key_env,
+    store_api_key,
+    stored_api_key,
+)
 from agent_core.llm.ollama_client import OllamaChatModel
 from agent_core.llm.openai_client import OpenAIChatModel
 from agent_core.llm.retry import RetryPolicy
 
-log = logging.getLogger(__name__)
-
-KEYRING_SERVICE = "webgen-studio"
-"""Service name of API keys in the OS keyring; the username is the role (``coder``...)."""
-
-
-def role_key_env(role: str) -> str:
-    """The conventional environment variable of a role's key, e.g. ``WEBGEN_CODER_API_KEY``."""
-    return f"WEBGEN_{str(role).upper()}_API_KEY"
-
-
-def resolve_api_key(config: RoleConfig, role: str) -> str | None:
-    """Find the API key of ``role``; never reads files of its own.
-
-    Looked up in order: the environment variable named by ``config.api_key_env``, then
-    ``WEBGEN_<ROLE>_API_KEY``, then the OS keyring (service ``webgen-studio``, username
-    ``role``). A missing or broken keyring backend counts as "no key", silently.
-
-    Args:
-        config: The role's settings.
-        role: ``coder``, ``critic`` or ``feedback``.
-
-    Returns:
-        The key, or None when none is configured.
-    """
-    for name in (config.api_key_env, role_key_env(role)):
-        value = os.environ.get(name, "").strip() if name else ""
-        if value:
-            return value
-    return _keyring_password(str(role))
-
-
-def stored_api_key(role: str) -> str | None:
-    """The key kept in the OS keyring for ``role``, or None (also when there is no keyring)."""
-    return _keyring_password(str(role))
-
-
-def store_api_key(role: str, key: str | None) -> None:
-    """Keep ``key`` in the OS keyring for ``role``; None or "" deletes the stored key.
-
-    Raises:
-        ConfigError: The keyring refused (no backend, locked...); the message says what to
-            do instead.
-    """
-    try:
-        import keyring
-        import keyring.errors
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if key:
-                keyring.set_password(KEYRING_SERVICE, str(role), key)
-            elif keyring.get_password(KEYRING_SERVICE, str(role)) is not None:
-                keyring.delete_password(KEYRING_SERVICE, str(role))
-    except Exception as exc:
-        raise ConfigError(
-            f"the system keyring did not accept the {role} key ({type(exc).__name__}: {exc}); "
-            f"set {role_key_env(role)} in the environment instead"
-        ) from None
-
-
-def _keyring_password(role: str) -> str | None:
-    try:
-        import keyring
-    except Exception:  # keyring missing or failing at import: no stored keys
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = keyring.get_password(KEYRING_SERVICE, role)
-    except Exception as exc:  # no backend, locked, D-Bus down...: treat as no key
-        log.debug("keyring lookup for %s failed: %s", role, type(exc).__name__)
-        return None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.strip()
+__all__ = [
+    "KEYRING_SERVICE",
+    "list_server_models",
+    "make_chat_model",
+    "resolve_api_key",
+    "role_key_env",
+    "store_api_key",
+    "stored_api_key",
+]
 
 
 def make_chat_model(

@@ -22,6 +22,7 @@ from agent_core.store.run_store import RunStore
 from app import settings as app_settings
 from app.desktop import example, preflight
 from app.desktop.bridge import EventBridge
+from app.desktop.help import HelpFlow
 from app.desktop.ops import Notifier, Ops
 from app.desktop.recent import RecentRuns
 from app.desktop.research import ResearchController
@@ -78,6 +79,9 @@ class MainController(QObject):
                                  lambda: self.session, self._update_actions)
         self.welcome = WelcomeFlow(window, self.ops, self.notifier, self.settings_flow,
                                    qsettings, self.open_example)
+        self.help = HelpFlow(window, self.ops, runs_dir, qsettings.fileName(),
+                             lambda: self.session.store.run_dir if self.session else None)
+        window.set_runs_folder(runs_dir)
         self.closed = asyncio.Event()
         self._connect()
         window.max_steps.setValue(self.base_config.max_steps)

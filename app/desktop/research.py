@@ -11,33 +11,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog
 
 from agent_core.importers.webgen_agent import import_webgen_agent_log
 from agent_core.review.labels import LabelStore, StepLabel
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_index import scan_runs
 from agent_core.store.run_store import RunStore
-from agent_core.store.selection import answering_latest_request, select_best_step
+from app.desktop.compare import CompareFlow, best_of
 from app.desktop.ops import Notifier, Ops
-from app.desktop.views import load_image
-from ui.compare_view import ComparedStep
-from ui.main_window import TAB_COMPARE, TAB_RUNS, MainWindow
-
-
-def compared_step(store: RunStore, index: int, label: str) -> ComparedStep:
-    """One side of a comparison, read from disk (call off the UI thread)."""
-    return ComparedStep(label=label, step=store.step(index),
-                        screenshot=load_image(store.screenshot_path(index)),
-                        files=store.files_of(index))
-
-
-def best_of(store: RunStore) -> int | None:
-    """The run's chosen best step, or the one the rule would choose."""
-    if store.manifest.best_step is not None:
-        return store.manifest.best_step
-    best = select_best_step(answering_latest_request(store.steps()))
-    return best.index if best else None
+from ui.main_window import TAB_RUNS, MainWindow
 
 
 class ResearchController(QObject):
@@ -66,15 +49,15 @@ class ResearchController(QObject):
         window.runs.openRequested.connect(open_run)
         window.runs.folderRequested.connect(self._choose_folder)
         window.runs.refreshRequested.connect(self.refresh_runs)
-        window.runs.compareRequested.connect(self.compare_runs)
-        window.compareStepsRequested.connect(self._ask_compare_steps)
         window.importRequested.connect(self.import_log)
+        self.compare = CompareFlow(window, ops, notifier, store)
         window.tabs.currentChanged.connect(self._tab_changed)
 
     # -- the open run ------------------------------------------------------------------
 
     def run_changed(self) -> None:
-        """Redraw the chart for the open run (after open, a step, a restore)."""
+        """Redraw the chart and list the steps to compare (after open, a step, a restore)."""
+        self.compare.run_changed()
         store = self._store()
         if store is None:
             self.window.chart.set_steps([], None)
@@ -119,53 +102,6 @@ class ResearchController(QObject):
                 raise
 
         self.ops.run(f"Save your review of step {index}", work())
-
-    # -- comparing ---------------------------------------------------------------------
-
-    def _ask_compare_steps(self) -> None:
-        store = self._store()
-        selected = self.window.timeline.selected()
-        if store is None or selected is None:
-            self.notifier.notify("Select a step on the timeline first, then Compare steps.",
-                                 "info")
-            return
-        others = [f"step {s.index}" for s in store.steps() if s.index != selected]
-        if not others:
-            return
-        choice, ok = QInputDialog.getItem(self.window, "Compare steps",
-                                          f"Compare step {selected} with:", others, 0, False)
-        if ok:
-            self.compare_steps(store, selected, int(choice.split()[-1]))
-
-    def compare_steps(self, store: RunStore, left: int, right: int) -> None:
-        """Show two steps of the open run side by side."""
-
-        async def work() -> None:
-            pair = await asyncio.gather(
-                asyncio.to_thread(compared_step, store, left, f"step {left}"),
-                asyncio.to_thread(compared_step, store, right, f"step {right}"))
-            self.window.compare.show_pair(*pair)
-            self.window.tabs.setCurrentIndex(TAB_COMPARE)
-
-        self.ops.run("Compare steps", work())
-
-    def compare_runs(self, left_dir: str, right_dir: str) -> None:
-        """Show the best steps of two runs side by side."""
-
-        async def side(run_dir: str) -> ComparedStep:
-            store = await asyncio.to_thread(RunStore.open, Path(run_dir))
-            index = best_of(store)
-            if index is None:
-                raise ValueError(f"{run_dir} has no steps to compare")
-            label = f"step {index} · {Path(run_dir).name}"
-            return await asyncio.to_thread(compared_step, store, index, label)
-
-        async def work() -> None:
-            left, right = await asyncio.gather(side(left_dir), side(right_dir))
-            self.window.compare.show_pair(left, right)
-            self.window.tabs.setCurrentIndex(TAB_COMPARE)
-
-        self.ops.run("Compare runs", work())
 
     # -- runs and imports --------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The Models dialog: reading and saving settings, keys in the keyring, server checks."""
+"""The Models dialog: reading and saving settings, keys (see ``key_storage``), server checks."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QWidget
 
 from agent_core.config import Provider, Role, RoleConfig, SandboxConfig
 from agent_core.errors import WebGenError
-from agent_core.llm.factory import list_server_models, store_api_key, stored_api_key
+from agent_core.llm.factory import list_server_models
 from app import settings as app_settings
-from app.desktop import preflight
+from app.desktop import key_storage, preflight
 from app.desktop.ops import Notifier, Ops
 from ui.settings_dialog import SettingsDialog
 
@@ -127,9 +127,8 @@ class SettingsFlow:
 
     def _create(self, data: dict) -> SettingsDialog:
         configs, same = stored_role_configs(data)
-        stored = {role: stored_api_key(str(role)) is not None for role in Role}
         dialog = SettingsDialog(
-            configs, stored_keys=stored, feedback_same_as_critic=same,
+            configs, feedback_same_as_critic=same,
             sandbox=app_settings.sandbox_settings(data), parent=self.parent,
         )
         dialog.modelsRequested.connect(self._list_models)
@@ -138,7 +137,16 @@ class SettingsFlow:
         dialog.accepted.connect(self._save)
         dialog.finished.connect(self._closed)
         self.dialog = dialog
+        self.ops.run("Check the system keyring", self._show_key_storage(dialog, configs))
         return dialog
+
+    async def _show_key_storage(self, dialog: SettingsDialog,
+                                configs: dict[Role, RoleConfig]) -> None:
+        """Say in the dialog where keys are kept, and warn before OK when they cannot be."""
+        storage = await key_storage.key_storage()
+        if dialog is self.dialog:
+            dialog.show_key_storage(storage.places, no_keyring=storage.problem,
+                                    env_names=key_storage.env_names(configs))
 
     def _closed(self, _result: int) -> None:
         dialog, self.dialog = self.dialog, None
@@ -194,6 +202,7 @@ class SettingsFlow:
         self, configs: dict[Role, RoleConfig], keys: dict[Role, str | None], same: bool,
         sandbox: SandboxConfig,
     ) -> None:
+        saved = await key_storage.save_keys(keys)  # first: a file that fails loses no key
         data = await asyncio.to_thread(app_settings.load_settings_file)
         roles = {str(role): _public(config) for role, config in configs.items()}
         if same:
@@ -201,10 +210,8 @@ class SettingsFlow:
         data["roles"] = roles
         data["sandbox"] = app_settings.sandbox_to_dict(sandbox)
         path = await asyncio.to_thread(app_settings.save_settings_file, data)
-        for role, key in keys.items():
-            if key is not None:
-                await asyncio.to_thread(store_api_key, str(role), key)
-        self.notifier.notify(f"Model settings saved to {path}.{_key_note(keys)}", "success")
+        note, level = key_storage.saved_keys_note(saved, key_storage.env_names(configs))
+        self.notifier.notify(f"Model settings saved to {path}. {note}".rstrip(), level)
         for callback in self.on_saved:
             callback()
 
@@ -217,15 +224,6 @@ def _offer_ollama(dialog: SettingsDialog, url: str, models: list[str]) -> None:
         if not form.config().model:
             form.use_server(Provider.OLLAMA, url)
             form.fill_models(models, replace_unlisted=True)
-
-
-def _key_note(keys: dict[Role, str | None]) -> str:
-    changes = set(keys.values()) - {None}
-    if not changes:
-        return ""
-    if changes == {""}:
-        return " The forgotten API key was removed from the system keyring."
-    return " API keys are in the system keyring, never in that file."
 
 
 def _public(config: RoleConfig) -> dict:

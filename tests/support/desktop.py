@@ -73,9 +73,10 @@ class Desk:
         return self.window.notices
 
     async def dialog(self, timeout_s: float = 5.0) -> SettingsDialog:
-        """The Models dialog once the flow has shown it."""
+        """The Models dialog once the flow has shown it and said where keys are kept."""
         await wait_until(
-            lambda: self.flow.dialog is not None and self.flow.dialog.isVisible(),
+            lambda: self.flow.dialog is not None and self.flow.dialog.isVisible()
+            and self.flow.dialog.key_storage_known(),
             timeout_s,
             "the Models dialog to open",
         )

@@ -1,4 +1,8 @@
-"""An in-memory keyring backend, so tests never read or write the user's real keyring."""
+"""Keyring backends for tests, so they never read or write the user's real keyring.
+
+``MemoryKeyring`` keeps passwords in a dict. ``NoKeyring`` and ``LockedForWriting`` fail the
+way a machine without a Secret Service, or with a locked one, fails.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import TypeVar
 
 import keyring
 import keyring.backend
-from keyring.errors import PasswordDeleteError
+from keyring.compat import properties
+from keyring.errors import KeyringLocked, NoKeyringError, PasswordDeleteError
 
 Backend = TypeVar("Backend", bound=keyring.backend.KeyringBackend)
 
@@ -44,6 +49,39 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         """Remove the password, failing as real backends do when there is none."""
         if self.entries.pop((service, username), None) is None:
             raise PasswordDeleteError(f"no password for {username} at {service}")
+
+
+class NoKeyring(keyring.backend.KeyringBackend):
+    """A backend for a machine without any keyring: every call raises ``NoKeyringError``.
+
+    It behaves like keyring's own ``fail`` backend but lives in another module, so code that
+    recognises that backend by name alone does not pass with it.
+    """
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        """Not viable: there is no keyring here."""
+        raise NoKeyringError("no keyring backend is available on this machine")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        """Fail as a machine without a Secret Service does."""
+        raise NoKeyringError("no keyring backend is available on this machine")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        """Fail as a machine without a Secret Service does."""
+        raise NoKeyringError("no keyring backend is available on this machine")
+
+    def delete_password(self, service: str, username: str) -> None:
+        """Fail as a machine without a Secret Service does."""
+        raise NoKeyringError("no keyring backend is available on this machine")
+
+
+class LockedForWriting(MemoryKeyring):
+    """A keyring that answers lookups but refuses to store, like a store locked meanwhile."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        """Refuse, as a locked collection does."""
+        raise KeyringLocked("the collection is locked")
 
 
 @contextmanager

@@ -130,10 +130,11 @@ def test_steps_with_the_same_files_say_so(view, runs):
     assert view.diff_text() == SAME_FILES
 
 
-def test_clear_shows_the_placeholder(view):
+def test_clear_shows_the_placeholder(view, runs):
+    view.set_steps(runs[0].steps())
     view.clear()
 
-    assert view.counts_label.text() == PLACEHOLDER
+    assert view.counts_label.text() == PLACEHOLDER == "Choose two steps to compare."
     assert (view.left_title(), view.right_title()) == ("", "")
     assert view.changed_files() == []
     assert view.left_column.isHidden()
@@ -149,3 +150,73 @@ def test_clicking_a_screenshot_opens_it_at_full_size(view, qtbot):
                if isinstance(w, QDialog) and w.isVisible()]  # fmt: skip
     assert [d.windowTitle() for d in dialogs] == ["run B · step 2"]
     dialogs[0].close()
+
+
+# -- the step pickers -----------------------------------------------------------------------
+
+
+def test_pickers_list_the_steps_with_kind_grades_current_and_best(view, runs):
+    run_a, run_b = runs
+    pickers = view.pickers
+    pickers.set_steps(run_a.steps(), head=2, best=1)
+    assert pickers.items() == ["Step 1 · Edit · Look 4/5 · GUI – · ★ best",
+                               "Step 2 · GUI test · Look 4/5 · GUI 3/5 · current"]
+    pickers.set_steps(run_b.steps(), head=2, best=2)
+    assert pickers.items()[0] == "Step 1 · Edit · Look 2/5 · GUI – · error"
+    assert pickers.left_combo.isEnabled() and pickers.swap_button.isEnabled()
+
+
+def test_choosing_a_step_in_a_picker_asks_for_that_pair(view, runs, qtbot):
+    run_a, _ = runs
+    pickers = view.pickers
+    pickers.set_steps(run_a.steps())
+    pickers.show_choice(1, 2)
+    assert pickers.left_combo.currentText().startswith("Step 1 ·")
+    pickers.right_combo.setFocus()
+    with qtbot.waitSignal(view.stepsChosen, timeout=1000) as chosen:
+        qtbot.keyClick(pickers.right_combo, Qt.Key.Key_Up)  # the user picks step 1 on the right
+    assert chosen.args == [1, 1]
+    pickers.show_choice(2, 1)
+    with qtbot.waitSignal(view.stepsChosen, timeout=1000) as chosen:
+        qtbot.mouseClick(pickers.swap_button, Qt.MouseButton.LeftButton)
+    assert chosen.args == [1, 2]
+    assert pickers.chosen() == (1, 2)
+
+
+def test_a_choice_shown_by_the_app_asks_for_nothing(view, runs, qtbot):
+    run_a, _ = runs
+    view.pickers.set_steps(run_a.steps())
+    with qtbot.assertNotEmitted(view.stepsChosen):
+        view.pickers.show_choice(2, 1)
+        view.pickers.set_steps(run_a.steps())  # a new step listed: the choice stays
+    assert view.pickers.chosen() == (2, 1)
+
+
+def test_without_two_steps_the_view_says_why_nothing_can_be_chosen(view, runs):
+    pickers = view.pickers
+    view.clear()
+    view.set_steps([])
+    assert not pickers.left_combo.isEnabled() and not pickers.right_combo.isEnabled()
+    assert view.counts_label.text() == "Open a run to compare its steps."
+    run_a, _ = runs
+    view.set_steps(run_a.steps()[:1])
+    assert not pickers.right_combo.isEnabled()
+    assert view.counts_label.text().startswith("This run has one step so far")
+    view.set_steps(run_a.steps())
+    assert pickers.right_combo.isEnabled()
+    assert view.counts_label.text() == "Choose two steps to compare."
+
+
+def test_listing_steps_leaves_a_shown_pair_alone(view, runs):
+    view.set_steps(runs[0].steps()[:1])
+    assert view.counts_label.text() == "4 files differ · 2 added · 1 removed · 1 changed"
+
+
+def test_clearing_the_view_drops_the_choice(view, runs):
+    run_a, _ = runs
+    view.pickers.set_steps(run_a.steps())
+    view.pickers.show_choice(1, 2)
+    view.clear()
+    assert view.pickers.chosen() == (None, None)
+    assert view.pickers.left_combo.currentText() == ""
+    assert view.pickers.step_count() == 2

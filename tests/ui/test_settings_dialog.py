@@ -17,7 +17,7 @@ from agent_core.config import (
     SandboxConfig,
     SandboxMode,
 )
-from ui.settings_dialog import SettingsDialog
+from ui.settings_dialog import KeyPlace, SettingsDialog
 
 OLLAMA_URL = DEFAULT_BASE_URLS[Provider.OLLAMA]
 OPENAI_URL = DEFAULT_BASE_URLS[Provider.OPENAI]
@@ -333,6 +333,44 @@ def test_api_keys_unchanged_forgotten_or_new(qtbot, make_dialog) -> None:
 
     click_same_as_critic(qtbot, dialog)
     assert dialog.api_keys()[Role.FEEDBACK] == "sk-new-critic"
+
+
+def test_where_keys_are_kept_and_the_no_keyring_warning_are_shown_per_role(make_dialog) -> None:
+    dialog = make_dialog()
+    coder, critic = dialog.role_form(Role.CODER), dialog.role_form(Role.CRITIC)
+    feedback = dialog.role_form(Role.FEEDBACK)
+    dialog.show_key_storage(
+        {Role.CODER: KeyPlace.SESSION, Role.CRITIC: KeyPlace.NONE, Role.FEEDBACK: KeyPlace.NONE},
+        no_keyring="No keyring here.",
+        env_names={Role.CRITIC: "WEBGEN_CRITIC_KEY"},
+    )
+    assert coder.api_key_edit.placeholderText() == "kept for this session only (not saved)"
+    assert coder.clear_key_button.isVisible() and not critic.clear_key_button.isVisible()
+    assert coder.key_field.note_label.isVisible()
+    assert coder.key_field.note_label.text() == (
+        "⚠ No keyring here. A key typed here is kept in memory for this session only and is "
+        "gone when you quit WebGen Studio. To keep it, set WEBGEN_CODER_API_KEY in the "
+        "environment before starting WebGen Studio.")
+    assert "set WEBGEN_CRITIC_KEY in the environment" in critic.key_field.note_label.text()
+    assert "set WEBGEN_FEEDBACK_API_KEY in" in feedback.key_field.note_label.text()
+    assert dialog.keyring_note.text().startswith("No system keyring is available")
+
+    dialog.show_key_storage({Role.CODER: KeyPlace.KEYRING})  # a keyring after all
+    assert coder.api_key_edit.placeholderText() == "stored in the OS keyring"
+    assert not coder.key_field.note_label.isVisible()
+    assert "never in settings files or run folders" in dialog.keyring_note.text()
+    assert "session" not in dialog.keyring_note.text()
+
+
+def test_until_the_app_answers_the_key_box_says_it_is_checking(qtbot) -> None:
+    dialog = SettingsDialog(sample_configs(), feedback_same_as_critic=False)
+    qtbot.addWidget(dialog)
+    coder = dialog.role_form(Role.CODER)
+    assert not dialog.key_storage_known()
+    assert coder.api_key_edit.placeholderText() == "checking the system keyring…"
+    dialog.show_key_storage(dict.fromkeys(Role, KeyPlace.NONE))
+    assert dialog.key_storage_known()
+    assert coder.api_key_edit.placeholderText() == "not needed for local servers"
 
 
 def test_detect_ollama_not_found(qtbot, make_dialog) -> None:

@@ -1,4 +1,7 @@
-"""Desktop tests: no window left open, keys in an in-memory keyring, a window fixture."""
+"""Desktop tests: no window left open, keys in an in-memory keyring, a window fixture.
+
+Keys kept for a session (no keyring) are forgotten after each test, as when the app quits.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from agent_core.config import RunConfig
+from agent_core.llm.keys import forget_session_keys
 from tests.support.desktop import Desk, closed_port_url, make_desk
 from tests.support.keyring_backend import MemoryKeyring, installed
 from tests.support.qt import no_leaked_windows
@@ -16,6 +20,13 @@ from tests.support.qt import no_leaked_windows
 def _no_leaked_windows(qapp) -> Iterator[None]:
     with no_leaked_windows():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_session_keys() -> Iterator[None]:
+    forget_session_keys()
+    yield
+    forget_session_keys()
 
 
 @pytest.fixture

@@ -139,7 +139,7 @@ def test_the_example_browses_but_never_asks_its_models(qapp, qtbot, desktop, mod
         assert w.chart.best_step() == 4
         w.code.select_file("src/App.jsx")
         assert "Search stocks" in w.code.viewer_text()
-        c.research.compare_steps(store, 1, 2)
+        c.research.compare.compare_steps(store, 1, 2)
         await c.ops.wait_idle()
         assert w.compare.changed_files() == [("src/App.jsx", "changed")]
         assert w.restore_action.isEnabled() and w.best_action.isEnabled()

@@ -54,7 +54,7 @@ def test_chart_review_and_replay_follow_the_selected_step(qapp, qtbot, tmp_path,
         saved = LabelStore(store.run_dir).get(3)
         assert (saved.gui, saved.gui_verdict_correct, saved.note) == (3, False, "slow")
         assert RunStore.open(store.run_dir).step(3).gui_grade == 5  # the automatic one stays
-        c.research.compare_steps(c.session.store, 1, 2)
+        c.research.compare.compare_steps(c.session.store, 1, 2)
         await c.ops.wait_idle()
         assert w.tabs.currentIndex() == TAB_COMPARE
         assert w.compare.changed_files() == [("src/App.jsx", "changed")]
@@ -76,7 +76,7 @@ def test_runs_tab_lists_runs_compares_best_steps_and_imports_an_official_log(qap
         w.tabs.setCurrentIndex(TAB_RUNS)
         await c.ops.wait_idle()
         assert sorted(Path(p).name for p in w.runs.visible_rows()) == ["bakery", "florist"]
-        c.research.compare_runs(str(tmp_path / "runs" / "bakery"), str(other.run_dir))
+        c.research.compare.compare_runs(str(tmp_path / "runs" / "bakery"), str(other.run_dir))
         await c.ops.wait_idle()
         assert w.compare.left_title().startswith("step 3") and "florist" in w.compare.right_title()
         c.research.import_log(str(LOGS / "plain"), str(tmp_path / "runs" / "imported"))

@@ -10,20 +10,29 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit
 
 from agent_core.config import ModelSettings, Provider, Role
 from agent_core.llm.factory import KEYRING_SERVICE, resolve_api_key
 from app.desktop import preflight, settings_flow
 from tests.fakes.model_server import ScriptedModelServer, queue
-from tests.support.desktop import Desk, closed_port_url
+from tests.support.desktop import closed_port_url
+from tests.support.models_dialog import (
+    combo_items,
+    files_containing,
+    open_models,
+    point_at,
+    press_cancel,
+    press_ok,
+    press_test,
+    refresh,
+    shown_dialogs,
+    type_into,
+    type_model,
+)
 from tests.support.qtasync import run_on_qt_loop, wait_until
-from ui.settings_dialog import SettingsDialog
-from ui.settings_role_form import RoleForm
 
 pytestmark = pytest.mark.slow
 GREEN, RED = "#2e9d57", "#d1453b"
@@ -47,80 +56,6 @@ def openai_server() -> Iterator[ScriptedModelServer]:
 def ollama_server() -> Iterator[ScriptedModelServer]:
     with serving(*VISION_MODELS) as server:
         yield server
-
-
-# --- driving the dialog ----------------------------------------------------------------
-
-
-def type_into(qtbot, edit: QLineEdit, text: str) -> None:
-    """Replace the text of a line edit by typing, as a user would."""
-    edit.selectAll()
-    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
-    qtbot.keyClicks(edit, text)
-
-
-def point_at(qtbot, form: RoleForm, provider: Provider, url: str) -> None:
-    """Choose the provider and type the server's URL."""
-    form.provider_combo.setCurrentIndex(form.provider_combo.findData(str(provider)))
-    type_into(qtbot, form.base_url_edit, url)
-
-
-def type_model(qtbot, form: RoleForm, name: str) -> None:
-    type_into(qtbot, form.model_combo.lineEdit(), name)
-
-
-async def answered(form: RoleForm, what: str) -> str:
-    """Wait until the form's result label has an answer; returns its status word."""
-    await wait_until(lambda: form.result_label.property("status") != "busy", 20, what)
-    return str(form.result_label.property("status"))
-
-
-async def refresh(qtbot, form: RoleForm) -> str:
-    qtbot.mouseClick(form.refresh_button, Qt.MouseButton.LeftButton)
-    assert form.refresh_button.text() == "Loading…"
-    status = await answered(form, "the model list")
-    assert form.refresh_button.isEnabled() and form.refresh_button.text() == "Refresh"
-    return status
-
-
-async def press_test(qtbot, form: RoleForm) -> str:
-    qtbot.mouseClick(form.test_button, Qt.MouseButton.LeftButton)
-    status = await answered(form, "the connection test")
-    assert form.test_button.isEnabled()
-    return status
-
-
-def combo_items(form: RoleForm) -> list[str]:
-    return [form.model_combo.itemText(i) for i in range(form.model_combo.count())]
-
-
-async def open_models(desktop: Desk) -> SettingsDialog:
-    """What the user does with Models… (Ctrl+,)."""
-    desktop.window.settings_action.trigger()
-    return await desktop.dialog()
-
-
-async def press_ok(qtbot, desktop: Desk, dialog: SettingsDialog) -> None:
-    """Press OK and wait for the save to be reported."""
-    qtbot.mouseClick(dialog.ok_button(), Qt.MouseButton.LeftButton)
-    await wait_until(lambda: desktop.flow.dialog is None, 5, "the dialog to close")
-    await desktop.controller.ops.wait_idle()
-    assert shown_dialogs() == []
-
-
-def shown_dialogs() -> list[SettingsDialog]:
-    return [
-        w for w in QApplication.topLevelWidgets() if isinstance(w, SettingsDialog) and w.isVisible()
-    ]
-
-
-def press_cancel(qtbot, dialog: SettingsDialog) -> None:
-    cancel = dialog.button_box.button(QDialogButtonBox.StandardButton.Cancel)
-    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
-
-
-def files_containing(root: Path, needle: str) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
 
 # --- listing models ----------------------------------------------------------------------
