@@ -110,7 +110,7 @@ class PreviewPanel(QWidget):
         layout.setSpacing(0)
         layout.addLayout(self._make_toolbar())
         layout.addWidget(self._make_stack(), 1)
-        for keys in ("F5", "Ctrl+R"):
+        for keys in ("F5",):  # Ctrl+R is the window's Start, Ctrl+Shift+R its Restore
             shortcut = QShortcut(QKeySequence(keys), self, self.reload)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.set_url(None)
@@ -137,7 +137,7 @@ class PreviewPanel(QWidget):
         self._reload_button.setObjectName("previewReload")
         self._reload_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self._reload_button.setText("Reload")
-        self._reload_button.setToolTip("Reload the preview (F5 / Ctrl+R)")
+        self._reload_button.setToolTip("Reload the preview (F5)")
         self._reload_button.clicked.connect(self.reload)
         self._open_button = QToolButton()
         self._open_button.setObjectName("previewOpenInBrowser")

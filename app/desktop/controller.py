@@ -326,6 +326,7 @@ class MainController(QObject):
         self.model.reset(None)
         self.view.show()
         self._set_session(None)
+        self.research.run_changed()  # the chart and Compare tab forget the closed run
         w.show_welcome(False)
 
     def open_run(self, path: str) -> None:
