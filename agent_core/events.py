@@ -155,6 +155,17 @@ class Backtracked(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StepRolledBack(Event):
+    """Step ``index`` did not finish: the ``files`` it had changed were put back as they were
+    after step ``to_index`` (None: the empty start)."""
+
+    kind: ClassVar[str] = "step_rolled_back"
+    index: int
+    to_index: int | None
+    files: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class BestSelected(Event):
     """The best step's files were put back in the workspace (``reason``: why it is best)."""
 
@@ -239,6 +250,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Backtracked,
         BestSelected,
         StepRestored,
+        StepRolledBack,
         RunFinished,
         RunFailed,
         RunCancelled,

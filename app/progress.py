@@ -20,6 +20,7 @@ from agent_core.events import (
     RunStarted,
     SandboxPrepared,
     StepFinished,
+    StepRolledBack,
     StepStarted,
     TestInstructionWritten,
     Token,
@@ -112,6 +113,9 @@ class ProgressPrinter:
                 return f"webgen: run failed: {error}"
             case RunCancelled():
                 return "webgen: run cancelled"
+            case StepRolledBack(index=index, to_index=to, files=n):
+                where = f"step {to}" if to else "the empty start"
+                return f"webgen: step {index} did not finish; {n} file(s) put back as at {where}"
         return None
 
 

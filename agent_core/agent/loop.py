@@ -18,6 +18,7 @@ from agent_core.agent.reply_format import (
     ending_message,
     has_working_step,
 )
+from agent_core.agent.rollback import roll_back_unfinished
 from agent_core.agent.services import AgentModels, StepServices, build_gui_tester
 from agent_core.config import RunConfig
 from agent_core.errors import WebGenError
@@ -34,6 +35,9 @@ from agent_core.events import (
     RunFinished,
     RunStarted,
     SandboxPrepared,
+    StepFinished,
+    StepRolledBack,
+    StepStarted,
     TestInstructionWritten,
 )
 from agent_core.gui.interface import FunctionalTester, WritesTestInstruction
@@ -98,6 +102,8 @@ class WebGenAgent:
         self.config = config
         self.bus = bus or EventBus()
         self._owns_services = services is None
+        self._in_flight: int | None = None
+        """The step that started and was not committed yet."""
         self.services = services or StepServices.build(
             store.workspace, store.run_dir / ".webgen", store.logs_dir, config, models.critic
         )
@@ -113,8 +119,22 @@ class WebGenAgent:
         return self.store.manifest.run_id
 
     async def emit(self, event: Event) -> None:
-        """Send ``event`` to the subscribers."""
+        """Send ``event`` to the subscribers (and note which step is in flight)."""
+        if isinstance(event, StepStarted):
+            self._in_flight = event.index
+        elif isinstance(event, StepFinished):
+            self._in_flight = None
         await self.bus.emit(event)
+
+    async def _roll_back(self) -> None:
+        """A step was cut short: its files go back to the last committed step's, said once."""
+        index, self._in_flight = self._in_flight, None
+        if index is None:
+            return
+        undone = await roll_back_unfinished(self.store, self.services.workspace)
+        if undone:
+            await self.emit(StepRolledBack(run_id=self.run_id, index=index,
+                                           to_index=self.store.head, files=undone))
 
     def instruction_for(self, parent: int | None) -> str:
         """The task as it stands for a step continuing from ``parent``.
@@ -166,10 +186,12 @@ class WebGenAgent:
         except asyncio.CancelledError:
             self.store.update_manifest(status=RunStatus.CANCELLED, end_reason="cancelled")
             await self.emit(RunCancelled(run_id=self.run_id))
+            await self._roll_back()
             raise
         except WebGenError as exc:
             await self.store.update_manifest_async(status=RunStatus.FAILED, end_reason=str(exc))
             await self.emit(RunFailed(run_id=self.run_id, error=str(exc)))
+            await self._roll_back()
             return RunOutcome(RunStatus.FAILED, str(exc), self.store.manifest.best_step)
         finally:
             if self._owns_services:

@@ -142,6 +142,23 @@ def unreachable(ep: Endpoint, exc: BaseException) -> ModelUnreachable:
     return ModelUnreachable(f"cannot reach {ep.server}: {reason}")
 
 
+def stalled(ep: Endpoint) -> ModelTimeout:
+    """The server went quiet in the middle of a streamed reply (the idle timeout fired)."""
+    return ModelTimeout(
+        f"{ep.server} stalled in the middle of its reply for model '{ep.model}': nothing came "
+        f"for {ep.timeout_s:g} s (the role's timeout); restart the server if it hangs, or raise "
+        "the timeout if the model is only slow"
+    )
+
+
+def malformed_stream(ep: Endpoint, error: Exception) -> ModelServerError:
+    """A streamed event that is not JSON: a broken server, or a proxy in the way."""
+    return ModelServerError(
+        f"{ep.server} sent a part of the reply for model '{ep.model}' that is not valid JSON "
+        f"({error}); is something between WebGen Studio and the server (a proxy) changing it?"
+    )
+
+
 def timed_out(ep: Endpoint) -> ModelTimeout:
     """The server did not answer within the timeout."""
     return ModelTimeout(

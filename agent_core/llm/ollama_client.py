@@ -149,7 +149,7 @@ class OllamaChatModel(RetryingChatModel):
                 except StopAsyncIteration:
                     break
                 except _CLIENT_ERRORS as exc:
-                    raise state.final(self._error(exc)) from exc
+                    raise state.final(self._error(exc), self.endpoint) from exc
                 model = part.model or model
                 await state.push(on_token, part.message.content or "")
                 if part.done:

@@ -15,6 +15,7 @@ from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback, 
 from agent_core.llm.failures import (
     detail_of,
     from_status,
+    malformed_stream,
     no_model_list,
     redact,
     retry_after_seconds,
@@ -184,7 +185,9 @@ class OpenAIChatModel(RetryingChatModel):
             finally:
                 await stream.close()
         except openai.OpenAIError as exc:
-            raise state.final(self._error(exc)) from exc
+            raise state.final(self._error(exc), self.endpoint) from exc
+        except ValueError as exc:  # an event that is not JSON (the SDK decodes each one)
+            raise state.final(malformed_stream(self.endpoint, exc)) from exc
         if not usage.reported:  # llama.cpp, LM Studio: no usage in streams, even when asked
             usage = await self._counter.usage(messages, state.text)
         return Completion(text=state.text, usage=usage, model=model, finish_reason=finish)

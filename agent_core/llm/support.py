@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agent_core.config import RoleConfig
-from agent_core.errors import ModelError
+from agent_core.errors import ModelError, ModelTimeout
 from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback, Usage
-from agent_core.llm.failures import Endpoint, after_partial_stream, key_hint_for
+from agent_core.llm.failures import Endpoint, after_partial_stream, key_hint_for, stalled
 from agent_core.llm.retry import RetryPolicy, call_with_retries
 from agent_core.llm.runaway import RepetitionGuard, ReplyCut
 from agent_core.llm.token_count import estimate_tokens
@@ -53,9 +53,16 @@ class StreamState:
         if inspect.isawaitable(result):
             await result
 
-    def final(self, error: ModelError) -> ModelError:
-        """``error`` itself, or a non-retryable copy once tokens were delivered."""
-        return after_partial_stream(error, self.delivered_chars) if self.parts else error
+    def final(self, error: ModelError, endpoint: Endpoint | None = None) -> ModelError:
+        """``error`` itself, or a non-retryable copy once tokens were delivered.
+
+        A timeout after part of the reply came is a stall, and says so (with ``endpoint``).
+        """
+        if not self.parts:
+            return error
+        if isinstance(error, ModelTimeout) and endpoint is not None:
+            error = stalled(endpoint)
+        return after_partial_stream(error, self.delivered_chars)
 
 
 class RetryingChatModel:

@@ -29,6 +29,7 @@ from agent_core.events import (
     ServerReady,
     StepFinished,
     StepRestored,
+    StepRolledBack,
     StepStarted,
     TestInstructionWritten,
     Token,
@@ -339,6 +340,13 @@ def _restored(state: RunState, e: StepRestored) -> RunState:
                    f"{where} the current step again; the next run continues from it.")
 
 
+def _rolled_back(state: RunState, e: StepRolledBack) -> RunState:
+    where = f"step {e.to_index}" if e.to_index else "the empty start"
+    files = "1 file" if e.files == 1 else f"{e.files} files"
+    return _notice(state, f"Step {e.index} did not finish, so what it had written was undone "
+                          f"({files}): the project is as it was at {where}.")
+
+
 def _finished(state: RunState, e: RunFinished) -> RunState:
     state = _abandon(state, "stopped")
     state = replace(state, status=Status.FINISHED, end_reason=e.reason, end_message=e.message,
@@ -377,6 +385,7 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], RunState]] = {
     Backtracked: _backtracked,
     BestSelected: _best,
     StepRestored: _restored,
+    StepRolledBack: _rolled_back,
     RunFinished: _finished,
     RunFailed: _failed,
     RunCancelled: _cancelled,

@@ -25,6 +25,7 @@ from agent_core.events import (
     ServerReady,
     StepFinished,
     StepRestored,
+    StepRolledBack,
     StepStarted,
     TestInstructionWritten,
     Token,
@@ -44,6 +45,7 @@ _SIGNAL_OF: dict[type[Event], str] = {
     Backtracked: "backtracked",
     BestSelected: "bestSelected",
     StepRestored: "stepRestored",
+    StepRolledBack: "stepRolledBack",
     ContextTrimmed: "contextTrimmed",
     TestInstructionWritten: "testInstructionWritten",
     RunFinished: "runEnded",
@@ -71,6 +73,7 @@ class EventBridge(QObject):
     backtracked = Signal(object)
     bestSelected = Signal(object)
     stepRestored = Signal(object)
+    stepRolledBack = Signal(object)
     contextTrimmed = Signal(object)
     testInstructionWritten = Signal(object)
     runEnded = Signal(object)

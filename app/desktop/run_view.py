@@ -59,8 +59,8 @@ class RunView(QObject):
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
         for name in ("runStarted", "stepStarted", "replyFormatChanged", "phaseChanged",
-                     "backtracked", "bestSelected", "stepRestored", "contextTrimmed",
-                     "runEnded"):
+                     "backtracked", "bestSelected", "stepRestored", "stepRolledBack",
+                     "contextTrimmed", "runEnded"):
             getattr(bridge, name).connect(lambda _e: self.render())
         bridge.tokens.connect(lambda _i, _t: self.render())
         bridge.sandboxPrepared.connect(self._sandbox)

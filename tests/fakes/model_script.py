@@ -104,6 +104,12 @@ class Reply:
         completion_tokens: Reported reply tokens (default: number of fragments).
         stream_usage: Send the usage chunk in an OpenAI stream when asked; False behaves like
             llama.cpp and LM Studio, whose streams carry no usage.
+        malformed: Streamed: after the fragments, send a line that is not JSON (a broken
+            proxy or server), then finish as usual.
+        stream_error: Streamed: after the fragments, send this error the way a server reports
+            a failure once the 200 is out (an ``error`` event), and end the stream.
+        stall_s: Streamed: after the fragments, send nothing for this long (the socket stays
+            open), then finish as usual.
     """
 
     text: str = ""
@@ -118,6 +124,9 @@ class Reply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     stream_usage: bool = True
+    malformed: bool = False
+    stream_error: str | None = None
+    stall_s: float = 0.0
 
     def fragments(self) -> list[str]:
         """The reply text cut into streamed fragments."""

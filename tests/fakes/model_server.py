@@ -56,6 +56,10 @@ def _phrase(status: int) -> str:
         return f"scripted status {status}"
 
 
+_STALL = object()
+"""Marks where a stream goes quiet for ``Reply.stall_s``."""
+
+
 class _Stopping(Exception):
     """The server is shutting down: abandon the response."""
 
@@ -238,12 +242,15 @@ class _Handler(BaseHTTPRequestHandler):
             if event is None:
                 self._drop()
                 return
+            if event is _STALL:
+                self._wait(reply.stall_s)
+                continue
             if index > 1:
                 self._wait(reply.chunk_delay_s)
             self._write_chunk(event)
         self._write_chunk(b"")
 
-    def _events(self, request: RecordedRequest, reply: Reply) -> Iterator[bytes | None]:
+    def _events(self, request: RecordedRequest, reply: Reply) -> Iterator[Any]:
         """Encoded stream events; None marks where a dropped connection is cut."""
         model = request.model
         if request.protocol == "openai":
@@ -251,8 +258,9 @@ class _Handler(BaseHTTPRequestHandler):
             yield sse(openai_chunk(model, {"role": "assistant", "content": ""}, None))
             for fragment in reply.fragments():
                 yield sse(openai_chunk(model, {"content": fragment}, None))
-            if reply.drop_connection:
-                yield None
+            yield from self._faults(reply, sse, b"data: {\"choices\": [{\"delta\": \n\n")
+            if reply.stream_error:
+                return
             yield sse(openai_chunk(model, {}, reply.finish_reason))
             asked = (request.body.get("stream_options") or {}).get("include_usage")
             if asked and reply.stream_usage:
@@ -263,9 +271,23 @@ class _Handler(BaseHTTPRequestHandler):
         yield ndjson(ollama_part(model, ""))
         for fragment in reply.fragments():
             yield ndjson(ollama_part(model, fragment))
+        yield from self._faults(reply, ndjson, b'{"model": "x", "message": {"content\n')
+        if reply.stream_error:
+            return
+        yield ndjson(ollama_done(request, reply))
+
+    @staticmethod
+    def _faults(reply: Reply, encode: Callable[[Any], bytes], broken: bytes) -> Iterator[Any]:
+        """The faults a reply asks for, after its fragments: cut, broken line, stall, error."""
         if reply.drop_connection:
             yield None
-        yield ndjson(ollama_done(request, reply))
+        if reply.malformed:
+            yield broken
+        if reply.stall_s:
+            yield _STALL
+        if reply.stream_error:
+            yield encode({"error": {"message": reply.stream_error, "type": "server_error"}}
+                         if broken.startswith(b"data:") else {"error": reply.stream_error})
 
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
