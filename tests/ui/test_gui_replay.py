@@ -197,3 +197,28 @@ def test_go_to_clamps_and_play_button_has_a_shortcut_tip(replay):
     assert "(Space)" in replay.play_button.toolTip()
     assert "(Right)" in replay.next_button.toolTip()
 
+
+def test_each_turn_shows_its_own_picture_when_the_first_took_none(qtbot, tmp_path):
+    store = build_run(tmp_path / "run", [StepSpec()])
+    red, blue = solid_png(64, 48, (200, 30, 30)), solid_png(64, 48, (30, 30, 200))
+    test = GuiTest(test_instruction="Order a cake.", turns=(
+        GuiTurn(index=0, status="error", detail="the page did not load"),  # no capture
+        GuiTurn(index=1, png=red, action="Click [1]", status="done"),
+        GuiTurn(index=2, png=blue, action="ANSWER; YES", status="done"),
+    ))  # fmt: skip
+    stored = test.with_stored_screenshots(store.write_artifact, "gui/000002")
+    store.commit_step(replace(store.step(1), index=2, parent=1, kind=StepKind.GUI_TEST,
+                              screenshot=None, critic=None, gui=stored))  # fmt: skip
+    widget = GuiReplay()
+    qtbot.addWidget(widget)
+
+    widget.show_test(store.step(2), _loader(store.run_dir))
+
+    assert widget.screenshot.placeholder() == "No screenshot was kept for turn 1."
+    assert not widget.screenshot.has_image()
+    shown = []
+    for n in (1, 2):
+        widget.go_to(n)
+        shown.append(widget.screenshot.pixmap().toImage().pixelColor(10, 40).name())
+    assert shown == ["#c81e1e", "#1e1ec8"]
+    assert widget.action_text() == "Action: ANSWER; YES"
