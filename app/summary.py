@@ -34,8 +34,8 @@ def run_summary(store: RunStore) -> dict[str, Any]:
                 "context_trimmed": s.context_trimmed,
                 "backtracked_from": s.backtracked_from,
                 "usage": _step_usage(s.usage),
-                "reply_format": s.runtime.get("reply_format", "text"),
-                "reply_cut": s.runtime.get("reply_cut"),
+                "reply_format": s.runtime.reply_format or "text",
+                "reply_cut": s.runtime.reply_cut,
             }
             for s in store.steps()
         ],

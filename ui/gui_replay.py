@@ -9,7 +9,6 @@ turn is first shown and kept for the rest of the replay.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QHideEvent, QImage, QKeySequence, QResizeEvent, QShortcut
@@ -24,9 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_core.store.evidence import GuiTest, GuiTurn
 from agent_core.store.records import StepRecord
 from ui.labels import plain_label, tint
-from ui.step_detail_parts import FittedImage, full_size_viewer, gui_turns
+from ui.step_detail_parts import FittedImage, full_size_viewer
 from ui.step_format import ERROR, SUCCESS, WARNING, grade_colour, grade_text
 
 ImageLoader = Callable[[str], QImage | None]
@@ -44,33 +44,24 @@ _STATUS_COLOURS = {
 }  # fmt: skip
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def outcome_line(turn: dict[str, Any]) -> str:
+def outcome_line(turn: GuiTurn) -> str:
     """'Outcome: element missing: no element [7] on the page'."""
-    status = _text(turn.get("status")).replace("_", " ") or "unknown"
-    detail = _text(turn.get("detail"))
+    status = turn.status.strip().replace("_", " ") or "unknown"
+    detail = turn.detail.strip()
     return f"Outcome: {status}" + (f": {detail}" if detail else "")
 
 
-def final_lines(gui: dict[str, Any]) -> list[str]:
+def final_lines(gui: GuiTest) -> list[str]:
     """The agent's answer, the summary's verdict and grade, suggestions and why it ended."""
-    lines = [f"Answer: {_text(gui.get('answer')) or '(the agent gave no answer)'}"]
-    summary = gui.get("summary") if isinstance(gui.get("summary"), dict) else None
+    lines = [f"Answer: {(gui.answer or '').strip() or '(the agent gave no answer)'}"]
+    summary = gui.summary
     if summary is None:
         lines.append("Summary: none could be obtained.")
     else:
-        grade = summary.get("grade") if isinstance(summary.get("grade"), int) else None
-        verdict = "passed" if summary.get("test_passed") else "not passed"
-        lines.append(f"Summary: {grade_text('GUI', grade)} · {verdict}")
-        suggestions = summary.get("improvement_suggestions")
-        if isinstance(suggestions, str):
-            suggestions = [suggestions]
-        if isinstance(suggestions, list):
-            lines.extend(f"• {_text(s)}" for s in suggestions if _text(s))
-    ended = _text(gui.get("ended_because"))
+        verdict = "passed" if summary.test_passed else "not passed"
+        lines.append(f"Summary: {grade_text('GUI', summary.grade)} · {verdict}")
+        lines.extend(f"• {s.strip()}" for s in summary.improvement_suggestions if s.strip())
+    ended = (gui.ended_because or "").strip()
     if ended:
         lines.append(f"Ended because: {ended}")
     return lines
@@ -93,7 +84,7 @@ class GuiReplay(QWidget):
         self.setObjectName("guiReplay")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.play_interval_ms = PLAY_INTERVAL_MS
-        self._turns: list[dict[str, Any]] = []
+        self._turns: tuple[GuiTurn, ...] = ()
         self._images: dict[int, QImage | None] = {}
         self._load: ImageLoader | None = None
         self._current = -1
@@ -188,22 +179,19 @@ class GuiReplay(QWidget):
                 returns None (or a null image) when it cannot.
         """
         self.clear()
-        gui = step.gui if isinstance(step.gui, dict) else None
-        if gui is None or gui.get("available") is False:
+        gui = step.gui
+        if gui is None or not gui.available:
             self._show_message(NO_TEST if gui is None else GUI_OFF)
             return
-        self._turns, self._load = gui_turns(gui), load_image
-        test = _text(gui.get("test_instruction"))
+        self._turns, self._load = gui.turns, load_image
+        test = (gui.test_instruction or "").strip()
         self.instruction_label.setText(f"Test: {test}" if test else "")
         self.instruction_label.setVisible(bool(test))
         self.final_label.setText("\n".join(final_lines(gui)))
         self._result_heading.setVisible(True)
-        given = gui.get("summary")
-        summary = given if isinstance(given, dict) else {}
-        grade = summary.get("grade") if isinstance(summary.get("grade"), int) else None
-        tint(self.final_label, grade_colour(grade))
+        tint(self.final_label, grade_colour(gui.summary.grade if gui.summary else None))
         if not self._turns:
-            ended = _text(gui.get("ended_because"))
+            ended = (gui.ended_because or "").strip()
             self._show_message(NO_TURNS + (f" It stopped because: {ended}" if ended else ""))
             return
         self.slider.blockSignals(True)
@@ -216,7 +204,7 @@ class GuiReplay(QWidget):
     def clear(self) -> None:
         """Stop playing, forget the test and show that there is nothing to replay."""
         self.pause()
-        self._turns, self._images, self._load, self._current = [], {}, None, -1
+        self._turns, self._images, self._load, self._current = (), {}, None, -1
         self.instruction_label.clear()
         self.final_label.clear()
         self._result_heading.setVisible(False)
@@ -233,11 +221,11 @@ class GuiReplay(QWidget):
         self.slider.setValue(n)
         self.slider.blockSignals(False)
         self.position_label.setText(f"Turn {n + 1} of {len(self._turns)}")
-        self.url_label.setText(_text(turn.get("url")))
-        self.thought_label.setText(f"Thought: {_text(turn.get('thought')) or '(none)'}")
-        self.action_label.setText(f"Action: {_text(turn.get('action')) or '(none)'}")
+        self.url_label.setText(turn.url.strip())
+        self.thought_label.setText(f"Thought: {turn.thought.strip() or '(none)'}")
+        self.action_label.setText(f"Action: {turn.action.strip() or '(none)'}")
         self.outcome_label.setText(outcome_line(turn))
-        tint(self.outcome_label, _STATUS_COLOURS.get(_text(turn.get("status"))))
+        tint(self.outcome_label, _STATUS_COLOURS.get(turn.status.strip()))
         self.screenshot.set_image(*self._image_of(n))
         self.text_scroll.verticalScrollBar().setValue(0)
         self.previous_button.setEnabled(n > 0)
@@ -310,7 +298,7 @@ class GuiReplay(QWidget):
     # -- behaviour -------------------------------------------------------------------
 
     def _image_of(self, n: int) -> tuple[QImage | None, str]:
-        path = _text(self._turns[n].get("screenshot"))
+        path = self._turns[n].screenshot
         if not path:
             return None, f"No screenshot was kept for turn {n + 1}."
         if n not in self._images and self._load is not None:

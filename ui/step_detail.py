@@ -309,12 +309,11 @@ class StepDetailPanel(QWidget):
         text = parts.gui_summary_text(step.gui) or "No GUI test details were kept for this step."
         self.gui_label.setText(text)
         self.turn_list.clear()
-        for position, turn in enumerate(parts.gui_turns(step.gui), start=1):
-            self.turn_list.addItem(parts.turn_line(position, turn))
+        for turn in step.gui.turns if step.gui is not None else ():
+            self.turn_list.addItem(parts.turn_line(turn))
             item = self.turn_list.item(self.turn_list.count() - 1)
-            item.setData(Qt.ItemDataRole.UserRole, turn.get("index", position - 1))
-            extra = (str(turn.get("thought") or ""), str(turn.get("url") or ""))
-            item.setToolTip("\n".join(t for t in (item.text(), *extra) if t))
+            item.setData(Qt.ItemDataRole.UserRole, turn.index)
+            item.setToolTip("\n".join(t for t in (item.text(), turn.thought, turn.url) if t))
         rows = self.turn_list.count()
         self.turn_list.setFixedHeight(self.turn_list.sizeHintForRow(0) * rows + 6 if rows else 0)
         for widget in (self.gui_heading, self.gui_label):

@@ -1,8 +1,8 @@
 """Building blocks of the step detail panel: texts made from a step record, and two widgets.
 
-The text builders take the loosely-typed dicts of a ``StepRecord`` (critic, gui, runtime,
-actions) and never fail on missing or odd values: a run written by an older version, or a
-step that stopped half-way, still shows what it has.
+The text builders read a ``StepRecord``'s typed evidence (critic, GUI test, runtime), which
+the store has already read leniently, and its action dicts, which they never fail on: a run
+written by an older version, or a step that stopped half-way, still shows what it has.
 """
 
 from __future__ import annotations
@@ -22,24 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_core.store.evidence import CriticReview, GuiTest, GuiTurn
 from agent_core.store.records import StepKind, StepRecord
 from ui.step_format import format_duration, grade_text, kind_label, phase_label
 
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _items(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    if isinstance(value, list | tuple):
-        return [_text(v) for v in value if _text(v)]
-    return []
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def title_text(step: StepRecord, *, is_head: bool, is_best: bool) -> str:
@@ -87,75 +76,59 @@ def meta_text(step: StepRecord) -> str:
 
 def log_tails(step: StepRecord) -> dict[str, str]:
     """The install and serve output kept for failures: {"install": ..., "serve": ...}."""
-    runtime = _dict(step.runtime)
-    tails = {key: _text(_dict(runtime.get(key)).get("log_tail")) for key in ("install", "serve")}
-    return {key: tail for key, tail in tails.items() if tail}
+    return {stage: tail.strip() for stage, tail in step.runtime.failures() if tail.strip()}
 
 
-def critic_text(critic: dict[str, Any] | None) -> str:
+def critic_text(critic: CriticReview | None) -> str:
     """The vision critic's report as plain text ('' when there is none)."""
-    critic = _dict(critic)
+    if critic is None:
+        return ""
     lines: list[str] = []
-    if critic.get("is_error"):
-        message = _text(critic.get("error_message")) or "no message given"
+    if critic.is_error:
+        message = critic.error_message.strip() or "no message given"
         lines.append(f"The page shows an error: {message}")
-    description = _text(critic.get("description"))
-    if description:
-        lines.append(description)
-    suggestions = _items(critic.get("suggestions"))
-    if suggestions:
-        lines.append("Suggestions:")
-        lines.extend(f"• {s}" for s in suggestions)
-    analysis = _text(critic.get("grade_analysis"))
-    if analysis:
-        lines.append(f"Grade: {analysis}")
+    lines += _labelled("", critic.description)
+    lines += _bullets("Suggestions:", critic.suggestions)
+    lines += _labelled("Grade: ", critic.grade_analysis)
     return "\n".join(lines)
 
 
-def gui_summary_text(gui: dict[str, Any] | None) -> str:
+def _labelled(label: str, value: str | None) -> list[str]:
+    text = (value or "").strip()
+    return [f"{label}{text}"] if text else []
+
+
+def _bullets(heading: str, items: tuple[str, ...]) -> list[str]:
+    shown = [item.strip() for item in items if item.strip()]
+    return [heading, *(f"• {item}" for item in shown)] if shown else []
+
+
+def gui_summary_text(gui: GuiTest | None) -> str:
     """What the GUI test found: verdict, grade, suggestions, answer, why it ended."""
     if gui is None:
         return ""
-    if gui.get("available") is False:
+    if not gui.available:
         return "GUI testing was off for this run: no GUI agent was configured."
-    lines: list[str] = []
-    instruction = _text(gui.get("test_instruction"))
-    if instruction:
-        lines.append(f"Test: {instruction}")
-    summary = _dict(gui.get("summary"))
-    if summary:
-        verdict = "passed" if summary.get("test_passed") else "not passed"
-        grade = summary.get("grade")
-        lines.append(f"Result: {verdict}" + (f" · GUI {grade}/5" if grade is not None else ""))
-        suggestions = _items(summary.get("improvement_suggestions"))
-        if suggestions:
-            lines.append("Suggestions:")
-            lines.extend(f"• {s}" for s in suggestions)
+    lines = _labelled("Test: ", gui.test_instruction)
+    summary = gui.summary
+    if summary is not None:
+        verdict = "passed" if summary.test_passed else "not passed"
+        grade = f" · GUI {summary.grade}/5" if summary.grade is not None else ""
+        lines.append(f"Result: {verdict}{grade}")
+        lines += _bullets("Suggestions:", summary.improvement_suggestions)
     else:
         lines.append("No summary of the test could be obtained.")
-    answer = _text(gui.get("answer"))
-    if answer:
-        lines.append(f"Agent's answer: {answer}")
-    ended = _text(gui.get("ended_because"))
-    if ended:
-        lines.append(f"Ended because: {ended}")
+    lines += _labelled("Agent's answer: ", gui.answer)
+    lines += _labelled("Ended because: ", gui.ended_because)
     return "\n".join(lines)
 
 
-def gui_turns(gui: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The GUI agent's turns (dicts), skipping malformed entries."""
-    turns = _dict(gui).get("turns")
-    return [t for t in turns if isinstance(t, dict)] if isinstance(turns, list) else []
-
-
-def turn_line(position: int, turn: dict[str, Any]) -> str:
+def turn_line(turn: GuiTurn) -> str:
     """'1. Click [3] — ok: opened the menu'."""
-    number = turn.get("index")
-    number = number + 1 if isinstance(number, int) else position
-    action = _text(turn.get("action")) or "(no action)"
-    status = _text(turn.get("status")) or "?"
-    detail = _text(turn.get("detail"))
-    return f"{number}. {action} — {status}" + (f": {detail}" if detail else "")
+    action = turn.action.strip() or "(no action)"
+    status = turn.status.strip() or "?"
+    detail = turn.detail.strip()
+    return f"{turn.index + 1}. {action} — {status}" + (f": {detail}" if detail else "")
 
 
 def action_line(action: dict[str, Any]) -> str:

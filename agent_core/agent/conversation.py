@@ -37,7 +37,7 @@ def prompt_of_step(manifest: Manifest, steps: dict[int, StepRecord], index: int)
     requests = [s.request for s in chain] + [step.request]
     closing = reminder(effective_instruction(manifest.instruction, requests))
     pending = follow_up_message(step.request) if step.request else ""
-    reply_format = step.runtime.get("reply_format", "text")
+    reply_format = step.runtime.reply_format or "text"
     fitted = fit_conversation(system_prompt(reply_format),
                               first_user_message(manifest.instruction), turns,
                               {}, UNLIMITED, closing, pending)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agent_core.agent.coder_turn import CoderTurn
@@ -13,7 +13,15 @@ from agent_core.browser.errors import PageLoadFailed
 from agent_core.errors import CommandRefused, RuntimeFailure
 from agent_core.protocol.actions import ShellAction, StartAction
 from agent_core.runtime.plans import choose_start_command
-from agent_core.runtime.sandbox import refusals_in
+from agent_core.runtime.sandbox import Confinement, refusals_in
+from agent_core.store.evidence import (
+    CriticReview,
+    InstallResult,
+    PageCapture,
+    RuntimeResult,
+    SandboxReport,
+    ServeResult,
+)
 from agent_core.workspace.commands import PlannedCommand
 
 from .services import StepServices
@@ -34,8 +42,8 @@ class EditOutcome:
     appearance_grade: int | None = None
     errors: list[str] = field(default_factory=list)
     screenshot: bytes | None = None
-    critic: dict[str, Any] | None = None
-    runtime: dict[str, Any] = field(default_factory=dict)
+    critic: CriticReview | None = None
+    runtime: RuntimeResult = field(default_factory=RuntimeResult)
     phases: dict[str, float] = field(default_factory=dict)
     critic_usage: Any = None
     outputs: list[str] = field(default_factory=list)
@@ -103,7 +111,7 @@ async def run_edit_phases(
     url = None if out.errors else await _serve(services, plan, deps_changed, out, on_phase)
     await _record_confinement(services, out)
     if url is not None and on_server is not None:
-        await on_server(url, bool(out.runtime["serve"].get("restarted")))
+        await on_server(url, out.runtime.serve is not None and out.runtime.serve.restarted)
     if url is None:
         report.screenshot_error = "the site is not running."
         out.errors.append("no screenshot: the site is not running")
@@ -124,7 +132,7 @@ async def _install(services: StepServices, plan: _Plan, out: EditOutcome,
     commands = [list(c.argv) for c in plan.installs]
     if not commands and not services.installer.needs_install():
         out.report.install = "not needed (dependencies unchanged)."
-        out.runtime["install"] = {"ran": False, "ok": True}
+        out.runtime = replace(out.runtime, install=InstallResult(ran=False, ok=True))
         return False
     await on_phase("install", " ".join(commands[0]) if commands else "npm install")
     result = await services.installer.install(
@@ -132,11 +140,11 @@ async def _install(services: StepServices, plan: _Plan, out: EditOutcome,
     )
     await _timed(out, "install", started)
     out.outputs.append(result.log_tail)
-    out.runtime["install"] = {
-        "ran": result.ran, "ok": result.ok, "command": result.command,
-        "seconds": round(result.seconds, 3), "log_tail": result.log_tail if not result.ok else "",
-        "skipped_scripts": list(result.skipped_scripts), "ran_scripts": list(result.ran_scripts),
-    }
+    out.runtime = replace(out.runtime, install=InstallResult(
+        ran=result.ran, ok=result.ok, command=result.command,
+        seconds=round(result.seconds, 3), log_tail=result.log_tail if not result.ok else "",
+        skipped_scripts=tuple(result.skipped_scripts), ran_scripts=tuple(result.ran_scripts),
+    ))  # fmt: skip
     if result.ok:
         out.report.install = f"succeeded ({result.command}, {result.seconds:.1f} s)."
         if result.skipped_scripts:
@@ -176,15 +184,23 @@ async def _record_confinement(services: StepServices, out: EditOutcome) -> None:
     sandbox = services.sandbox
     output = "\n".join([*out.outputs, services.server.output_tail(200)])
     refused = refusals_in(output, sandbox.workspace, (sandbox.home, sandbox.tmp))
-    install = out.runtime.get("install", {})
-    out.runtime["sandbox"] = {
-        **confinement.to_dict(), "refused": refused,
-        "skipped_dependency_scripts": list(install.get("skipped_scripts", [])),
-    }
+    install = out.runtime.install
+    skipped = install.skipped_scripts if install is not None else ()
+    out.runtime = replace(out.runtime, sandbox=_sandbox_report(confinement, refused, skipped))
     if refused and confinement.confined:
         out.report.notes.append(
             "The sandbox refused access outside the project folder (only the project, a "
             "private HOME and TMPDIR are writable): " + "; ".join(refused[:8]))
+
+
+def _sandbox_report(confinement: Confinement, refused: list[str],
+                    skipped: tuple[str, ...]) -> SandboxReport:
+    return SandboxReport(
+        confined=confinement.confined, backend=confinement.backend, detail=confinement.detail,
+        chosen_off=confinement.chosen_off, network=confinement.network,
+        withheld_env=tuple(confinement.withheld_env), refused=tuple(refused),
+        skipped_dependency_scripts=skipped,
+    )
 
 
 async def _serve(services: StepServices, plan: _Plan, deps_changed: bool,
@@ -202,12 +218,14 @@ async def _serve(services: StepServices, plan: _Plan, deps_changed: bool,
         tail = f"\n```\n{exc.log_tail}\n```" if exc.log_tail else ""
         out.report.serve = f"FAILED: {exc}{tail}"
         out.errors.append(f"the dev server did not start: {exc}")
-        out.runtime["serve"] = {"ok": False, "error": str(exc), "log_tail": exc.log_tail}
+        failed = ServeResult(ok=False, error=str(exc), log_tail=exc.log_tail)
+        out.runtime = replace(out.runtime, serve=failed)
         return None
     await _timed(out, "serve", started)
     state = "restarted" if result.restarted else "kept running"
     out.report.serve = f"running at {result.url} ({state})."
-    out.runtime["serve"] = {"ok": True, "url": result.url, "restarted": result.restarted}
+    served = ServeResult(ok=True, url=result.url, restarted=result.restarted)
+    out.runtime = replace(out.runtime, serve=served)
     return result.url
 
 
@@ -231,8 +249,9 @@ async def _capture(services: StepServices, url: str, out: EditOutcome,
     out.screenshot = capture.png
     console = [*capture.page_errors, *capture.console_errors, *capture.failed_requests]
     out.report.console = console[:20]
-    out.runtime["browser"] = {"console": console[:50], "title": capture.title,
-                              "blocked": capture.blocked_requests[:50]}
+    page = PageCapture(console=tuple(console[:50]), title=capture.title,
+                       blocked=tuple(capture.blocked_requests[:50]))
+    out.runtime = replace(out.runtime, browser=page)
     return capture
 
 
@@ -245,12 +264,7 @@ async def _review(services: StepServices, capture: Any, instruction: str,
     await _timed(out, "critic", started)
     out.critic_usage = review.usage
     out.appearance_grade = review.appearance_grade
-    out.critic = {
-        "is_error": review.is_error, "error_message": review.error_message,
-        "description": review.description, "suggestions": list(review.suggestions),
-        "grade_analysis": review.grade_analysis, "raw_replies": dict(review.raw_replies),
-        "problems": list(review.problems),
-    }
+    out.critic = review.as_evidence()
     report = out.report
     report.appearance_grade = review.appearance_grade
     if review.is_error:

@@ -54,7 +54,7 @@ class FormatTracker:
     def resume(self, steps: Sequence[StepRecord]) -> None:
         """Continue with the format of the run's last step."""
         if steps and self.setting == "auto":
-            self.current = steps[-1].runtime.get("reply_format", self.current)
+            self.current = steps[-1].runtime.reply_format or self.current
 
     def after(self, step: StepRecord, schema_support: bool | None) -> FormatVerdict:
         """Count the step; say whether to switch to structured replies or give up.

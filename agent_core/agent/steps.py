@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agent_core.agent import feedback as fb
@@ -26,6 +26,7 @@ from agent_core.events import (
 from agent_core.gui.interface import FunctionalTester
 from agent_core.llm.base import ChatModel, Usage
 from agent_core.state.from_store import step_finished_event
+from agent_core.store.evidence import CriticReview, GuiTest, RuntimeResult
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 
@@ -91,7 +92,9 @@ class _Result:
     gui: int | None = None
     errors: list[str] = field(default_factory=list)
     screenshot: bytes | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    critic: CriticReview | None = None
+    runtime: RuntimeResult = field(default_factory=RuntimeResult)
+    gui_test: GuiTest | None = None
 
 
 class StepRunner:
@@ -157,8 +160,8 @@ class StepRunner:
         if turn.cut:
             limit = self.context.coder_settings.reply_limit
             result.feedback = f"{fb.cut_note(turn.cut, limit)}\n\n{result.feedback}"
-        result.extra["runtime"] = {**(result.extra.get("runtime") or {}),
-                                   "reply_format": turn.reply_format, "reply_cut": turn.cut}
+        result.runtime = replace(result.runtime, reply_format=turn.reply_format,
+                                 reply_cut=turn.cut)
         return result
 
     async def _act_on_kind(self, turn: CoderTurn) -> _Result:
@@ -186,44 +189,30 @@ class StepRunner:
         self.phases.update(outcome.phases)
         if outcome.critic_usage is not None:
             self.usage["critic"] = _usage_dict(outcome.critic_usage)
-        extra = {"critic": outcome.critic, "runtime": outcome.runtime}
         return _Result(
             StepKind.EDIT, fb.edit_feedback(outcome.report, instruction),
-            outcome.appearance_grade, None, outcome.errors, outcome.screenshot, extra,
+            outcome.appearance_grade, None, outcome.errors, outcome.screenshot,
+            critic=outcome.critic, runtime=outcome.runtime,
         )
 
     async def _gui_test(self, appearance: int | None, instruction: str) -> _Result:
         tester = self.context.tester
         if tester is None:
             return _Result(StepKind.GUI_TEST, fb.gui_unavailable_feedback(instruction),
-                           appearance, extra={"gui": {"available": False}})
+                           appearance, gui_test=GuiTest(available=False))
         await self._phase("gui_test", "")
         started = time.perf_counter()
         outcome = await tester.test(self.context.services.server.url, instruction, self.index)
         self.phases["gui_test"] = round(time.perf_counter() - started, 4)
         for role, usage in outcome.usage.items():
             self.usage[role] = _usage_dict(usage)
-        details = await asyncio.to_thread(self._store_gui_screenshots, outcome.details)
+        test = outcome.details
+        if test is not None:  # each turn's PNG goes next to the step, its path into the turn
+            test = await asyncio.to_thread(test.with_stored_screenshots,
+                                           self.context.store.write_artifact,
+                                           f"gui/{self.index:06d}")
         return _Result(StepKind.GUI_TEST, outcome.feedback, appearance, outcome.gui_grade,
-                       outcome.errors, extra={"gui": details})
-
-    def _store_gui_screenshots(self, details: dict[str, Any] | None) -> dict[str, Any] | None:
-        """Write each turn's annotated screenshot next to the step; keep paths in the record."""
-        if not details:
-            return details
-        details = dict(details)
-        shots = details.pop("screenshots", None) or []
-        paths = [
-            self.context.store.write_artifact(f"gui/{self.index:06d}/turn-{n:02d}.png", png)
-            for n, png in enumerate(shots, start=1)
-        ]
-        turns = []
-        for turn in details.get("turns", []):
-            position = turn.get("screenshot")
-            path = paths[position] if isinstance(position, int) and position < len(paths) else None
-            turns.append({**turn, "screenshot": path})
-        details["turns"] = turns
-        return details
+                       outcome.errors, gui_test=test)
 
     async def _commit(self, turn: CoderTurn, result: _Result, trimmed: bool) -> StepRecord:
         context = self.context
@@ -239,8 +228,8 @@ class StepRunner:
             appearance_grade=result.appearance, gui_grade=result.gui,
             has_error=bool(result.errors), reply=turn.reply, feedback=result.feedback,
             actions=turn.action_log, files=digests, files_changed=changed,
-            critic=result.extra.get("critic"), runtime=result.extra.get("runtime") or {},
-            gui=result.extra.get("gui"), errors=result.errors, phases=self.phases,
+            critic=result.critic, runtime=result.runtime, gui=result.gui_test,
+            errors=result.errors, phases=self.phases,
             usage=self.usage, context_trimmed=trimmed, backtracked_from=self.backtracked_from,
             request=context.store.manifest.pending_request,
             started_at=self.started_at, finished_at=time.time(),

@@ -17,6 +17,7 @@ from agent_core.critic.jsonparse import (
 )
 from agent_core.llm.base import ChatModel, JsonSchema, Message, Usage
 from agent_core.llm.schemas import schema_for
+from agent_core.store.evidence import CriticReview
 
 MIN_GRADE = 0
 MAX_GRADE = 5
@@ -50,6 +51,15 @@ class CriticReport:
     raw_replies: dict[str, str]
     usage: Usage
     problems: list[str] = field(default_factory=list)
+
+    def as_evidence(self) -> CriticReview:
+        """The report as a step record keeps it (without the grade and usage)."""
+        return CriticReview(
+            is_error=self.is_error, error_message=self.error_message,
+            description=self.description, suggestions=tuple(self.suggestions),
+            grade_analysis=self.grade_analysis, raw_replies=dict(self.raw_replies),
+            problems=tuple(self.problems),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

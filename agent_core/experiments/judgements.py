@@ -25,6 +25,7 @@ from typing import Any
 
 from agent_core.errors import RunStoreError, WebGenError
 from agent_core.store.atomic import write_json_atomic
+from agent_core.store.evidence import CriticReview
 
 JUDGEMENTS_SCHEMA = 1
 JUDGEMENTS_DIR = "judgements"
@@ -61,14 +62,14 @@ class StepJudgement:
 
     Attributes:
         appearance_grade: The new appearance grade 0-5 (None: not judged, or missing).
-        critic: The new critic report (keys as in a step record's ``critic``).
+        critic: The new critic review (kept as a step record keeps its ``critic``).
         gui_grade: The new GUI grade 1-5 (None: not judged, or no readable summary).
         gui_summary: ``test_passed``, ``improvement_suggestions``, ``grade``, ``raw_summary``.
         error: Why the step got no new judgement (None when it got one).
     """
 
     appearance_grade: int | None = None
-    critic: dict[str, Any] | None = None
+    critic: CriticReview | None = None
     gui_grade: int | None = None
     gui_summary: dict[str, Any] | None = None
     error: str | None = None
@@ -77,7 +78,7 @@ class StepJudgement:
         """The step's entry in the judgements file."""
         return {
             "appearance_grade": self.appearance_grade,
-            "critic": self.critic,
+            "critic": self.critic.to_dict() if self.critic is not None else None,
             "gui_grade": self.gui_grade,
             "gui_summary": self.gui_summary,
             "error": self.error,
@@ -86,9 +87,10 @@ class StepJudgement:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StepJudgement:
         """Rebuild an entry; unknown keys are ignored."""
+        critic = data.get("critic")
         return cls(
             appearance_grade=data.get("appearance_grade"),
-            critic=data.get("critic"),
+            critic=CriticReview.from_dict(critic) if isinstance(critic, dict) else None,
             gui_grade=data.get("gui_grade"),
             gui_summary=data.get("gui_summary"),
             error=data.get("error"),

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent_core.critic.screenshot_critic import CriticReport, ScreenshotCritic
+from agent_core.critic.screenshot_critic import ScreenshotCritic
 from agent_core.errors import WebGenError
 from agent_core.experiments.judgements import (
     JudgementSet,
@@ -35,6 +35,7 @@ from agent_core.llm.base import ChatModel
 from agent_core.protocol.coder_prompt import effective_instruction
 from agent_core.review.agreement import APPEARANCE, AgreementRow, agreement_row
 from agent_core.review.agreement import GUI as GUI_JUDGE
+from agent_core.store.evidence import GuiTest, GuiTurn
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import parent_chain
@@ -237,9 +238,8 @@ def _plan(
     return jobs, not_judged
 
 
-def _turns(step: StepRecord) -> list[dict[str, Any]]:
-    turns = step.gui.get("turns") if isinstance(step.gui, dict) else None
-    return [t for t in turns if isinstance(t, dict)] if isinstance(turns, list) else []
+def _turns(step: StepRecord) -> tuple[GuiTurn, ...]:
+    return step.gui.turns if step.gui is not None else ()
 
 
 def instruction_of(store: RunStore, step: StepRecord) -> str:
@@ -259,36 +259,25 @@ async def _critic_judgement(model: ChatModel, store: RunStore, step: StepRecord)
         png = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
         return StepJudgement(error=f"the screenshot {path} cannot be read: {exc.strerror or exc}")
-    browser = step.runtime.get("browser") if isinstance(step.runtime, dict) else None
-    console = browser.get("console") if isinstance(browser, dict) else None
-    errors = [str(e) for e in console] if isinstance(console, list) else []
+    browser = step.runtime.browser
+    errors = list(browser.console) if browser is not None else []
     try:
         review = await ScreenshotCritic(model).review(
             png, instruction_of(store, step), console_errors=errors
         )
     except WebGenError as exc:
         return StepJudgement(error=f"the critic failed on step {step.index}: {exc}")
-    return StepJudgement(appearance_grade=review.appearance_grade, critic=_critic_dict(review))
-
-
-def _critic_dict(review: CriticReport) -> dict[str, Any]:
-    """The report in the shape of a step record's ``critic``."""
-    return {
-        "is_error": review.is_error, "error_message": review.error_message,
-        "description": review.description, "suggestions": list(review.suggestions),
-        "grade_analysis": review.grade_analysis, "raw_replies": dict(review.raw_replies),
-        "problems": list(review.problems),
-    }  # fmt: skip
+    return StepJudgement(appearance_grade=review.appearance_grade, critic=review.as_evidence())
 
 
 async def _gui_judgement(model: ChatModel, store: RunStore, step: StepRecord) -> StepJudgement:
-    gui = step.gui if isinstance(step.gui, dict) else {}
-    test_instruction = gui.get("test_instruction") or store.manifest.test_instruction
+    gui = step.gui or GuiTest()
+    test_instruction = gui.test_instruction or store.manifest.test_instruction
     if not test_instruction:
         return StepJudgement(error=f"step {step.index} keeps no test instruction to grade against")
     messages = gui_prompts.summary_messages(
-        str(test_instruction), [_turn_record(n, t) for n, t in enumerate(_turns(step))],
-        gui.get("answer"), str(gui.get("ended_because") or ""),
+        test_instruction, [_turn_record(t) for t in gui.turns], gui.answer,
+        gui.ended_because or "",
     )  # fmt: skip
     raw: list[str] = []
     try:
@@ -307,14 +296,11 @@ async def _gui_judgement(model: ChatModel, store: RunStore, step: StepRecord) ->
                          gui_summary={**asdict(summary), "raw_summary": last})  # fmt: skip
 
 
-def _turn_record(position: int, turn: dict[str, Any]) -> gui_prompts.TurnRecord:
-    """A stored turn (``steps/*.json`` ``gui.turns``) as the summary prompt shows it."""
-    index = turn.get("index")
+def _turn_record(turn: GuiTurn) -> gui_prompts.TurnRecord:
+    """A stored turn as the summary prompt shows it."""
     return gui_prompts.TurnRecord(
-        index if isinstance(index, int) else position, str(turn.get("url") or ""),
-        str(turn.get("thought") or ""), str(turn.get("action") or ""),
-        str(turn.get("status") or ""), str(turn.get("detail") or ""),
-    )  # fmt: skip
+        turn.index, turn.url, turn.thought, turn.action, turn.status, turn.detail
+    )
 
 
 def _save(run_dir: Path, label: str, models: dict[str, str | None],

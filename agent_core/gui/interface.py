@@ -8,9 +8,10 @@ composed (``agent_core.agent.services.build_gui_tester``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from agent_core.llm.base import Usage
+from agent_core.store.evidence import GuiTest
 
 
 @dataclass
@@ -21,14 +22,14 @@ class GuiOutcome:
         feedback: What the coder is told about the test.
         gui_grade: Functional grade 1-5; None when the site could not be tested.
         errors: Why the test is no test of the site (empty when it is one).
-        details: The trajectory and the summary, kept in the step record.
+        details: The test as the step record keeps it; each turn still holds its PNG.
         usage: Model usage per role (``gui``, ``feedback``).
     """
 
     feedback: str
     gui_grade: int | None = None
     errors: list[str] = field(default_factory=list)
-    details: dict[str, Any] | None = None
+    details: GuiTest | None = None
     usage: dict[str, Usage] = field(default_factory=dict)
 
 

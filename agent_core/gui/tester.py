@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -22,24 +22,16 @@ from agent_core.critic.jsonparse import coerce_bool, coerce_number, coerce_str_l
 from agent_core.errors import ModelError, WebGenError
 from agent_core.gui import prompts
 from agent_core.gui.agent import GuiAgent, GuiTrajectory
+from agent_core.gui.agent import GuiTurn as AgentTurn
 from agent_core.gui.executor import close_page_quietly
 from agent_core.gui.interface import GuiOutcome
 from agent_core.llm.base import ChatModel, Message, Usage
 from agent_core.llm.schemas import schema_for
+from agent_core.store.evidence import GuiTest, GuiTestSummary, GuiTurn
 
 BrowserProvider = Callable[[], Awaitable[BrowserSession]]
 MIN_GRADE, MAX_GRADE = 1, 5
 NEW_TAB_TIMEOUT_S = 10.0
-_EMPTY_DETAILS: dict[str, Any] = {
-    "test_instruction": None,
-    "turns": list,
-    "answer": None,
-    "ended_because": None,
-    "end_kind": None,
-    "summary": None,
-    "raw_summary": None,
-    "screenshots": list,
-}
 
 
 @dataclass(frozen=True)
@@ -56,6 +48,10 @@ class GuiSummary:
     test_passed: bool
     improvement_suggestions: list[str]
     grade: int
+
+    def as_evidence(self) -> GuiTestSummary:
+        """The summary as a step record keeps it."""
+        return GuiTestSummary(self.test_passed, tuple(self.improvement_suggestions), self.grade)
 
 
 async def ask_summary(model: ChatModel, messages: list[Message], usage: dict[str, Usage],
@@ -175,22 +171,21 @@ class GuiTester:
         """
         if not url:
             problem = "the site is not running (no dev server address), so nothing was tested"
-            return _failed(instruction, problem, {"step": index, "url": url})
+            return _failed(instruction, problem, GuiTest(step=index, url=url))
         try:
             test_instruction = await self.write_test_instruction(instruction)
         except ModelError as error:
             problem = f"the feedback model could not write the test instruction: {error}"
-            return _failed(instruction, problem, {"step": index, "url": url})
+            return _failed(instruction, problem, GuiTest(step=index, url=url))
         usage, self._unreported = {"feedback": self._unreported}, Usage()
         try:
             trajectory = await self._browse(url, test_instruction)
         except (WebGenError, PlaywrightError, RuntimeError, TimeoutError) as error:
             problem = f"the browser could not be used for the test: {_first_line(error)}"
-            details = {"step": index, "url": url, "test_instruction": test_instruction}
+            details = GuiTest(step=index, url=url, test_instruction=test_instruction)
             return _failed(instruction, problem, details, usage)
         usage["gui"] = trajectory.usage
-        details = _details(index, url, test_instruction, trajectory)
-        details["blocked"] = self._blocked
+        details = _details(index, url, test_instruction, trajectory, self._blocked)
         problem = _could_not_run(trajectory)
         if problem:
             return _failed(instruction, problem, details, usage)
@@ -216,7 +211,7 @@ class GuiTester:
         instruction: str,
         test_instruction: str,
         trajectory: GuiTrajectory,
-        details: dict[str, Any],
+        details: GuiTest,
         usage: dict[str, Usage],
     ) -> GuiOutcome:
         messages = prompts.summary_messages(
@@ -227,19 +222,18 @@ class GuiTester:
         try:
             summary = await self._ask_summary(messages, usage, raw)
         except ModelError as error:
-            details["raw_summary"] = raw[-1] if raw else None
+            details = replace(details, raw_summary=raw[-1] if raw else None)
             problem = f"the feedback model could not grade the test: {error}"
             return _failed(instruction, problem, details, usage)
-        details["raw_summary"] = raw[-1]
-        if len(raw) > 1:
-            details["raw_summary_first"] = raw[0]
+        details = replace(details, raw_summary=raw[-1],
+                          raw_summary_first=raw[0] if len(raw) > 1 else None)
         if summary is None:
             problem = (
                 f"{self._feedback_model.description} answered the grading request twice "
                 "without a readable JSON object with a grade from 1 to 5; no summary"
             )
             return _failed(instruction, problem, details, usage)
-        details["summary"] = asdict(summary)
+        details = replace(details, summary=summary.as_evidence())
         feedback = prompts.coder_feedback(
             instruction=instruction,
             grade=summary.grade,
@@ -261,7 +255,7 @@ def _outcome(
     feedback: str,
     grade: int | None,
     errors: list[str],
-    details: dict[str, Any],
+    details: GuiTest,
     usage: dict[str, Usage],
 ) -> GuiOutcome:
     return GuiOutcome(feedback, grade, errors, details, usage)
@@ -275,15 +269,13 @@ def _first_line(error: BaseException) -> str:
 def _failed(
     instruction: str,
     problem: str,
-    details: dict[str, Any],
+    details: GuiTest,
     usage: dict[str, Usage] | None = None,
 ) -> GuiOutcome:
     feedback = prompts.coder_feedback(
         instruction=instruction, grade=None, passed=None, suggestions=(), answer=None,
-        turns=len(details.get("turns") or ()), problem=problem,
+        turns=len(details.turns), problem=problem,
     )  # fmt: skip
-    for key, empty in _EMPTY_DETAILS.items():
-        details.setdefault(key, empty() if callable(empty) else empty)
     return _outcome(feedback, None, [problem], details, usage or {})
 
 
@@ -306,35 +298,23 @@ def _turn_records(trajectory: GuiTrajectory) -> list[prompts.TurnRecord]:
     ]
 
 
-def _details(
-    index: int, url: str, test_instruction: str, trajectory: GuiTrajectory
-) -> dict[str, Any]:
-    turns: list[dict[str, Any]] = []
-    for position, turn in enumerate(trajectory.turns):
-        turns.append({
-            "index": turn.index,
-            "screenshot": position,
-            "url": turn.url,
-            "thought": turn.thought,
-            "action": turn.action_text,
-            "parsed": turn.action is not None,
-            "status": turn.outcome_status,
-            "detail": turn.outcome_detail,
-            "seconds": turn.seconds,
-            "timings": dict(turn.timings),
-        })  # fmt: skip
-    return {
-        "step": index,
-        "url": url,
-        "test_instruction": test_instruction,
-        "turns": turns,
-        "answer": trajectory.answer,
-        "ended_because": trajectory.ended_because,
-        "end_kind": trajectory.end_kind,
-        "summary": None,
-        "raw_summary": None,
-        "screenshots": [turn.png for turn in trajectory.turns],
-    }
+def _details(index: int, url: str, test_instruction: str, trajectory: GuiTrajectory,
+             blocked: list[str]) -> GuiTest:
+    """The test for the record; each turn carries its own annotated PNG until it is stored."""
+    return GuiTest(
+        step=index, url=url, test_instruction=test_instruction,
+        turns=tuple(_kept_turn(turn) for turn in trajectory.turns),
+        answer=trajectory.answer, ended_because=trajectory.ended_because,
+        end_kind=trajectory.end_kind, blocked=tuple(blocked),
+    )  # fmt: skip
+
+
+def _kept_turn(turn: AgentTurn) -> GuiTurn:
+    return GuiTurn(
+        index=turn.index, png=turn.png or None, url=turn.url, thought=turn.thought,
+        action=turn.action_text, parsed=turn.action is not None, status=turn.outcome_status,
+        detail=turn.outcome_detail, seconds=turn.seconds, timings=dict(turn.timings),
+    )
 
 
 __all__ = ["GuiSummary", "GuiTester", "ask_summary", "read_summary"]

@@ -53,6 +53,7 @@ from typing import Any
 from agent_core.errors import RunStoreError, WorkspaceViolation
 from agent_core.importers import webgen_agent_fields as fields
 from agent_core.importers.webgen_agent_fields import MISSING, UNKNOWN_MODEL, Notes, StepFile
+from agent_core.store.evidence import GuiTest, GuiTestSummary, GuiTurn
 from agent_core.store.selection import select_best_step
 
 __all__ = ["SOURCE", "UNKNOWN_MODEL", "ImportReport", "import_webgen_agent_log"]
@@ -67,6 +68,7 @@ NOTE = (
 )
 _STEP_FILE = re.compile(r"step(\d+)\.json", re.IGNORECASE)
 _TURN_FILE = re.compile(r"screenshot(\d+)\.png")
+_SUMMARY_KEYS = ("test_passed", "improvement_suggestions", "grade")
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -318,28 +320,28 @@ class _Importer:
             return None
         return data
 
-    def _gui(self, index: int, step: StepFile, info: dict[str, Any], note: Notes) -> dict[str, Any]:
+    def _gui(self, index: int, step: StepFile, info: dict[str, Any], note: Notes) -> GuiTest:
         feedback = fields.as_dict(info.get("feedback"))
         summary = feedback.get("webvoyager_feedback")
-        keys = ("test_passed", "improvement_suggestions", "grade")
-        return {
-            "test_instruction": fields.text_field(step.data, "gui_instruction") or None,
-            "url": None,
-            "turns": self._turns(index, step.number, note),
-            "summary": {k: summary.get(k) for k in keys} if isinstance(summary, dict) else None,
-            "raw_summary": fields.text_field(feedback, "webvoyager_text") or None,
-        }
+        if isinstance(summary, dict):  # the grading's own keys; the rest is the official log's
+            summary = {key: summary[key] for key in _SUMMARY_KEYS if key in summary}
+        return GuiTest(
+            test_instruction=fields.text_field(step.data, "gui_instruction") or None,
+            turns=self._turns(index, step.number, note),
+            summary=GuiTestSummary.from_dict(summary) if isinstance(summary, dict) else None,
+            raw_summary=fields.text_field(feedback, "webvoyager_text") or None,
+        )
 
-    def _turns(self, index: int, number: int, note: Notes) -> list[dict[str, Any]]:
+    def _turns(self, index: int, number: int, note: Notes) -> tuple[GuiTurn, ...]:
         folder = f"taskstep{number}"
         if not (self.log_dir / folder).is_dir():
-            return []
+            return ()
         if not _inside(self.log_dir / folder, self.log_dir):
             note(
                 f"{folder} is a symbolic link leading out of the log directory; "
                 "GUI-agent screenshots not imported"
             )
-            return []
+            return ()
         shots = sorted(
             (int(m.group(1)), p.name)
             for p in (self.log_dir / folder).iterdir()
@@ -350,8 +352,8 @@ class _Importer:
             data = self._read_png(f"{folder}/{name}", note, "GUI-agent turn not imported")
             if data is not None:
                 rel = self.store.write_artifact(f"gui/{index:06d}/turn-{turn:02d}.png", data)
-                turns.append({"index": turn, "screenshot": rel})
-        return turns
+                turns.append(GuiTurn(index=turn, screenshot=rel))
+        return tuple(turns)
 
     def _finish(self) -> None:
         best = select_best_step(self.store.steps())

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agent_core.store.evidence import CriticReview
 from agent_core.store.records import StepKind
 
 UNKNOWN_MODEL = "unknown (imported)"
@@ -192,22 +193,21 @@ def error_flag(raw: Any, appearance: int | None, note: Notes) -> bool:
     return value
 
 
-def critic_report(info: dict[str, Any]) -> dict[str, Any] | None:
+def critic_report(info: dict[str, Any]) -> CriticReview | None:
     """The ``critic`` of an edit step from its feedback info, or None."""
     described, graded = info.get("screenshot_description"), info.get("screenshot_grade_json")
     if not isinstance(described, dict) and not isinstance(graded, dict):
         return None
     described, graded = as_dict(described), as_dict(graded)
     error = text_field(described, "error_message")
-    return {
-        "is_error": described.get("is_error") is True or bool(error),
-        "error_message": error,
-        "description": text_field(described, "screenshot_description"),
-        "suggestions": text_field(described, "suggestions"),
-        "grade_analysis": text_field(graded, "analysis"),
-        "raw_replies": [],
-        "problems": [],
-    }
+    suggestions = text_field(described, "suggestions")
+    return CriticReview(
+        is_error=described.get("is_error") is True or bool(error),
+        error_message=error,
+        description=text_field(described, "screenshot_description"),
+        suggestions=(suggestions,) if suggestions else (),
+        grade_analysis=text_field(graded, "analysis"),
+    )
 
 
 def error_reasons(info: dict[str, Any], appearance: int | None, kind: StepKind) -> list[str]:

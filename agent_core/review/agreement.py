@@ -228,10 +228,8 @@ def _values(
 
 def _verdict(step: StepRecord | None) -> bool | None:
     """The GUI agent's ``test_passed`` verdict stored with a step, if any."""
-    gui = step.gui if step is not None else None
-    summary = gui.get("summary") if isinstance(gui, dict) else None
-    passed = summary.get("test_passed") if isinstance(summary, dict) else None
-    return passed if isinstance(passed, bool) else None
+    summary = step.gui.summary if step is not None and step.gui is not None else None
+    return summary.test_passed if summary is not None else None
 
 
 def _judged_model(models: dict[str, Any], judge: str) -> str:

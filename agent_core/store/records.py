@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
+
+from agent_core.store.evidence import CriticReview, GuiTest, RuntimeResult
 
 SCHEMA_VERSION = 1
 
@@ -44,9 +48,9 @@ class StepRecord:
         files: The whole project after the step: relative path -> blob hash.
         files_changed: Paths added, changed or removed relative to the parent.
         screenshot: Screenshot path relative to the run directory, if any.
-        critic: The vision critic's report (description, suggestions, raw replies).
-        runtime: Install and serve outcomes.
-        gui: The GUI test's outcome (issue 3 fills it in).
+        critic: The vision critic's review of the screenshot (edit steps that got one).
+        runtime: Install, serve, screenshot page and sandbox outcomes, and the reply format.
+        gui: The GUI test (GUI-test steps).
         errors: Human-readable reasons behind ``has_error``.
         phases: Seconds spent per phase.
         usage: Tokens and model seconds per role.
@@ -69,9 +73,9 @@ class StepRecord:
     files: dict[str, str] = field(default_factory=dict)
     files_changed: list[str] = field(default_factory=list)
     screenshot: str | None = None
-    critic: dict[str, Any] | None = None
-    runtime: dict[str, Any] = field(default_factory=dict)
-    gui: dict[str, Any] | None = None
+    critic: CriticReview | None = None
+    runtime: RuntimeResult = field(default_factory=RuntimeResult)
+    gui: GuiTest | None = None
     errors: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
     usage: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -88,9 +92,14 @@ class StepRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        data = asdict(self)
-        data["kind"] = str(self.kind)
-        return data
+        typed = {
+            "kind": str(self.kind),
+            "critic": self.critic.to_dict() if self.critic is not None else None,
+            "runtime": self.runtime.to_dict(),
+            "gui": self.gui.to_dict() if self.gui is not None else None,
+        }
+        return {f.name: typed[f.name] if f.name in typed else copy.deepcopy(getattr(self, f.name))
+                for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StepRecord:
@@ -98,6 +107,10 @@ class StepRecord:
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
         values["kind"] = StepKind(values["kind"])
+        critic, gui = values.get("critic"), values.get("gui")
+        values["critic"] = CriticReview.from_dict(critic) if isinstance(critic, Mapping) else None
+        values["runtime"] = RuntimeResult.from_dict(values.get("runtime") or {})
+        values["gui"] = GuiTest.from_dict(gui) if isinstance(gui, Mapping) else None
         return cls(**values)
 
 

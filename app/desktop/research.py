@@ -67,12 +67,12 @@ class ResearchController(QObject):
     def step_shown(self, store: RunStore, step: StepRecord) -> None:
         """The user selected ``step``: review form and GUI replay follow it."""
         label = LabelStore(store.run_dir).get(step.index) if self._labels_ok(store) else None
-        summary = (step.gui or {}).get("summary") or {}
+        summary = step.gui.summary if step.gui is not None else None
         self.window.review.show_step(
             step.index, auto_appearance=step.appearance_grade, auto_gui=step.gui_grade,
             has_gui=step.kind is StepKind.GUI_TEST, label=label,
-            auto_verdict=summary.get("test_passed"))
-        if step.kind is StepKind.GUI_TEST and (step.gui or {}).get("turns"):
+            auto_verdict=summary.test_passed if summary is not None else None)
+        if step.kind is StepKind.GUI_TEST and step.gui is not None and step.gui.turns:
             run_dir = store.run_dir
             self.window.replay.show_test(step, lambda rel: _image(run_dir / rel))
 

@@ -32,6 +32,8 @@ from ui.step_format import phase_label
 
 CHARS_PER_TOKEN = 4
 EMPTY = RunState()
+_FAILED_STAGE = {"install": "dependency installation failed",
+                 "serve": "the dev server did not start"}
 
 
 class RunView(QObject):
@@ -211,16 +213,13 @@ class RunView(QObject):
 
     async def _warn_runtime_failure(self, store: RunStore, index: int) -> None:
         step = await asyncio.to_thread(store.step, index)
-        for part, what in (("install", "dependency installation failed"),
-                           ("serve", "the dev server did not start")):
-            info = step.runtime.get(part) or {}
-            if info.get("ok") is False:
-                tail = (info.get("log_tail") or "").strip().splitlines()[-3:]
-                last = f" Last output: {' / '.join(tail)}" if tail else ""
-                self.notifier.notify(
-                    f"Step {index}: {what}. The agent sees the error and will try to fix it."
-                    f"{last}", "warning", [("Show step", self._show_step(index))])
-                return
+        for stage, log_tail in step.runtime.failures()[:1]:
+            what = _FAILED_STAGE[stage]
+            tail = log_tail.strip().splitlines()[-3:]
+            last = f" Last output: {' / '.join(tail)}" if tail else ""
+            self.notifier.notify(
+                f"Step {index}: {what}. The agent sees the error and will try to fix it."
+                f"{last}", "warning", [("Show step", self._show_step(index))])
 
     def _show_step(self, index: int) -> Callable[[], None]:
         return lambda: self.window.timeline.stepSelected.emit(index)

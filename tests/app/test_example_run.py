@@ -52,7 +52,7 @@ def test_the_example_is_a_finished_run_with_graded_steps_and_screenshots(example
     shots = [example.screenshot_path(s.index) for s in steps if s.screenshot]
     assert len(shots) >= 2 and all(p.is_file() and p.stat().st_size > 1000 for p in shots)
     gui = next(s for s in steps if s.kind is StepKind.GUI_TEST).gui
-    assert all((example.run_dir / turn["screenshot"]).is_file() for turn in gui["turns"])
+    assert gui.turns and all((example.run_dir / turn.screenshot).is_file() for turn in gui.turns)
     manifest = example.manifest
     assert str(manifest.status) == "finished"
     assert manifest.best_step in {s.index for s in steps}

@@ -36,7 +36,11 @@ def solid_png(width: int, height: int, rgb: tuple[int, int, int],
 
 @dataclass
 class StepSpec:
-    """One step to write: kind, grades, files (path -> text) and extras for the record."""
+    """One step to write: kind, grades, files (path -> text) and extras for the record.
+
+    ``extra`` holds other ``StepRecord`` fields by name; evidence is typed, e.g.
+    ``{"gui": GuiTest(...), "runtime": RuntimeResult(...), "critic": CriticReview(...)}``.
+    """
 
     kind: StepKind = StepKind.EDIT
     appearance: int | None = 4

@@ -7,13 +7,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QDialog
 
+from agent_core.store.evidence import CriticReview
 from agent_core.store.records import StepKind
 from agent_core.store.run_store import RunStore
 from tests.support.runs import StepSpec, build_run, default_files
 from ui.compare_view import PLACEHOLDER, SAME_FILES, ComparedStep, CompareView
 
-CRITIC = {"is_error": False, "description": "A cream page with three cake cards.",
-          "suggestions": ["Add prices"], "grade_analysis": "Tidy."}  # fmt: skip
+CRITIC = CriticReview(description="A cream page with three cake cards.",
+                      suggestions=("Add prices",), grade_analysis="Tidy.")
 
 
 def _side(store: RunStore, label: str, index: int) -> ComparedStep:

@@ -9,33 +9,34 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from agent_core.store.evidence import GuiTest, GuiTestSummary, GuiTurn
 from agent_core.store.records import StepKind
 from tests.support.runs import StepSpec, build_run, solid_png
 from ui.gui_replay import GUI_OFF, NO_TEST, NO_TURNS, GuiReplay
 from ui.step_format import ERROR, SUCCESS, WARNING
 
 
-def _turn(n: int, action: str, status: str, detail: str, shot: bool = True) -> dict:
-    return {
-        "index": n, "url": f"http://127.0.0.1:5173/p{n}", "thought": f"Thought {n + 1}.",
-        "action": action, "parsed": True, "status": status, "detail": detail, "seconds": 2.5,
-        "screenshot": f"gui/000002/turn-{n + 1:02d}.png" if shot else None,
-    }  # fmt: skip
+def _turn(n: int, action: str, status: str, detail: str, shot: bool = True) -> GuiTurn:
+    return GuiTurn(
+        index=n, url=f"http://127.0.0.1:5173/p{n}", thought=f"Thought {n + 1}.", action=action,
+        parsed=True, status=status, detail=detail, seconds=2.5,
+        screenshot=f"gui/000002/turn-{n + 1:02d}.png" if shot else None,
+    )  # fmt: skip
 
 
-GUI = {
-    "test_instruction": "Verify the cream background. Add a cake to the cart.",
-    "turns": [
+GUI = GuiTest(
+    test_instruction="Verify the cream background. Add a cake to the cart.",
+    turns=(
         _turn(0, "Click [3]", "done", "opened the menu"),
         _turn(1, "Type [5]; cheesecake", "element_missing", "no element [5] on the page"),
         _turn(2, "Scroll [WINDOW]; down", "refused", "", shot=False),
         _turn(3, "ANSWER; NO", "done", ""),
-    ],
-    "answer": "NO",
-    "ended_because": "answered",
-    "summary": {"test_passed": False, "grade": 2,
-                "improvement_suggestions": ["Make the cart button add the item"]},
-}  # fmt: skip
+    ),
+    answer="NO",
+    ended_because="answered",
+    summary=GuiTestSummary(test_passed=False, grade=2,
+                           improvement_suggestions=("Make the cart button add the item",)),
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +173,8 @@ def test_empty_turns_and_non_gui_steps_show_a_clear_message(qtbot, store):
     widget = GuiReplay()
     qtbot.addWidget(widget)
     load = _loader(store.run_dir)
-    no_turns = {**GUI, "turns": [], "ended_because": "the page did not load",
-                "summary": {"test_passed": True, "grade": 5}}  # fmt: skip
+    no_turns = replace(GUI, turns=(), ended_because="the page did not load",
+                       summary=GuiTestSummary(test_passed=True, grade=5))
     widget.show_test(replace(store.step(2), gui=no_turns), load)
     assert widget.position_text() == f"{NO_TURNS} It stopped because: the page did not load"
     assert widget.turn_count() == 0 and widget.current_turn() == -1
@@ -184,7 +185,7 @@ def test_empty_turns_and_non_gui_steps_show_a_clear_message(qtbot, store):
     widget.show_test(store.step(1), load)
     assert widget.position_text() == NO_TEST and widget.final_text() == ""
 
-    widget.show_test(replace(store.step(2), gui={"available": False}), load)
+    widget.show_test(replace(store.step(2), gui=GuiTest(available=False)), load)
     assert widget.screenshot.placeholder() == GUI_OFF
 
 
@@ -220,3 +221,29 @@ def test_the_screenshot_fits_the_space_it_gets_and_the_texts_move_beside_it_when
     assert picture.rect().contains(wide) and wide.height() <= picture.height()
     assert wide.width() / wide.height() == pytest.approx(128 / 96, abs=0.02)
     assert wide.width() > 128  # a small screenshot is drawn larger, to fill the room
+
+
+def test_each_turn_shows_its_own_picture_when_the_first_took_none(qtbot, tmp_path):
+    store = build_run(tmp_path / "run", [StepSpec()])
+    red, blue = solid_png(64, 48, (200, 30, 30)), solid_png(64, 48, (30, 30, 200))
+    test = GuiTest(test_instruction="Order a cake.", turns=(
+        GuiTurn(index=0, status="error", detail="the page did not load"),  # no capture
+        GuiTurn(index=1, png=red, action="Click [1]", status="done"),
+        GuiTurn(index=2, png=blue, action="ANSWER; YES", status="done"),
+    ))  # fmt: skip
+    stored = test.with_stored_screenshots(store.write_artifact, "gui/000002")
+    store.commit_step(replace(store.step(1), index=2, parent=1, kind=StepKind.GUI_TEST,
+                              screenshot=None, critic=None, gui=stored))  # fmt: skip
+    widget = GuiReplay()
+    qtbot.addWidget(widget)
+
+    widget.show_test(store.step(2), _loader(store.run_dir))
+
+    assert widget.screenshot.placeholder() == "No screenshot was kept for turn 1."
+    assert not widget.screenshot.has_image()
+    shown = []
+    for n in (1, 2):
+        widget.go_to(n)
+        shown.append(widget.screenshot.pixmap().toImage().pixelColor(10, 40).name())
+    assert shown == ["#c81e1e", "#1e1ec8"]
+    assert widget.action_text() == "Action: ANSWER; YES"

@@ -7,59 +7,40 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QLabel
 
+from agent_core.store.evidence import (
+    CriticReview,
+    GuiTest,
+    GuiTestSummary,
+    GuiTurn,
+    InstallResult,
+    RuntimeResult,
+    ServeResult,
+)
 from agent_core.store.records import StepKind, StepRecord
 from tests.support.runs import StepSpec, build_run, solid_png
 from ui.step_detail import PLACEHOLDER, StepDetailPanel
 from ui.step_format import kind_label
 
-CRITIC = {
-    "is_error": False,
-    "error_message": "",
-    "description": "A cream bakery page with a dark header and three product cards.",
-    "suggestions": ["Add prices under the cards", "Increase the footer contrast"],
-    "grade_analysis": "Clean and relevant, minor spacing issues.",
-    "raw_replies": {},
-    "problems": [],
-}
-GUI = {
-    "test_instruction": "Verify the cream background. Open the menu and add a cake to the cart.",
-    "turns": [
-        {
-            "index": 0,
-            "thought": "Open the menu.",
-            "action": "Click [3]",
-            "status": "ok",
-            "detail": "opened the menu",
-            "url": "http://127.0.0.1:5173/",
-            "screenshot": None,
-        },
-        {
-            "index": 1,
-            "thought": "Add a cake.",
-            "action": "Type [5]; cheesecake",
-            "status": "error",
-            "detail": "element 5 is not editable",
-            "url": "http://127.0.0.1:5173/menu",
-            "screenshot": None,
-        },
-        {
-            "index": 2,
-            "thought": "Done.",
-            "action": "ANSWER; NO",
-            "status": "answered",
-            "detail": "",
-            "url": "http://127.0.0.1:5173/menu",
-            "screenshot": None,
-        },
-    ],
-    "answer": "NO",
-    "ended_because": "answered",
-    "summary": {
-        "test_passed": False,
-        "grade": 2,
-        "improvement_suggestions": ["Make the cart button add the item"],
-    },
-}
+CRITIC = CriticReview(
+    description="A cream bakery page with a dark header and three product cards.",
+    suggestions=("Add prices under the cards", "Increase the footer contrast"),
+    grade_analysis="Clean and relevant, minor spacing issues.",
+)
+GUI = GuiTest(
+    test_instruction="Verify the cream background. Open the menu and add a cake to the cart.",
+    turns=(
+        GuiTurn(index=0, thought="Open the menu.", action="Click [3]", status="ok",
+                detail="opened the menu", url="http://127.0.0.1:5173/"),
+        GuiTurn(index=1, thought="Add a cake.", action="Type [5]; cheesecake", status="error",
+                detail="element 5 is not editable", url="http://127.0.0.1:5173/menu"),
+        GuiTurn(index=2, thought="Done.", action="ANSWER; NO", status="answered",
+                url="http://127.0.0.1:5173/menu"),
+    ),
+    answer="NO",
+    ended_because="answered",
+    summary=GuiTestSummary(test_passed=False, grade=2,
+                           improvement_suggestions=("Make the cart button add the item",)),
+)  # fmt: skip
 NPM_TAIL = "npm ERR! code E404\nnpm ERR! 404 Not Found - GET react-routr-dom"
 
 
@@ -96,10 +77,10 @@ def store(tmp_path):
                 screenshot=False,
                 errors=["dependency installation failed: npm install react-routr-dom"],
                 extra={
-                    "runtime": {
-                        "install": {"ok": False, "log_tail": NPM_TAIL},
-                        "serve": {"ok": True, "url": "http://127.0.0.1:5173"},
-                    }
+                    "runtime": RuntimeResult(
+                        install=InstallResult(ran=True, ok=False, log_tail=NPM_TAIL),
+                        serve=ServeResult(ok=True, url="http://127.0.0.1:5173"),
+                    )
                 },
             ),
         ],
@@ -204,7 +185,7 @@ def test_step_without_any_data_still_shows(panel, kind) -> None:
         has_error=True,
         critic=None,
         gui=None,
-        runtime={},
+        runtime=RuntimeResult(),
         actions=[{"odd": 1}, "junk"],
     )
     panel.show_step(step, None, is_head=False, is_best=False)
@@ -222,8 +203,8 @@ def test_critic_error_and_gui_off(panel) -> None:
         kind=StepKind.GUI_TEST,
         parent=1,
         appearance_grade=1,
-        critic={"is_error": True, "error_message": "Uncaught TypeError: x is null"},
-        gui={"available": False},
+        critic=CriticReview(is_error=True, error_message="Uncaught TypeError: x is null"),
+        gui=GuiTest(available=False),
     )
     panel.show_step(step, None, is_head=False, is_best=False)
     assert panel.critic_text() == "The page shows an error: Uncaught TypeError: x is null"

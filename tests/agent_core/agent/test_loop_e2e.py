@@ -5,6 +5,8 @@ Only the models are scripted, by a loopback server speaking the OpenAI or Ollama
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from agent_core.events import (
@@ -82,10 +84,10 @@ async def test_multi_step_run_builds_a_real_site(tmp_path, provider):
     first, second, gui, _finish = steps
 
     # Step 1 installed and started the server; step 2 reused both (hot reload).
-    assert first.runtime["install"]["ok"] and first.runtime["install"]["ran"]
-    assert first.runtime["serve"]["restarted"] is True
-    assert second.runtime["install"]["ran"] is False
-    assert second.runtime["serve"] == {**first.runtime["serve"], "restarted": False}
+    assert first.runtime.install.ok and first.runtime.install.ran
+    assert first.runtime.serve.restarted is True
+    assert second.runtime.install.ran is False
+    assert second.runtime.serve == replace(first.runtime.serve, restarted=False)
     assert second.files_changed == ["src/App.jsx"]
 
     # The screenshots are the real rendered pages: navy header, then the search section.
@@ -102,10 +104,10 @@ async def test_multi_step_run_builds_a_real_site(tmp_path, provider):
     assert "Add a search form" in step2_prompt and "3/5" in step2_prompt
     assert INSTRUCTION in step2_prompt
     # The GUI agent really drove the site: typing and clicking made the report appear.
-    assert gui.gui["answer"].startswith("YES")
-    assert [t["status"] for t in gui.gui["turns"]] == ["done", "done", "done"]
-    for turn in gui.gui["turns"]:
-        assert png_size((agent.store.run_dir / turn["screenshot"]).read_bytes()) == (1024, 768)
+    assert gui.gui.answer.startswith("YES")
+    assert [t.status for t in gui.gui.turns] == ["done", "done", "done"]
+    for turn in gui.gui.turns:
+        assert png_size((agent.store.run_dir / turn.screenshot).read_bytes()) == (1024, 768)
     assert "testing succeeded" in gui.feedback.lower() or "finish" in gui.feedback
     test_instruction = agent.store.manifest.test_instruction
     assert test_instruction.startswith("Verify the white background and navy components")

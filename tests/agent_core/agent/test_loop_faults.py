@@ -119,7 +119,7 @@ async def test_dev_server_that_crashes_or_prints_no_url(tmp_path, script, expect
     step = agent.store.step(1)
     assert step.has_error and "the dev server did not start" in step.errors[0]
     assert expected in step.feedback
-    assert step.runtime["serve"]["ok"] is False
+    assert step.runtime.serve.ok is False
 
 
 async def test_critic_reply_that_is_not_json_keeps_the_raw_reply(tmp_path):
@@ -130,9 +130,9 @@ async def test_critic_reply_that_is_not_json_keeps_the_raw_reply(tmp_path):
         outcome = await run(agent)
     step = agent.store.step(1)
     assert step.appearance_grade is None
-    raw = step.critic["raw_replies"]
+    raw = step.critic.raw_replies
     assert "four out of five, nice" in raw.values()
-    assert step.critic["problems"]
+    assert step.critic.problems
     assert outcome.status is RunStatus.FINISHED
 
 
@@ -199,7 +199,7 @@ async def test_gui_test_without_a_readable_summary_is_flagged_and_the_run_goes_o
     step = agent.store.step(2)
     assert step.kind.value == "gui_test" and step.has_error and step.gui_grade is None
     assert any("summary" in e for e in step.errors), step.errors
-    assert step.gui["raw_summary"] == "still not JSON"
+    assert step.gui.raw_summary == "still not JSON"
     assert outcome.status is RunStatus.FINISHED
 
 

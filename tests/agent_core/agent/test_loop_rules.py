@@ -155,7 +155,7 @@ async def test_two_runs_at_once_never_share_a_port_or_files(tmp_path):
             agents.append(make_agent(tmp_path / name, INSTRUCTION, settings)[0])
         outcomes = await asyncio.gather(*(run(a) for a in agents))
     assert [o.reason for o in outcomes] == ["finish", "finish"]
-    urls = [a.store.step(1).runtime["serve"]["url"] for a in agents]
+    urls = [a.store.step(1).runtime.serve.url for a in agents]
     assert urls[0] != urls[1]
     for agent, name in zip(agents, ("a", "b"), strict=True):
         assert f"site {name}" in (agent.store.workspace / "index.html").read_text()

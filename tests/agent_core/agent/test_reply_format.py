@@ -51,7 +51,7 @@ async def test_auto_switches_to_structured_replies_before_giving_up(tmp_path):
     assert "response_format" not in requests[1].body
     assert requests[2].body["response_format"]["type"] == "json_schema"
     steps = agent.store.steps()
-    assert [s.runtime["reply_format"] for s in steps] == ["text", "text", "structured",
+    assert [s.runtime.reply_format for s in steps] == ["text", "text", "structured",
                                                            "structured"]
     assert steps[2].screenshot and not steps[2].has_error  # the JSON reply built the page
 
@@ -92,7 +92,7 @@ async def test_a_reply_cut_at_the_limit_is_recorded_and_the_coder_told(tmp_path)
         agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings, NO_GUI)
         await run(agent)
     step = agent.store.steps()[0]
-    assert step.runtime["reply_cut"] == "length"
+    assert step.runtime.reply_cut == "length"
     assert step.feedback.startswith("Your last reply was cut off at the reply limit of 900 "
                                     "tokens.")
 

@@ -78,7 +78,7 @@ async def test_each_role_asks_for_its_shape_and_reads_json(tmp_path, provider):
     assert outcome.reason == "finish"
     steps = agent.store.steps()
     assert [s.kind for s in steps] == [StepKind.EDIT, StepKind.GUI_TEST, StepKind.FINISH]
-    assert steps[1].gui_grade == 5 and steps[1].gui["answer"].startswith("YES")
+    assert steps[1].gui_grade == 5 and steps[1].gui.answer.startswith("YES")
     assert agent.store.manifest.test_instruction.startswith("Check the heading and press Order.")
     critic_schemas = [schema_of(r) for r in requests if r.model == CRITIC
                       and not r.texts[0].startswith(GUI_SYSTEM_START)]

@@ -10,6 +10,13 @@ import json
 import threading
 from pathlib import Path
 
+from agent_core.store.evidence import (
+    GuiTest,
+    GuiTestSummary,
+    GuiTurn,
+    PageCapture,
+    RuntimeResult,
+)
 from agent_core.store.records import StepKind
 from tests.fakes.model_server import RecordedRequest, Reply
 from tests.support.png import png_pixel
@@ -20,43 +27,30 @@ TEST_INSTRUCTION = "Verify the cream background. Open the menu and order a loaf 
 CONSOLE_ERROR = "Uncaught TypeError: menu is undefined"
 FOLLOW_UP = "Add a contact page with the opening hours."
 STORED_SUMMARY = {"test_passed": True, "improvement_suggestions": [], "grade": 4}
-TURNS = [
-    {
-        "index": 0,
-        "screenshot": "gui/000003/turn-01.png",
-        "url": "http://127.0.0.1:5173/",
-        "thought": "I see a cream page with a Menu link.",
-        "action": "Click [2]",
-        "parsed": True,
-        "status": "done",
-        "detail": "clicked the link 'Menu'",
-        "seconds": 1.2,
-        "timings": {},
-    },
-    {
-        "index": 1,
-        "screenshot": "gui/000003/turn-02.png",
-        "url": "http://127.0.0.1:5173/menu",
-        "thought": "The menu lists rye bread but there is no order button.",
-        "action": "ANSWER; PARTIAL - the menu shows but nothing can be ordered",
-        "parsed": True,
-        "status": "done",
-        "detail": "answered",
-        "seconds": 0.8,
-        "timings": {},
-    },
-]
-GUI_DETAILS = {
-    "step": 3,
-    "url": "http://127.0.0.1:5173/",
-    "test_instruction": TEST_INSTRUCTION,
-    "turns": TURNS,
-    "answer": "PARTIAL - the menu shows but nothing can be ordered",
-    "ended_because": "the tester gave its verdict",
-    "end_kind": "answer",
-    "summary": STORED_SUMMARY,
-    "raw_summary": json.dumps(STORED_SUMMARY),
-}
+TURNS = (
+    GuiTurn(
+        index=0, screenshot="gui/000003/turn-01.png", url="http://127.0.0.1:5173/",
+        thought="I see a cream page with a Menu link.", action="Click [2]", parsed=True,
+        status="done", detail="clicked the link 'Menu'", seconds=1.2,
+    ),
+    GuiTurn(
+        index=1, screenshot="gui/000003/turn-02.png", url="http://127.0.0.1:5173/menu",
+        thought="The menu lists rye bread but there is no order button.",
+        action="ANSWER; PARTIAL - the menu shows but nothing can be ordered", parsed=True,
+        status="done", detail="answered", seconds=0.8,
+    ),
+)  # fmt: skip
+GUI_DETAILS = GuiTest(
+    step=3,
+    url="http://127.0.0.1:5173/",
+    test_instruction=TEST_INSTRUCTION,
+    turns=TURNS,
+    answer="PARTIAL - the menu shows but nothing can be ordered",
+    ended_because="the tester gave its verdict",
+    end_kind="answer",
+    summary=GuiTestSummary(test_passed=True, grade=4),
+    raw_summary=json.dumps(STORED_SUMMARY),
+)
 
 
 def stored_run(run_dir: Path):
@@ -69,7 +63,7 @@ def stored_run(run_dir: Path):
             appearance=2,
             errors=["appearance grade 2/5"],
             files={"index.html": "<h1>B"},
-            extra={"runtime": {"browser": {"console": [CONSOLE_ERROR], "title": "B"}}},
+            extra={"runtime": RuntimeResult(browser=PageCapture((CONSOLE_ERROR,), "B"))},
         ),
         StepSpec(kind=StepKind.GUI_TEST, appearance=2, gui=4, extra={"gui": GUI_DETAILS}),
         StepSpec(appearance=3, files={"index.html": "<h1>Bakery v4</h1>"}),

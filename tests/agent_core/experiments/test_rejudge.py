@@ -81,6 +81,7 @@ async def test_rejudges_every_screenshot_and_trajectory_and_leaves_the_run_alone
     first = data["steps"]["1"]
     assert first["appearance_grade"] == 3
     assert first["critic"] == {
+        "version": 1,
         "is_error": False,
         "error_message": "",
         "description": "bakery page of step 1",
@@ -148,6 +149,7 @@ async def test_rejudges_every_screenshot_and_trajectory_and_leaves_the_run_alone
     loaded = load_judgements(run_dir)
     assert list(loaded) == ["vl-72b"]
     assert loaded["vl-72b"].steps[3].gui_grade == 2
+    assert loaded["vl-72b"].steps[1].critic.suggestions == ("suggestion for step 1",)
     assert loaded["vl-72b"].steps[4].error == failed["error"]
 
 

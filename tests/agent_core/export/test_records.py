@@ -32,6 +32,7 @@ from agent_core.export import (
     write_jsonl,
 )
 from agent_core.review import LabelStore, StepLabel
+from agent_core.store.evidence import GuiTest, GuiTestSummary
 from agent_core.store.records import StepKind
 from agent_core.store.run_store import RunStore
 from tests.support.runs import StepSpec, build_run
@@ -42,9 +43,9 @@ TODO_GROUP = hashlib.sha1(TODO.encode()).hexdigest()[:16]
 
 
 def _gui_test(look: int, gui: int) -> StepSpec:
-    summary = {"test_passed": True, "improvement_suggestions": [], "grade": gui}
+    summary = GuiTestSummary(test_passed=True, grade=gui)
     return StepSpec(kind=StepKind.GUI_TEST, appearance=look, gui=gui,
-                    extra={"gui": {"summary": summary}})  # fmt: skip
+                    extra={"gui": GuiTest(summary=summary)})
 
 
 def build_runs(folder: Path) -> list[Path]:

@@ -80,14 +80,14 @@ async def test_a_valid_form_is_submitted_and_the_stored_test_holds_every_turn(
     assert "/welcome.html?name=Ada&email=ada%40example.com" in sites.app.requested
     details = outcome.details
     welcome = sites.app.url("/welcome.html?name=Ada&email=ada%40example.com")
-    assert [t["status"] for t in details["turns"]] == ["done"] * 4
-    assert [t["url"] for t in details["turns"]] == [sites.app.url("/signup.html")] * 3 + [welcome]
-    assert "typed 'Ada' into" in details["turns"][0]["detail"]
-    assert "(Enter was not pressed)" in details["turns"][0]["detail"]
-    assert details["turns"][2]["detail"].endswith(f"The page is now {welcome}.")
-    assert details["answer"] == "YES - the sign-up succeeded"
+    assert [t.status for t in details.turns] == ["done"] * 4
+    assert [t.url for t in details.turns] == [sites.app.url("/signup.html")] * 3 + [welcome]
+    assert "typed 'Ada' into" in details.turns[0].detail
+    assert "(Enter was not pressed)" in details.turns[0].detail
+    assert details.turns[2].detail.endswith(f"The page is now {welcome}.")
+    assert details.answer == "YES - the sign-up succeeded"
     plain, marked = await plain_and_marked(page, sites.app.url("/signup.html"))
-    assert_annotated(details["screenshots"][0], plain, marked.elements[0].box)
+    assert_annotated(details.turns[0].png, plain, marked.elements[0].box)
     # What the fields held is on the next screenshot's list.
     assert 'value="ada@example.com"' in playbook.listings[2]
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from agent_core.gui.tester import read_summary
+from agent_core.store.evidence import GuiTest, GuiTestSummary
 from tests.agent_core.gui.helpers import (
     FEEDBACK,
     GUI,
@@ -43,16 +44,17 @@ async def test_the_site_is_tested_graded_and_the_screenshot_tab_is_untouched(
     assert 'reply with only <boltAction type="finish"/>' in outcome.feedback
     assert outcome.feedback.rstrip().endswith("Send finish only when nothing is left to edit.")
     details = outcome.details
-    assert details["test_instruction"].startswith(WRITTEN)
-    assert "username admin, the password admin123456" in details["test_instruction"]
-    assert "answer YES if the task was fully achieved" in details["test_instruction"]
-    assert details["answer"] == "YES - the lookup shows a price"
-    assert details["ended_because"] == "answered" and details["step"] == 3
-    assert [t["action"] for t in details["turns"]][:2] == ["Type [0]; AAPL", "Click [1]"]
-    assert [t["screenshot"] for t in details["turns"]] == [0, 1, 2]
-    assert all(png.startswith(b"\x89PNG") for png in details["screenshots"])
-    assert details["summary"] == SUMMARY
-    json.dumps({k: v for k, v in details.items() if k != "screenshots"})  # storable as JSON
+    assert details.test_instruction.startswith(WRITTEN)
+    assert "username admin, the password admin123456" in details.test_instruction
+    assert "answer YES if the task was fully achieved" in details.test_instruction
+    assert details.answer == "YES - the lookup shows a price"
+    assert details.ended_because == "answered" and details.step == 3
+    assert [t.action for t in details.turns][:2] == ["Type [0]; AAPL", "Click [1]"]
+    assert [t.index for t in details.turns] == [0, 1, 2]
+    assert all(t.png.startswith(b"\x89PNG") and t.screenshot is None for t in details.turns)
+    assert details.summary == GuiTestSummary.from_dict(SUMMARY)
+    stored = json.loads(json.dumps(details.to_dict()))  # storable as JSON, PNGs left out
+    assert stored["summary"] == SUMMARY and GuiTest.from_dict(stored).turns[1].action == "Click [1]"
     assert set(outcome.usage) == {"gui", "feedback"}
     assert outcome.usage["gui"].prompt_tokens > 0 and outcome.usage["feedback"].prompt_tokens > 0
     # The grader read the whole trajectory.
@@ -76,7 +78,7 @@ async def test_the_test_instruction_is_written_once_and_a_bad_summary_is_asked_a
     assert outcome.gui_grade == 3 and outcome.errors == []
     assert "the test did not pass, functional grade 3/5" in outcome.feedback
     assert "Testing succeeded" in outcome.feedback
-    assert outcome.details["raw_summary_first"] == "The site works well, grade four."
+    assert outcome.details.raw_summary_first == "The site works well, grade four."
     retry = feedback.summary_requests[1].messages
     assert retry[-2]["content"] == "The site works well, grade four."
     assert "could not read your answer" in retry[-1]["content"]
@@ -86,7 +88,7 @@ async def test_the_test_instruction_is_written_once_and_a_bad_summary_is_asked_a
     assert feedback.writer_calls == 1, "the test instruction is written once per run"
     assert second.gui_grade is None and len(second.errors) == 1
     assert "without a readable JSON object with a grade from 1 to 5" in second.errors[0]
-    assert second.details["raw_summary"] == '{"grade": 9}'
+    assert second.details.raw_summary == '{"grade": 9}'
     assert "could not be completed" in second.feedback
 
 
@@ -99,7 +101,7 @@ async def test_a_failing_gui_model_is_an_error_and_nothing_is_graded(make_tester
     assert "HTTP 400" in outcome.errors[0]
     assert outcome.errors[0] in outcome.feedback
     assert feedback.summary_requests == []
-    assert outcome.details["turns"] == [] and outcome.details["summary"] is None
+    assert outcome.details.turns == () and outcome.details.summary is None
 
 
 async def test_no_url_and_a_failing_feedback_model_are_errors(make_tester, sites, server):

@@ -109,15 +109,15 @@ def test_plain_run_screenshots_critic_and_gui_turns(imported):
         32, 24, (250, 240, 220), band=(60, 36, 20)
     )
     critic = store.step(2).critic
-    assert critic["description"].startswith("A cream page with a brown header")
-    assert critic["suggestions"] == "Give the menu cards more spacing."
-    assert critic["is_error"] is False and critic["grade_analysis"].endswith("worth a 4.")
+    assert critic.description.startswith("A cream page with a brown header")
+    assert critic.suggestions == ("Give the menu cards more spacing.",)
+    assert critic.is_error is False and critic.grade_analysis.endswith("worth a 4.")
     gui = store.step(3).gui
-    assert gui["summary"]["grade"] == 4 and gui["test_instruction"].startswith("Verify")
-    assert [t["index"] for t in gui["turns"]] == [1, 2]
-    for turn in gui["turns"]:
-        logged = LOGS / "plain" / "taskstep2" / f"screenshot{turn['index']}.png"
-        assert (store.run_dir / turn["screenshot"]).read_bytes() == logged.read_bytes()
+    assert gui.summary.grade == 4 and gui.test_instruction.startswith("Verify")
+    assert [t.index for t in gui.turns] == [1, 2]
+    for turn in gui.turns:
+        logged = LOGS / "plain" / "taskstep2" / f"screenshot{turn.index}.png"
+        assert (store.run_dir / turn.screenshot).read_bytes() == logged.read_bytes()
 
 
 def test_plain_run_workspace_holds_the_best_steps_files(imported):

@@ -9,6 +9,7 @@ import pytest
 
 from agent_core.errors import RunStoreError
 from agent_core.review import LABELS_FILE, LabelStore, StepLabel, agreement
+from agent_core.store.evidence import GuiTest, GuiTestSummary
 from agent_core.store.records import StepKind
 from tests.support.runs import StepSpec, build_run
 
@@ -24,9 +25,9 @@ def _models(name: str) -> dict:
 
 
 def _gui_test(appearance: int, gui: int, passed: bool) -> StepSpec:
-    summary = {"test_passed": passed, "improvement_suggestions": [], "grade": gui}
+    summary = GuiTestSummary(test_passed=passed, grade=gui)
     return StepSpec(kind=StepKind.GUI_TEST, appearance=appearance, gui=gui,
-                    extra={"gui": {"summary": summary}})  # fmt: skip
+                    extra={"gui": GuiTest(summary=summary)})
 
 
 def build_labelled_runs(folder: Path) -> list[Path]:

@@ -67,7 +67,7 @@ async def scenario(qtbot, window: MainWindow, controller: MainController) -> Non
     transcript = " ".join(text for _role, text in window.chat.transcript())
     assert "wrote src/App.jsx" in transcript and "<boltAction" not in transcript
     # The dev server outlives the run: the preview shows the finished site.
-    url = store.step(2).runtime["serve"]["url"]
+    url = store.step(2).runtime.serve.url
     assert window.preview.current_url() == url
     await wait_for_page(window, "Search stocks")
     assert "Tokens in" in window.run_status.tokens_label.text()

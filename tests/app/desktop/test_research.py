@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from agent_core.review.labels import LabelStore
+from agent_core.store.evidence import GuiTest, GuiTestSummary, GuiTurn
 from agent_core.store.records import StepKind
 from agent_core.store.run_store import RunStore
 from tests.support.desktop import drive, make_desk
@@ -18,16 +19,16 @@ LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "webgen_agent_logs"
 
 
 def gui_run(run_dir: Path) -> RunStore:
-    turns = [{"index": i, "screenshot": f"gui/000003/turn-{i + 1:02d}.png", "url": "http://x/",
-              "thought": f"thought {i}", "action": f"Click [{i}]", "status": "done",
-              "detail": "clicked", "seconds": 0.2} for i in range(2)]
-    gui = {"test_instruction": "Search for AAPL.", "turns": turns, "answer": "YES",
-           "summary": {"test_passed": True, "improvement_suggestions": [], "grade": 5}}
+    turns = tuple(GuiTurn(index=i, screenshot=f"gui/000003/turn-{i + 1:02d}.png",
+                          url="http://x/", thought=f"thought {i}", action=f"Click [{i}]",
+                          status="done", detail="clicked", seconds=0.2) for i in range(2))
+    gui = GuiTest(test_instruction="Search for AAPL.", turns=turns, answer="YES",
+                  summary=GuiTestSummary(test_passed=True, grade=5))
     store = build_run(run_dir, [StepSpec(appearance=3), StepSpec(appearance=4),
                                 StepSpec(kind=StepKind.GUI_TEST, gui=5, extra={"gui": gui})],
                       best=3)
     for turn in turns:
-        store.write_artifact(turn["screenshot"], solid_png(64, 48, (10, 20, 200)))
+        store.write_artifact(turn.screenshot, solid_png(64, 48, (10, 20, 200)))
     store.unlock()
     return store
 

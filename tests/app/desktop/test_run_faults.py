@@ -195,7 +195,7 @@ def test_a_run_without_a_sandbox_says_so_in_the_window(qapp, qtbot, tmp_path, mo
             assert any(kind == "notice" and "UNCONFINED" in text
                        for kind, text in desk.window.chat.transcript())
             step = desk.controller.session.store.steps()[0]
-            assert step.runtime["sandbox"]["confined"] is False
+            assert step.runtime.sandbox is not None and step.runtime.sandbox.confined is False
 
         drive(qapp, desk, scenario)
 
