@@ -38,7 +38,8 @@ def store(tmp_path_factory) -> RunStore:
            "summary": {"test_passed": True, "grade": 5, "improvement_suggestions": []}}
     run = build_run(tmp_path_factory.mktemp("layout") / "run",
                     [StepSpec(appearance=3), StepSpec(appearance=4),
-                     StepSpec(kind=StepKind.GUI_TEST, gui=5, extra={"gui": GuiTest.from_dict(gui)})], best=2)
+                     StepSpec(kind=StepKind.GUI_TEST, gui=5,
+                              extra={"gui": GuiTest.from_dict(gui)})], best=2)
     for n in range(3):
         run.write_artifact(f"gui/000003/turn-{n + 1:02d}.png",
                            solid_png(1280, 800, (220, 225, 250), band=(0, 0, 120)))
