@@ -68,6 +68,8 @@ def _add_doctor_parser(sub: Any) -> None:
     doctor.add_argument(
         "--no-network", action="store_true", help="do not contact the model servers or Ollama"
     )
+    doctor.add_argument("run_dir", nargs="?", type=Path, metavar="RUN_DIR",
+                        help="check this run folder instead: what is missing or damaged")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,9 +203,27 @@ def _self_test(argv: list[str]) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    if args.run_dir is not None:
+        return _doctor_run(args.run_dir, args.json)
     from app.doctor import run_doctor
 
     return run_doctor(as_json=args.json, network=not args.no_network)
+
+
+def _doctor_run(run_dir: Path, as_json: bool) -> int:
+    """Name what is damaged in a run folder; 0 when nothing is, 1 otherwise."""
+    from agent_core.store.check import check_run
+
+    check = check_run(run_dir)
+    if as_json:
+        print(json.dumps({"run_dir": str(check.run_dir), "steps": check.steps,
+                          "problems": check.problems}, indent=2))
+    elif not check.damaged:
+        print(f"{check.run_dir}: {check.steps} step(s), nothing missing or damaged")
+    else:
+        print(f"{check.run_dir}: {check.steps} step(s) readable; damaged:")
+        print("\n".join(f"  - {problem}" for problem in check.problems))
+    return 1 if check.damaged else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

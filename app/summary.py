@@ -40,6 +40,7 @@ def run_summary(store: RunStore) -> dict[str, Any]:
             for s in store.steps()
         ],
         "state": state_summary(state),
+        "damaged": list(store.damaged),
     }
 
 
@@ -79,6 +80,11 @@ def summary_text(summary: dict[str, Any]) -> str:
             f"{'yes' if s['has_error'] else 'no':>5}  {len(s['files_changed']):>5}  "
             f"{s['seconds']:>7.1f}"
         )
+    damaged = summary.get("damaged") or []
+    if damaged:
+        lines += ["", f"damaged ({len(damaged)}; `webgen doctor {summary['run_dir']}` checks "
+                      "everything):"]
+        lines += [f"  {what}" for what in damaged]
     notices = summary.get("state", {}).get("notices", [])
     if notices:
         lines += ["", "notices:"]

@@ -131,7 +131,11 @@ class WebGenAgent:
         index, self._in_flight = self._in_flight, None
         if index is None:
             return
-        undone = await roll_back_unfinished(self.store, self.services.workspace)
+        try:
+            undone = await roll_back_unfinished(self.store, self.services.workspace)
+        except (OSError, WebGenError) as exc:  # a full disk, say: the resume restores it
+            log.warning("could not undo the unfinished step %s: %s", index, exc)
+            return
         if undone:
             await self.emit(StepRolledBack(run_id=self.run_id, index=index,
                                            to_index=self.store.head, files=undone))

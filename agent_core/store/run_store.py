@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -55,6 +56,8 @@ class RunStore:
         self._lock_fd: int | None = None
         self._manifest_lock = threading.Lock()
         self._steps: dict[int, StepRecord] = {}
+        self.damaged: list[str] = []
+        """Step records that could not be read (left out; ``webgen doctor RUN`` says more)."""
         self._load_steps()
 
     # -- opening ---------------------------------------------------------------------
@@ -101,7 +104,11 @@ class RunStore:
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
-            raise RunStoreError(f"cannot read {path}: {exc}") from exc
+            steps = len(list((run_dir / "steps").glob("*.json")))
+            raise RunStoreError(
+                f"cannot read {path}: {exc}. The run's {steps} step record(s) are in "
+                f"{run_dir / 'steps'}; `webgen doctor {run_dir}` lists what is damaged"
+            ) from exc
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
             raise RunStoreError(
@@ -190,20 +197,39 @@ class RunStore:
     # -- writing ---------------------------------------------------------------------
 
     def put_files(self, files: Mapping[str, bytes]) -> dict[str, str]:
-        """Store file contents as blobs; return path -> digest. Known blobs cost nothing."""
+        """Store file contents as blobs; return path -> digest. Known blobs cost nothing.
+
+        Raises:
+            RunStoreError: A blob could not be written (a full disk, say), with what to do.
+        """
         digests = {}
         for path, data in files.items():
             digest = hashlib.sha256(data).hexdigest()
             blob = self._blob_path(digest)
             if not blob.exists():
-                write_bytes_atomic(blob, data)
+                with self._saving(f"the content of {path}"):
+                    write_bytes_atomic(blob, data)
             digests[path] = digest
         return digests
 
     def write_artifact(self, rel: str, data: bytes) -> str:
         """Store a file that a step record will point at (write it before the record)."""
-        write_bytes_atomic(self.run_dir / rel, data)
+        with self._saving(rel):
+            write_bytes_atomic(self.run_dir / rel, data)
         return rel
+
+    @contextlib.contextmanager
+    def _saving(self, what: str) -> Iterator[None]:
+        """Turn a failed write into a message that says what was kept and what to do."""
+        try:
+            yield
+        except OSError as exc:
+            full = " (the disk is full)" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+            raise RunStoreError(
+                f"could not save {what} in {self.run_dir}: {exc.strerror or exc}{full}. The "
+                "step was not kept; the steps before it are intact. Free some space, then "
+                "continue the run (Continue in the window, or `webgen resume`)"
+            ) from exc
 
     def commit_step(self, record: StepRecord, screenshot: bytes | None = None) -> StepRecord:
         """Make ``record`` durable; its blobs must have been stored with ``put_files``.
@@ -215,9 +241,12 @@ class RunStore:
             raise RunStoreError(f"step {record.index} is already committed")
         if screenshot is not None:
             rel = f"screenshots/{record.index:06d}.png"
-            write_bytes_atomic(self.run_dir / rel, screenshot)
+            with self._saving(f"the screenshot of step {record.index}"):
+                write_bytes_atomic(self.run_dir / rel, screenshot)
             record = replace(record, screenshot=rel)
-        write_json_atomic(self.run_dir / "steps" / f"{record.index:06d}.json", record.to_dict())
+        with self._saving(f"step {record.index}"):
+            write_json_atomic(self.run_dir / "steps" / f"{record.index:06d}.json",
+                              record.to_dict())
         self._steps[record.index] = record
         self.set_head(record.index)
         return record
@@ -270,5 +299,7 @@ class RunStore:
             try:
                 record = StepRecord.from_dict(json.loads(path.read_text()))
             except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise RunStoreError(f"cannot read step record {path}: {exc}") from exc
+                # One damaged record must not cost the others: it is left out and named.
+                self.damaged.append(f"steps/{path.name} cannot be read ({exc})")
+                continue
             self._steps[record.index] = record
