@@ -60,7 +60,9 @@ def _stat(pid: int) -> list[str] | None:
 
 
 def _process_table() -> dict[int, list[str]]:
-    table = {}
+    table: dict[int, list[str]] = {}
+    if not Path("/proc/self/stat").exists():
+        return table  # no /proc: nothing to tell adopted processes by
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             fields = _stat(int(entry.name))
