@@ -99,9 +99,7 @@ def test_kill_9_of_the_engine_kills_its_dev_server(tmp_path: Path) -> None:
     assert info["pgid"] in group and info["reaper"] in group and len(group) >= 4
     os.kill(engine.pid, signal.SIGKILL)
     engine.wait()
-    started = time.monotonic()
     assert wait_until_gone(group, timeout_s=5.0) == []  # npm, node and the reaper itself
-    assert time.monotonic() - started < 5.0
     # The dead engine's registry is left; the next start finds nothing alive in it.
     assert (state / "pids" / f"{engine.pid}.json").exists()
     assert reap_orphans(state) == []

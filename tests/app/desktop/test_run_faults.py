@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from agent_core.config import RunConfig
+from agent_core.runtime._procinfo import process_alive
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app.desktop.session import SessionStatus
@@ -90,8 +91,12 @@ def test_closing_the_window_mid_step_stops_everything_and_the_run_resumes(qapp, 
                              and desk.window.chat.reply_widget(2) is not None, 60, "step 2")
             holder["run_dir"] = desk.controller.session.store.run_dir
             assert desk.controller.session.services.server.alive  # the site is served
+            running = started_processes()  # the site's server, Chromium, the reaper helper
             await desk.close()
-            await wait_until(lambda: not started_processes(), 15, "processes to exit")
+            # By pid too: a process reparented to init would no longer be a descendant.
+            await wait_until(lambda: not started_processes()
+                             and not any(process_alive(pid) for pid in running),
+                             15, "processes to exit")
 
         drive(qapp, desk, scenario)
         store = RunStore.open(holder["run_dir"])
