@@ -21,7 +21,7 @@ from agent_core.agent.reply_format import (
 from agent_core.agent.rollback import roll_back_unfinished
 from agent_core.agent.services import AgentModels, StepServices, build_gui_tester
 from agent_core.config import RunConfig
-from agent_core.errors import WebGenError
+from agent_core.errors import RunStoreError, WebGenError
 from agent_core.events import (
     Backtracked,
     BestSelected,
@@ -126,6 +126,13 @@ class WebGenAgent:
             self._in_flight = None
         await self.bus.emit(event)
 
+    def _record_ending(self, **changes: object) -> None:
+        """Write how the run ended; a disk that refuses it (full) must not hide the reason."""
+        try:
+            self.store.update_manifest(**changes)
+        except RunStoreError as exc:
+            log.warning("%s", exc)
+
     async def _roll_back(self) -> None:
         """A step was cut short: its files go back to the last committed step's, said once."""
         index, self._in_flight = self._in_flight, None
@@ -188,12 +195,12 @@ class WebGenAgent:
                     with contextlib.suppress(BaseException):
                         await writer
         except asyncio.CancelledError:
-            self.store.update_manifest(status=RunStatus.CANCELLED, end_reason="cancelled")
+            self._record_ending(status=RunStatus.CANCELLED, end_reason="cancelled")
             await self.emit(RunCancelled(run_id=self.run_id))
             await self._roll_back()
             raise
         except WebGenError as exc:
-            await self.store.update_manifest_async(status=RunStatus.FAILED, end_reason=str(exc))
+            self._record_ending(status=RunStatus.FAILED, end_reason=str(exc))
             await self.emit(RunFailed(run_id=self.run_id, error=str(exc)))
             await self._roll_back()
             return RunOutcome(RunStatus.FAILED, str(exc), self.store.manifest.best_step)

@@ -23,6 +23,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -40,6 +41,7 @@ from agent_core.store.locks import LockHeld, is_locked, take_pid_lock
 from agent_core.store.records import SCHEMA_VERSION, Manifest, StepRecord
 
 MANIFEST = "manifest.json"
+log = logging.getLogger(__name__)
 
 
 class RunStore:
@@ -56,6 +58,7 @@ class RunStore:
         self._lock_fd: int | None = None
         self._manifest_lock = threading.Lock()
         self._steps: dict[int, StepRecord] = {}
+        self._log_failed = False
         self.damaged: list[str] = []
         """Step records that could not be read (left out; ``webgen doctor RUN`` says more)."""
         self._load_steps()
@@ -271,7 +274,8 @@ class RunStore:
         """Change manifest fields atomically (from any thread, one writer at a time)."""
         with self._manifest_lock:
             self._manifest = replace(self._manifest, updated_at=time.time(), **changes)
-            write_json_atomic(self.run_dir / MANIFEST, self._manifest.to_dict())
+            with self._saving("the run's manifest"):
+                write_json_atomic(self.run_dir / MANIFEST, self._manifest.to_dict())
             return self._manifest
 
     async def update_manifest_async(self, **changes: Any) -> Manifest:
@@ -283,8 +287,15 @@ class RunStore:
         if isinstance(event, Token):
             return
         line = json.dumps(event.to_dict(), ensure_ascii=False)
-        with (self.run_dir / "events.jsonl").open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        try:
+            with (self.run_dir / "events.jsonl").open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+        except OSError as exc:  # a full disk: the steps say what happened, once is enough
+            if not self._log_failed:
+                log.warning("the event log of %s could not be written (%s); reopening the "
+                            "run rebuilds its chat from the step records", self.run_dir,
+                            exc.strerror or exc)
+            self._log_failed = True
 
     # -- internals -------------------------------------------------------------------
 

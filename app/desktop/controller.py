@@ -355,6 +355,11 @@ class MainController(QObject):
         if session.read_only:
             self.notifier.notify(f"{path.name} is being run by another process: it is open "
                                  "read-only.", "warning")
+        elif store.damaged:
+            self.notifier.notify(
+                f"{len(store.damaged)} step record(s) of {path.name} could not be read and are "
+                f"left out ({store.damaged[0]}). `webgen doctor {store.run_dir}` checks the "
+                "whole run folder.", "warning")
 
     def open_example(self) -> None:
         """Open a fresh copy of the shipped example run (see ``app.desktop.example``)."""

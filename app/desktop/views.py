@@ -69,8 +69,10 @@ async def show_files_of_step(window: MainWindow, store: RunStore, index: int | N
 
 def _step_files(store: RunStore, step: StepRecord) -> tuple[dict[str, bytes],
                                                              dict[str, bytes], list[int]]:
-    base = store.files_of(step.parent) if step.parent else {}
-    return store.files_of(step.index), base, [s.index for s in store.steps()]
+    choices = [s.index for s in store.steps()]
+    # A parent whose record is damaged (left out) gives no base: the files still show.
+    base = store.files_of(step.parent) if step.parent in choices else {}
+    return store.files_of(step.index), base, choices
 
 
 def read_workspace_file(store: RunStore, path: str) -> bytes | None:

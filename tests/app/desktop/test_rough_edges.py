@@ -170,3 +170,22 @@ def test_a_card_clicked_from_the_code_tab_shows_that_steps_changed_file(qapp, qt
         assert "<p>2</p>" in code.viewer_text()
 
     drive(qapp, desk, scenario)
+
+
+def test_a_run_with_a_damaged_step_record_opens_with_the_rest_and_says_so(qapp, qtbot, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    store = build_run(tmp_path / "run", static_steps(3))
+    (store.run_dir / "steps" / "000002.json").write_text("{")
+    desk = make_desk(qtbot, tmp_path, NO_GUI)
+
+    async def scenario() -> None:
+        desk.controller.open_run(str(store.run_dir))
+        await desk.controller.ops.wait_idle()
+        assert desk.window.timeline.indices() == [1, 3]
+        text = desk.window.notices.text()
+        assert text.startswith("1 step record(s) of run could not be read and are left out "
+                               "(steps/000002.json cannot be read")
+        assert f"`webgen doctor {store.run_dir}` checks the whole run folder." in text
+
+    drive(qapp, desk, scenario)
