@@ -98,7 +98,8 @@ def scripted_models(
 def open_studio(root: Path) -> tuple[MainWindow, MainController]:
     """The app's window and controller, shown at the documentation's size."""
     window = MainWindow()
-    window.resize(1440, 900)
+    width, height = (int(n) for n in os.environ.get("WEBGEN_SHOT_SIZE", "1440x900").split("x"))
+    window.resize(width, height)
     window.move(40, 40)
     qsettings = QSettings(str(root / "window.ini"), QSettings.Format.IniFormat)
     controller = MainController(

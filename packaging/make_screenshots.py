@@ -7,7 +7,11 @@ WebEngine preview; only the models are scripted, the stock-report scenario of
 shipped example run opened, its site served).
 
     PYTHONPATH=. xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        .venv/bin/python packaging/make_screenshots.py [--scenes run,welcome,example]
+        .venv/bin/python packaging/make_screenshots.py [--scenes run,welcome,example] \\
+        [--size 1024x700]
+
+At a size other than the documentation's 1440x900 the file names get the size as a suffix
+(``window-running-1024x700.png``), to check that nothing is cut on a small screen.
 """
 
 from __future__ import annotations
@@ -37,12 +41,17 @@ SCENES = ("run", "welcome", "example")
 OLLAMA_MODELS = ["qwen2.5-coder:14b", "qwen2.5vl:7b", "llama3.2-vision:11b", "llama3.2:3b"]
 
 
+SUFFIX = ""
+"""Added to each file name (``-1024x700``) when the window is not at the default size."""
+
+
 async def grab(window: MainWindow, name: str) -> None:
     await asyncio.sleep(0.6)  # let layouts and the web view paint
     QApplication.processEvents()
     screen = window.screen()
     pixmap = screen.grabWindow(0, window.x(), window.y(), window.width(), window.height())
-    path = OUT / name
+    stem, dot, ext = name.rpartition(".")
+    path = OUT / f"{stem}{SUFFIX}{dot}{ext}"
     pixmap.save(str(path))
     print(f"wrote {path} ({pixmap.width()}x{pixmap.height()})")
 
@@ -129,7 +138,12 @@ def main() -> None:
         "--keep-run", type=Path, default=None, help="copy the finished run here (no node_modules)"
     )
     parser.add_argument("--scenes", default=",".join(SCENES), help="comma-separated scenes")
+    parser.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args()
+    global SUFFIX
+    width, height = (int(n) for n in args.size.split("x"))
+    SUFFIX = "" if (width, height) == (1440, 900) else f"-{width}x{height}"
+    os.environ["WEBGEN_SHOT_SIZE"] = f"{width}x{height}"
     scenes = [s for s in args.scenes.split(",") if s]
     unknown = set(scenes) - set(SCENES)
     if unknown:
