@@ -84,6 +84,8 @@ class ChatEntry(QWidget):
         height = self._heights.get(width)
         if height is None:
             height = self.frame.heightForWidth(width)
+            if height < 0:  # nothing in the frame wraps (a collapsed feedback): its own height
+                height = self.frame.sizeHint().height()
             self._heights[width] = height
         return height
 

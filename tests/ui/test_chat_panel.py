@@ -355,3 +355,18 @@ def test_a_long_feedback_title_is_cut_in_a_narrow_chat_not_the_bubble(qtbot, pan
     assert item.title() == title and title in item.toggle_button().toolTip()
     button = item.toggle_button()
     assert button.geometry().right() <= item.frame.contentsRect().right()
+
+
+def test_a_collapsed_feedback_takes_its_rows_height_in_the_chat(qtbot, panel) -> None:
+    # Its row does not wrap, so the layout has no height-for-width to ask: it once drew
+    # 0 px high, and the feedback never showed in the window.
+    panel.begin_reply(1)
+    panel.append_reply(1, "I will scaffold the page.")
+    panel.end_reply(1)
+    panel.add_feedback(1, "Appearance grade: 3/5.", title="Feedback after step 1 — Look 3/5",
+                       error=False)
+    panel.add_notice("Run finished.", "success")
+    item = panel.feedback_widget(1)
+    row = item.toggle_button().sizeHint().height()
+    qtbot.waitUntil(lambda: item.visibleRegion().boundingRect().height() >= row, timeout=3000)
+    assert item.toggle_button().isVisible() and item.title().startswith("Feedback after step 1")
