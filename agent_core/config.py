@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+from agent_core.errors import ConfigError
 
 
 class Provider(StrEnum):
@@ -57,6 +59,8 @@ class RoleConfig:
         reply_format: ``text`` (free text: the Bolt tags for the coder), ``structured``
             (JSON constrained by a schema where the server accepts one) or ``auto`` (text
             first; the coder switches to structured when it keeps missing the format).
+        seed: Sampling seed sent with every request (None: none is sent). Servers that do
+            not honour one ignore it.
     """
 
     provider: Provider = Provider.OPENAI
@@ -69,6 +73,7 @@ class RoleConfig:
     timeout_s: float = 600.0
     max_retries: int = 3
     reply_format: str = "auto"
+    seed: int | None = None
 
     @property
     def reply_limit(self) -> int:
@@ -172,6 +177,17 @@ class SandboxConfig:
         return cls(mode, scripts, bool(data.get("page_internet", True)))
 
 
+class FeedbackLevel(StrEnum):
+    """How much feedback an edit step gets: the three stages of the paper's ablation."""
+
+    EXECUTION = "execution"
+    """Installation, server start and the page's console errors only."""
+    SCREENSHOT = "screenshot"
+    """Plus the vision critic's review of the screenshot."""
+    FULL = "full"
+    """Plus the GUI agent's feature tests (the method as published)."""
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Knobs of one run of the loop.
@@ -188,6 +204,11 @@ class RunConfig:
         gui_testing: Test the site's features with the GUI agent on ``screenshot_validated``.
         gui_max_turns: Interactions the GUI agent may make per test.
         sandbox: How the model's code and its pages are confined.
+        feedback: What an edit step is checked with (the paper's ablation): ``execution``
+            (install, start and the page's console errors; no critic, no GUI agent),
+            ``screenshot`` (plus the vision critic) or ``full`` (plus the GUI agent).
+        backtracking: Go back to the best valid step after ``error_limit`` errors in a row.
+        select_best: End the run on the best step (False: the last step is the result).
     """
 
     max_steps: int = 20
@@ -201,10 +222,24 @@ class RunConfig:
     gui_testing: bool = True
     gui_max_turns: int = 15
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    feedback: FeedbackLevel = FeedbackLevel.FULL
+    backtracking: bool = True
+    select_best: bool = True
+
+    @property
+    def uses_critic(self) -> bool:
+        """Whether edit steps ask the vision critic about their screenshot."""
+        return self.feedback is not FeedbackLevel.EXECUTION
+
+    @property
+    def uses_gui_agent(self) -> bool:
+        """Whether GUI-test steps let the GUI agent test the site."""
+        return self.gui_testing and self.feedback is FeedbackLevel.FULL
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
         data = asdict(self)
+        data["feedback"] = str(self.feedback)
         data["allowed_commands"] = list(self.allowed_commands)
         data["viewport"] = list(self.viewport)
         data["sandbox"] = {**data["sandbox"], "mode": str(self.sandbox.mode),
@@ -217,6 +252,7 @@ class RunConfig:
 
         Raises:
             TypeError: ``data`` has a key RunConfig does not know.
+            ValueError: ``feedback`` is not a known level.
         """
         base = dict(data)
         default_viewport = (fallback or cls()).viewport
@@ -224,4 +260,79 @@ class RunConfig:
         base["sandbox"] = SandboxConfig.from_dict(base.pop("sandbox", None))
         base["allowed_commands"] = tuple(base.get("allowed_commands", ()))
         base["viewport"] = tuple(base.get("viewport", default_viewport))
+        base["feedback"] = FeedbackLevel(base.get("feedback", FeedbackLevel.FULL))
         return cls(**base)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One setting of the paper's ablation: which feedback, and whether to backtrack and
+    select the best step.
+
+    Spelled ``FEEDBACK[+no-backtracking][+no-select-best]``, e.g.
+    ``execution+no-backtracking+no-select-best``; the method as published is ``full``.
+
+    Attributes:
+        feedback: The edit steps' feedback level.
+        backtracking: Whether the loop backtracks after ``error_limit`` errors in a row.
+        select_best: Whether the best step (rather than the last) ends the run.
+    """
+
+    feedback: FeedbackLevel = FeedbackLevel.FULL
+    backtracking: bool = True
+    select_best: bool = True
+
+    @property
+    def name(self) -> str:
+        """The canonical spelling, also the condition's folder name."""
+        parts = [str(self.feedback)]
+        if not self.backtracking:
+            parts.append(NO_BACKTRACKING)
+        if not self.select_best:
+            parts.append(NO_SELECT_BEST)
+        return "+".join(parts)
+
+    @classmethod
+    def parse(cls, spec: str) -> Condition:
+        """The condition spelled by ``spec`` (case and spaces do not matter).
+
+        Raises:
+            ConfigError: A part is unknown, repeated, or the feedback level is missing.
+        """
+        parts = [part.strip().lower() for part in spec.split("+")]
+        levels = [str(level) for level in FeedbackLevel]
+        if parts[0] not in levels:
+            raise ConfigError(
+                f"the condition {spec!r} must start with a feedback level ({', '.join(levels)})"
+                f", e.g. execution+{NO_BACKTRACKING}+{NO_SELECT_BEST}"
+            )
+        rest = parts[1:]
+        for part in rest:
+            if part not in (NO_BACKTRACKING, NO_SELECT_BEST) or rest.count(part) > 1:
+                raise ConfigError(
+                    f"the condition {spec!r} has {part!r} where only {NO_BACKTRACKING} or "
+                    f"{NO_SELECT_BEST} (each at most once) may follow the feedback level"
+                )
+        return cls(FeedbackLevel(parts[0]), NO_BACKTRACKING not in rest, NO_SELECT_BEST not in rest)
+
+    @classmethod
+    def of(cls, config: RunConfig) -> Condition:
+        """The condition ``config`` runs under."""
+        return cls(config.feedback, config.backtracking, config.select_best)
+
+    def apply(self, config: RunConfig) -> RunConfig:
+        """``config`` set to this condition."""
+        return replace(config, feedback=self.feedback, backtracking=self.backtracking,
+                       select_best=self.select_best)  # fmt: skip
+
+
+NO_BACKTRACKING = "no-backtracking"
+NO_SELECT_BEST = "no-select-best"
+
+PAPER_ABLATION = (
+    Condition(FeedbackLevel.EXECUTION, backtracking=False, select_best=False),
+    Condition(FeedbackLevel.FULL, backtracking=False, select_best=False),
+    Condition(),
+)
+"""The rows of the paper's ablation, in its order: execution feedback only (39.7%), plus
+screenshot and GUI-agent feedback (49.9%), plus backtracking and select-best (52.6%)."""

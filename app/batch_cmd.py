@@ -3,7 +3,8 @@
 Registered in ``app.cli`` with ``add_batch_parser(sub)`` and dispatched to ``run_batch_cmd``.
 The critic and feedback roles come from the usual flags, variables and settings file and
 stay the same for every run; each ``--coder-model`` is a model name (the coder role's other
-settings apply) or ``PROVIDER:URL:MODEL``.
+settings apply) or ``PROVIDER:URL:MODEL``. ``--condition`` (repeatable) and
+``--paper-ablation`` run every instruction and coder under several ablation conditions too.
 """
 
 from __future__ import annotations
@@ -20,14 +21,22 @@ from typing import Any
 
 from agent_core.agent.services import AgentModels
 from agent_core.bench import BenchDataError, load_tasks, select_tasks
-from agent_core.config import ModelSettings, Provider, Role, RoleConfig, RunConfig
+from agent_core.config import Condition, ModelSettings, Provider, Role, RoleConfig, RunConfig
 from agent_core.errors import ConfigError, WebGenError
 from agent_core.events import StepFinished
 from agent_core.experiments import BatchError, BatchEvent, BatchItem, item_id_for, run_batch
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.processes import reap_orphans
 from app import settings
-from app.flags import ROLE_FLAGS, add_sandbox_flags, apply_run_flags, positive_int, role_flags
+from app.flags import (
+    ROLE_FLAGS,
+    add_condition_flags,
+    add_sandbox_flags,
+    apply_run_flags,
+    conditions_from,
+    positive_int,
+    role_flags,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 DEFAULT_BENCH_FILE = (Path(__file__).resolve().parents[1] / ".." / "shared" / "webgen-bench"
@@ -115,6 +124,7 @@ def _add_run_and_role_flags(batch: argparse.ArgumentParser) -> None:
     batch.add_argument("--no-gui-testing", action="store_true")
     batch.add_argument("--chromium", default=None, metavar="PATH")
     add_sandbox_flags(batch)
+    add_condition_flags(batch, several=True)
     group = batch.add_argument_group(
         "models (flags beat WEBGEN_<ROLE>_* variables and the settings file; the critic and "
         "feedback are shared by all runs, the coder settings apply to every --coder-model)"
@@ -184,16 +194,18 @@ def run_batch_cmd(args: argparse.Namespace) -> int:
         items = batch_items(args)
         shared = _model_settings(args)
         coders = coder_configs(args.coder_model, shared.coder)
+        conditions = conditions_from(args)
     except (BenchDataError, BatchError, ConfigError) as exc:
         print(f"webgen batch: {exc}", file=sys.stderr)
         return EXIT_USAGE
     config = apply_run_flags(RunConfig(sandbox=settings.sandbox_settings()), args)
     reap_orphans(settings.state_dir())
-    return asyncio.run(_batch(items, coders, shared, config, args))
+    return asyncio.run(_batch(items, coders, shared, config, args, conditions))
 
 
 async def _batch(items: list[BatchItem], coders: list[RoleConfig], shared: ModelSettings,
-                 config: RunConfig, args: argparse.Namespace) -> int:  # fmt: skip
+                 config: RunConfig, args: argparse.Namespace,
+                 conditions: list[Condition] | None = None) -> int:  # fmt: skip
     critic = make_chat_model(shared.critic, "critic")
     feedback = make_chat_model(shared.feedback, "feedback")
 
@@ -210,7 +222,7 @@ async def _batch(items: list[BatchItem], coders: list[RoleConfig], shared: Model
         report = await asyncio.create_task(run_batch(
             items, coders, args.samples, out_dir=args.out, make_models=make_models,
             config=config, concurrency=args.concurrency,
-            on_event=None if args.quiet else _progress,
+            on_event=None if args.quiet else _progress, conditions=conditions,
         ))  # fmt: skip
     except asyncio.CancelledError:
         print(f"webgen batch: interrupted; finished runs are kept in {args.out}; run the same "
@@ -236,7 +248,8 @@ async def _batch(items: list[BatchItem], coders: list[RoleConfig], shared: Model
 
 
 def _progress(update: BatchEvent) -> None:
-    where = f"{update.item_id}/{update.coder}/sample-{update.sample}"
+    condition = f"{update.condition}/" if update.condition else ""
+    where = f"{update.item_id}/{update.coder}/{condition}sample-{update.sample}"
     if update.note:
         print(f"{where}: {update.note}", file=sys.stderr, flush=True)
     elif isinstance(update.event, StepFinished):

@@ -11,31 +11,38 @@ import asyncio
 import json
 import signal
 import sys
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from agent_core.agent.services import AgentModels
 from agent_core.bench import (
+    AblationReport,
     BenchDataError,
     BenchOptions,
-    BenchProgress,
     BenchReport,
     BenchRunner,
     BenchTask,
+    JudgeSettings,
+    format_comparison,
     format_table,
     load_tasks,
+    run_conditions,
     select_tasks,
 )
-from agent_core.config import ModelSettings, RoleConfig, RunConfig
+from agent_core.config import Condition, ModelSettings, RoleConfig, RunConfig
 from agent_core.errors import ConfigError, WebGenError
-from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.processes import reap_orphans
 from app import settings
+from app.bench_progress import ProgressBar
 from app.flags import (
+    add_condition_flags,
     add_role_flags,
     add_sandbox_flags,
     apply_run_flags,
+    conditions_from,
     positive_int,
     role_flags,
 )
@@ -43,7 +50,17 @@ from app.flags import (
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 DEFAULT_RUNS_DIR = Path("bench-runs")
 UNUSED_MODEL = "(not used by --evaluate-only)"
+PUBLISHED = JudgeSettings()
 
+
+@dataclass
+class _Plan:
+    """What one ``webgen bench`` invocation does."""
+
+    tasks: list[BenchTask]
+    model_settings: ModelSettings
+    options: BenchOptions
+    conditions: list[Condition] | None
 
 
 def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -58,41 +75,51 @@ def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
     bench = subparsers.add_parser(
         "bench", help="evaluate the agent on WebGen-Bench",
         description="Generate a website per WebGen-Bench task (or take existing runs), test "
-        "its UI cases with the GUI agent, grade its appearance, and report the accuracy.",
+        "its UI cases with the GUI agent, grade its appearance, and report the accuracy "
+        "(both verdict readings) and RUNS_DIR/table.md. See docs/bench.md.",
     )  # fmt: skip
     bench.add_argument(
         "--tasks", required=True, type=Path, metavar="PATH", help="the benchmark file (test.jsonl)"
     )
-    bench.add_argument(
-        "--ids",
-        default="",
-        metavar="ID,ID",
-        help="only these task ids, comma-separated (default: all)",
-    )
-    bench.add_argument(
-        "--runs-dir",
-        type=Path,
-        default=DEFAULT_RUNS_DIR,
-        metavar="DIR",
-        help=f"run directories and results (default: ./{DEFAULT_RUNS_DIR})",
-    )
-    bench.add_argument(
-        "--concurrency",
-        type=positive_int,
-        default=1,
-        metavar="N",
-        help="tasks handled at once (default: 1)",
-    )
-    bench.add_argument(
-        "--evaluate-only",
-        action="store_true",
-        help="evaluate the run directories already in --runs-dir",
-    )
+    bench.add_argument("--ids", default="", metavar="ID,ID",
+                       help="only these task ids, comma-separated (default: all)")  # fmt: skip
+    bench.add_argument("--runs-dir", type=Path, default=DEFAULT_RUNS_DIR, metavar="DIR",
+                       help=f"run directories and results (default: ./{DEFAULT_RUNS_DIR})")
+    bench.add_argument("--concurrency", type=positive_int, default=1, metavar="N",
+                       help="tasks handled at once (default: 1)")  # fmt: skip
+    bench.add_argument("--evaluate-only", action="store_true",
+                       help="evaluate the run directories already in --runs-dir")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_judge_flags(bench)
+    add_condition_flags(bench, several=True)
     _add_generation_and_model_flags(bench)
     bench.set_defaults(handler=run_bench)
     return bench
+
+
+def seed_value(text: str) -> int | None:
+    """An argparse type: a whole number, or ``none`` for no seed."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number or 'none'") from None
+
+
+def _add_judge_flags(bench: argparse.ArgumentParser) -> None:
+    group = bench.add_argument_group(
+        "judge (the critic role's model, asked as in the benchmark's published runs)")
+    group.add_argument("--judge-screenshots", type=positive_int, default=PUBLISHED.screenshots,
+                       metavar="N", help="latest screenshots attached to each GUI-agent "
+                       f"request (default: {PUBLISHED.screenshots})")  # fmt: skip
+    group.add_argument("--judge-temperature", type=float, default=PUBLISHED.temperature,
+                       metavar="T", help="temperature of every judge request (default: "
+                       f"{PUBLISHED.temperature:g})")  # fmt: skip
+    group.add_argument("--judge-seed", type=seed_value, default=PUBLISHED.seed,
+                       metavar="N|none", help="seed of every judge request, for servers that "
+                       f"honour one (default: {PUBLISHED.seed})")  # fmt: skip
 
 
 def _add_generation_and_model_flags(bench: argparse.ArgumentParser) -> None:
@@ -116,19 +143,25 @@ def run_bench(args: argparse.Namespace) -> int:
         130 when interrupted (finished cases are kept; the same command continues).
     """
     try:
-        ids = [part for part in args.ids.split(",") if part.strip()]
-        tasks = select_tasks(load_tasks(args.tasks), ids)
-        model_settings = _model_settings(args)
+        plan = _plan(args)
     except (BenchDataError, ConfigError) as exc:
         print(f"webgen bench: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    options = BenchOptions(
-        runs_dir=args.runs_dir, tasks_file=Path(args.tasks).resolve(),
-        concurrency=args.concurrency, evaluate_only=args.evaluate_only,
-        run_config=_run_config(args),
-    )  # fmt: skip
     reap_orphans(settings.state_dir())
-    return asyncio.run(_bench(tasks, model_settings, options, args))
+    return asyncio.run(_bench(plan, args))
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    ids = [part for part in args.ids.split(",") if part.strip()]
+    tasks = select_tasks(load_tasks(args.tasks), ids)
+    conditions = conditions_from(args)
+    judge = JudgeSettings(args.judge_screenshots, args.judge_temperature, args.judge_seed)
+    options = BenchOptions(
+        runs_dir=Path(args.runs_dir).resolve(), tasks_file=Path(args.tasks).resolve(),
+        concurrency=args.concurrency, evaluate_only=args.evaluate_only,
+        run_config=_run_config(args), judge=judge,
+    )  # fmt: skip
+    return _Plan(tasks, _model_settings(args), options, conditions)
 
 
 def _model_settings(args: argparse.Namespace) -> ModelSettings:
@@ -146,44 +179,52 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
     return apply_run_flags(RunConfig(sandbox=settings.sandbox_settings()), args)
 
 
-async def _bench(tasks: list[BenchTask], model_settings: ModelSettings, options: BenchOptions,
-                 args: argparse.Namespace) -> int:  # fmt: skip
+async def _bench(plan: _Plan, args: argparse.Namespace) -> int:
     bar = None if args.quiet else ProgressBar(sys.stderr)
-    critic = make_chat_model(model_settings.critic, "critic")
+    # The judge has its own client: the published temperature and seed must not change how
+    # the loop's critic grades while it generates.
+    judge = make_chat_model(plan.options.judge.role(plan.model_settings.critic), "critic")
     agent_models = (None if args.evaluate_only
-                    else AgentModels.from_settings(model_settings, critic=critic))
-    runner = BenchRunner(tasks, options, critic=critic, agent_models=agent_models,
-                         on_progress=bar)  # fmt: skip
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, task.cancel)
+                    else AgentModels.from_settings(plan.model_settings))  # fmt: skip
+    if plan.conditions is None:
+        work: Awaitable[BenchReport | AblationReport] = BenchRunner(
+            plan.tasks, plan.options, critic=judge, agent_models=agent_models, on_progress=bar
+        ).run()
+    else:
+        work = run_conditions(plan.tasks, plan.options, plan.conditions, critic=judge,
+                              agent_models=agent_models, on_progress=bar)  # fmt: skip
     try:
-        report = await asyncio.create_task(runner.run())
+        report = await _cancellable(work)
     except asyncio.CancelledError:
         _end_bar(bar)
-        print(f"webgen bench: interrupted; finished cases are kept in {runner.runs_dir}; run "
-              "the same command again to continue", file=sys.stderr)  # fmt: skip
+        print(f"webgen bench: interrupted; finished cases are kept in {plan.options.runs_dir}; "
+              "run the same command again to continue", file=sys.stderr)  # fmt: skip
         return EXIT_CANCELLED
     except WebGenError as exc:
         _end_bar(bar)
         print(f"webgen bench: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-        await _close_models(critic, agent_models)
+        await judge.close()
+        if agent_models is not None:
+            await agent_models.close()
     _end_bar(bar)
     _print_report(report, args)
     return EXIT_OK
 
 
-async def _close_models(critic: ChatModel, agent_models: AgentModels | None) -> None:
-    if agent_models is not None:
-        await agent_models.close()  # closes the shared critic client too
-    else:
-        await critic.close()
+async def _cancellable(work: Awaitable[Any]) -> Any:
+    """Await ``work`` in its own task; SIGINT and SIGTERM cancel it."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        return await asyncio.ensure_future(work)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 def _end_bar(bar: ProgressBar | None) -> None:
@@ -191,68 +232,39 @@ def _end_bar(bar: ProgressBar | None) -> None:
         bar.finish()
 
 
-def _print_report(report: BenchReport, args: argparse.Namespace) -> None:
-    if report.skipped_lines:
-        print(f"webgen bench: skipped {report.skipped_lines} unreadable line(s) in "
-              f"{report.cases_path.parent}", file=sys.stderr)  # fmt: skip
-    if args.json:
-        print(json.dumps(report.summary.to_json(), indent=2))
+def _print_report(report: BenchReport | AblationReport, args: argparse.Namespace) -> None:
+    benches = ([report] if isinstance(report, BenchReport)
+               else [r.report for r in report.results])  # fmt: skip
+    for bench in benches:
+        _warn_about_files(bench)
+    if isinstance(report, BenchReport):
+        if args.json:
+            print(json.dumps(report.summary.to_json(), indent=2))
+            return
+        print(format_table(report.summary))
+        print(f"\nresults: {report.results_path}\ncases:   {report.cases_path}\n"
+              f"table:   {report.table_path}")  # fmt: skip
         return
-    print(format_table(report.summary))
-    print(f"\nresults: {report.results_path}\ncases:   {report.cases_path}")
+    if args.json:
+        data = {"conditions": [r.report.summary.to_json() for r in report.results],
+                "table": str(report.table_path)}  # fmt: skip
+        print(json.dumps(data, indent=2))
+        return
+    print(format_comparison(report.results))
+    for result in report.results:
+        print(f"\n{result.condition.name}: {result.report.results_path}")
+    print(f"\ntable: {report.table_path}")
 
 
-class ProgressBar:
-    """A text progress bar of the bench on a stream (stderr), redrawn in place on a terminal.
-
-    Notes (generation steps, start failures) are printed on their own lines above the bar.
-    When the stream is not a terminal, the bar is printed as a line each time it advances.
-
-    Args:
-        out: The stream.
-        width: Characters of the bar itself.
-    """
-
-    def __init__(self, out: TextIO, width: int = 30) -> None:
-        self.out = out
-        self.width = width
-        self.tty = bool(getattr(out, "isatty", lambda: False)())
-        self._shown = ""
-        self._last_done: int | None = None
-
-    def __call__(self, progress: BenchProgress) -> None:
-        """Show one update."""
-        if progress.note:
-            self._clear()
-            print(progress.note, file=self.out, flush=True)
-        text = self.render(progress)
-        if self.tty:
-            self.out.write("\r" + text)
-            self.out.flush()
-            self._shown = text
-        elif progress.done != self._last_done:
-            print(text, file=self.out, flush=True)
-        self._last_done = progress.done
-
-    def render(self, progress: BenchProgress) -> str:
-        """The bar as text, e.g. ``[#####-----] 3/6 cases  YES 1  PARTIAL 1  NO 1``."""
-        total = max(progress.total, 1)
-        filled = round(self.width * min(progress.done, total) / total)
-        bar = "#" * filled + "-" * (self.width - filled)
-        return (f"[{bar}] {progress.done}/{progress.total} cases  YES {progress.yes}  "
-                f"PARTIAL {progress.partial}  NO {progress.no}")  # fmt: skip
-
-    def finish(self) -> None:
-        """End the bar's line (on a terminal)."""
-        if self.tty and self._shown:
-            self.out.write("\n")
-            self.out.flush()
-            self._shown = ""
-
-    def _clear(self) -> None:
-        if self.tty and self._shown:
-            self.out.write("\r" + " " * len(self._shown) + "\r")
-            self._shown = ""
+def _warn_about_files(report: BenchReport) -> None:
+    folder = report.cases_path.parent
+    if report.skipped_lines:
+        print(f"webgen bench: skipped {report.skipped_lines} unreadable line(s) in {folder}",
+              file=sys.stderr)  # fmt: skip
+    if report.set_aside:
+        print(f"webgen bench: set aside {report.set_aside} appearance grade(s) in {folder} "
+              "given by the in-loop critic's rubric; those tasks were graded again with the "
+              "benchmark's protocol", file=sys.stderr)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
 
 main_for_tests = main
 """The same as :func:`main`, for tests that run the command in-process."""
+
+__all__ = ["ProgressBar", "add_bench_parser", "main", "main_for_tests", "run_bench"]
 
 
 if __name__ == "__main__":

@@ -23,7 +23,13 @@ from app import settings
 from app.batch_cmd import add_batch_parser, run_batch_cmd
 from app.bench import add_bench_parser, run_bench
 from app.export_cmd import add_export_parser, run_export
-from app.flags import add_role_flags, add_sandbox_flags, apply_run_flags, role_flags
+from app.flags import (
+    add_condition_flags,
+    add_role_flags,
+    add_sandbox_flags,
+    apply_run_flags,
+    role_flags,
+)
 from app.import_cmd import add_import_parser, run_import
 from app.progress import ProgressPrinter, print_warnings
 from app.rejudge_cmd import add_rejudge_parser, run_rejudge
@@ -54,6 +60,7 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chromium", default=None, metavar="PATH",
                         help="browser executable (default: found automatically)")
     add_sandbox_flags(parser)
+    add_condition_flags(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON summary")
     parser.add_argument("--stream", action="store_true", help="print the coder's tokens")
     parser.add_argument("--quiet", action="store_true", help="no progress output")

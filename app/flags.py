@@ -1,4 +1,4 @@
-"""Command-line flags shared by ``webgen run``, ``resume``, ``models`` and ``bench``."""
+"""Command-line flags shared by ``webgen run``, ``resume``, ``models``, ``bench`` and ``batch``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ import argparse
 from dataclasses import replace
 from typing import Any
 
-from agent_core.config import DependencyScripts, Role, RunConfig, SandboxConfig, SandboxMode
+from agent_core.config import (
+    PAPER_ABLATION,
+    Condition,
+    DependencyScripts,
+    FeedbackLevel,
+    Role,
+    RunConfig,
+    SandboxConfig,
+    SandboxMode,
+)
+from agent_core.errors import ConfigError
 
 ROLE_FLAGS = ("provider", "base-url", "model", "api-key-env", "temperature", "max-tokens",
               "context-length", "timeout", "reply-format")  # fmt: skip
@@ -59,6 +69,54 @@ def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
                        help="block the site's requests to the public internet as well")
 
 
+def add_condition_flags(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
+    """``--feedback``, ``--no-backtracking``, ``--no-select-best`` (the paper's ablation).
+
+    With ``several``, also ``--condition SPEC`` (repeatable) and ``--paper-ablation``, to run
+    several conditions in one invocation.
+    """
+    group = parser.add_argument_group("ablation condition (the paper's first experiment)")
+    group.add_argument("--feedback", choices=[str(f) for f in FeedbackLevel], default=None,
+                       help="what an edit step is checked with: execution (install, start, "
+                       "console errors), screenshot (plus the critic) or full (plus the GUI "
+                       "agent; the default)")  # fmt: skip
+    group.add_argument("--no-backtracking", action="store_true",
+                       help="never go back to an earlier step after errors in a row")
+    group.add_argument("--no-select-best", action="store_true",
+                       help="the last step is the result, not the best one")
+    if not several:
+        return
+    group.add_argument("--condition", action="append", default=[], metavar="SPEC",
+                       help="a condition to run, FEEDBACK[+no-backtracking][+no-select-best], "
+                       "e.g. execution+no-backtracking+no-select-best (repeatable; each gets "
+                       "its own folder)")  # fmt: skip
+    group.add_argument("--paper-ablation", action="store_true",
+                       help="the paper's three conditions: execution+no-backtracking+"
+                       "no-select-best, full+no-backtracking+no-select-best, full")
+
+
+def conditions_from(args: argparse.Namespace) -> list[Condition] | None:
+    """The conditions named by ``--condition`` and ``--paper-ablation`` (None: neither given).
+
+    Raises:
+        ConfigError: A spec is wrong, a condition is given twice, or the single-condition
+            flags are mixed in.
+    """
+    specs = list(getattr(args, "condition", None) or [])
+    if not specs and not getattr(args, "paper_ablation", False):
+        return None
+    if args.feedback is not None or args.no_backtracking or args.no_select_best:
+        raise ConfigError("give the condition either with --feedback / --no-backtracking / "
+                          "--no-select-best or with --condition / --paper-ablation, not both")
+    conditions = list(PAPER_ABLATION) if args.paper_ablation else []
+    for spec in specs:
+        condition = Condition.parse(spec)
+        if condition in conditions:
+            raise ConfigError(f"the condition {condition.name} is given twice")
+        conditions.append(condition)
+    return conditions
+
+
 def _sandbox_changes(config: RunConfig, args: argparse.Namespace) -> SandboxConfig:
     changes: dict[str, Any] = {}
     if getattr(args, "sandbox", None) is not None:
@@ -97,5 +155,11 @@ def apply_run_flags(config: RunConfig, args: argparse.Namespace) -> RunConfig:
         changes["chromium_path"] = args.chromium
     if getattr(args, "no_gui_testing", False):
         changes["gui_testing"] = False
+    if getattr(args, "feedback", None) is not None:
+        changes["feedback"] = FeedbackLevel(args.feedback)
+    if getattr(args, "no_backtracking", False):
+        changes["backtracking"] = False
+    if getattr(args, "no_select_best", False):
+        changes["select_best"] = False
     changes["sandbox"] = _sandbox_changes(config, args)
     return RunConfig(**{**config.__dict__, **changes})

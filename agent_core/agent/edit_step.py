@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agent_core.agent.coder_turn import CoderTurn
-from agent_core.agent.feedback import EditReport
+from agent_core.agent.feedback import FINISH_HINT, EditReport
 from agent_core.browser.errors import PageLoadFailed
 from agent_core.errors import CommandRefused, RuntimeFailure
 from agent_core.protocol.actions import ShellAction, StartAction
@@ -104,6 +104,8 @@ async def run_edit_phases(
         refused=turn.refused,
         protocol_issues=[i.message for i in turn.parsed.issues],
     )
+    if not services.config.uses_gui_agent:
+        report.ask = FINISH_HINT
     out = EditOutcome(report=report)
     plan = _plan_commands(services, turn, report)
     deps_changed = await _install(services, plan, out, on_phase)
@@ -117,7 +119,7 @@ async def run_edit_phases(
         out.errors.append("no screenshot: the site is not running")
         return out
     capture = await _capture(services, url, out, on_phase)
-    if capture is not None:
+    if capture is not None and services.config.uses_critic:
         await _review(services, capture, instruction, out, on_phase)
     return out
 

@@ -17,6 +17,14 @@ VALIDATE_HINT = (
     "still editing."
 )
 
+FINISH_HINT = (
+    "No GUI agent tests this run's features. If the site does what the instruction asks, "
+    'reply with only <boltAction type="finish"/> inside an artifact. Otherwise, keep editing: '
+    "fix what is listed above, restating every file you change in full."
+)
+"""The ask after an edit step when no GUI agent will test the site (the ablation's
+execution and screenshot conditions, or GUI testing turned off)."""
+
 GUI_UNAVAILABLE = (
     "Functional testing with the GUI agent is turned off for this run, so the site's "
     "features were not exercised. If you are confident the site "
@@ -41,6 +49,8 @@ class EditReport:
     suggestions: Sequence[str] = ()
     appearance_grade: int | None = None
     notes: list[str] = field(default_factory=list)
+    ask: str = VALIDATE_HINT
+    """What the coder is asked to do next."""
 
 
 def edit_feedback(report: EditReport, instruction: str) -> str:
@@ -55,7 +65,7 @@ def edit_feedback(report: EditReport, instruction: str) -> str:
     parts += _bullets("Errors in the browser console", report.console)
     parts += _screenshot_part(report)
     parts += report.notes
-    parts += ["", VALIDATE_HINT, "", reminder(instruction)]
+    parts += ["", report.ask, "", reminder(instruction)]
     return "\n".join(p for p in parts if p is not None)
 
 

@@ -292,8 +292,14 @@ class WebGenAgent:
         return verdict
 
     async def select_best(self) -> int | None:
-        """Restore the best step's files into the workspace and record the choice."""
-        index = await apply_best_step(self.store, self.services.workspace)
+        """Restore the best step's files into the workspace and record the choice.
+
+        Without select-best (an ablation condition) the last step is the result.
+        """
+        if self.config.select_best:
+            index = await apply_best_step(self.store, self.services.workspace)
+        else:
+            index = await keep_last_step(self.store, self.services.workspace)
         await self.emit(BestSelected(run_id=self.run_id, index=index))
         return index
 
@@ -311,7 +317,7 @@ class WebGenAgent:
         steps = {s.index: s for s in self.store.steps()}
         head = self.store.head
         errors = consecutive_errors(steps, head)
-        if head is None or errors < self.config.error_limit:
+        if head is None or not self.config.backtracking or errors < self.config.error_limit:
             return head, None
         target = backtrack_target(steps.values())
         to_index = target.index if target else None
@@ -387,6 +393,15 @@ async def apply_best_step(store: RunStore, workspace: Workspace) -> int | None:
     return index
 
 
+async def keep_last_step(store: RunStore, workspace: Workspace) -> int | None:
+    """Make the last step (the head) the run's result, whatever its grades."""
+    index = store.head
+    if index is not None:
+        await restore_step_files(store, workspace, index)
+    await store.update_manifest_async(best_step=index)
+    return index
+
+
 def _summary(step: StepRecord) -> str:
     grade = "no grade" if step.appearance_grade is None else f"appearance {step.appearance_grade}/5"
     gui = "" if step.gui_grade is None else f", GUI {step.gui_grade}/5"
@@ -401,4 +416,5 @@ def _as_text(data: bytes) -> str | None:
         return None
 
 
-__all__ = ["RunOutcome", "WebGenAgent", "apply_best_step", "restore_step_files"]
+__all__ = ["RunOutcome", "WebGenAgent", "apply_best_step", "keep_last_step",
+           "restore_step_files"]

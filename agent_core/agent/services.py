@@ -156,9 +156,10 @@ def build_gui_tester(models: AgentModels, services: StepServices,
     instruction and grades the trajectory.
 
     Returns:
-        The tester, or None when ``config`` turns GUI testing off.
+        The tester, or None when ``config`` turns GUI testing off or its feedback level
+        leaves the GUI agent out.
     """
-    if not config.gui_testing:
+    if not config.uses_gui_agent:
         return None
     return GuiTester(models.critic, models.feedback, services.browser,
                      max_turns=config.gui_max_turns)

@@ -1,12 +1,21 @@
 """WebGen-Bench evaluation: generate or take each task's site, test its UI cases, score it.
 
 Pure asyncio. ``load_tasks`` reads and checks a benchmark file; ``BenchRunner`` runs the
-bench over a runs folder (resumable); ``summarize`` and ``format_table`` compute and show the
-scores; ``parse_verdict`` reads a GUI agent's YES / PARTIAL / NO answer.
+bench over a runs folder (resumable) and ``run_conditions`` once per ablation condition;
+``summarize``, ``format_table`` and ``results_markdown`` compute and show the scores;
+``parse_verdict`` (strict) and ``published_verdict`` (the benchmark's scorer) read a
+judge's YES / PARTIAL / NO; ``read_grade`` reads an appearance grade the benchmark's way.
 """
 
 from __future__ import annotations
 
+from agent_core.bench.ablation import (
+    AblationReport,
+    ConditionResult,
+    format_comparison,
+    run_conditions,
+)
+from agent_core.bench.appearance import read_grade
 from agent_core.bench.dataset import (
     BenchCase,
     BenchDataError,
@@ -14,9 +23,15 @@ from agent_core.bench.dataset import (
     load_tasks,
     select_tasks,
 )
+from agent_core.bench.evaluate import JudgeSettings
 from agent_core.bench.journal import APPEARANCE_FILE, CASES_FILE, BenchJournal
-from agent_core.bench.prompts import case_instruction
-from agent_core.bench.results import AppearanceResult, CaseResult, parse_verdict
+from agent_core.bench.prompts import appearance_prompt, case_instruction
+from agent_core.bench.results import (
+    AppearanceResult,
+    CaseResult,
+    parse_verdict,
+    published_verdict,
+)
 from agent_core.bench.runner import (
     RESULTS_FILE,
     BenchError,
@@ -26,11 +41,14 @@ from agent_core.bench.runner import (
     BenchRunner,
 )
 from agent_core.bench.scoring import BenchSummary, Tally, format_table, summarize
+from agent_core.bench.table import TABLE_FILE, results_markdown
 
 __all__ = [
     "APPEARANCE_FILE",
     "CASES_FILE",
     "RESULTS_FILE",
+    "TABLE_FILE",
+    "AblationReport",
     "AppearanceResult",
     "BenchCase",
     "BenchDataError",
@@ -43,11 +61,19 @@ __all__ = [
     "BenchSummary",
     "BenchTask",
     "CaseResult",
+    "ConditionResult",
+    "JudgeSettings",
     "Tally",
+    "appearance_prompt",
     "case_instruction",
+    "format_comparison",
     "format_table",
     "load_tasks",
     "parse_verdict",
+    "published_verdict",
+    "read_grade",
+    "results_markdown",
+    "run_conditions",
     "select_tasks",
     "summarize",
 ]

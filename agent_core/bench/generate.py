@@ -2,7 +2,8 @@
 
 A missing run is created, an unfinished one (interrupted, or stopped by an error) is resumed
 from its last committed step, and a finished one is left as it is. The loop runs with the
-GUI tester wired in, as the method describes.
+GUI tester wired in, as the method describes, unless the run's ablation condition leaves it
+out; a run made under another condition than the one asked for is refused.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from agent_core.agent.loop import WebGenAgent
 from agent_core.agent.services import AgentModels
 from agent_core.bench.dataset import BenchTask
-from agent_core.config import RunConfig
+from agent_core.config import Condition, RunConfig
 from agent_core.errors import RunStoreError
 from agent_core.events import Event, EventBus, StepFinished
 from agent_core.store.records import RunStatus
@@ -41,13 +42,24 @@ class GenerationOutcome:
     best_step: int | None
 
 
-def check_run_dir(run_dir: Path) -> None:
-    """Refuse a folder that is neither absent, empty, nor a run.
+def check_run_dir(run_dir: Path, config: RunConfig | None = None) -> None:
+    """Refuse a folder that is neither absent, empty, nor a run (of ``config``'s condition).
+
+    Blocking: reads the run's manifest.
+
+    Args:
+        run_dir: The folder a run is to be made or continued in.
+        config: When given, a run already there must have been made under its ablation
+            condition (feedback, backtracking, select-best).
 
     Raises:
-        RunStoreError: ``run_dir`` holds other files, so a run cannot be created there.
+        RunStoreError: ``run_dir`` holds other files, or a run of another condition.
     """
-    if (run_dir / MANIFEST).exists() or not run_dir.exists():
+    if (run_dir / MANIFEST).exists():
+        if config is not None:
+            _check_condition(run_dir, config)
+        return
+    if not run_dir.exists():
         return
     if not run_dir.is_dir() or any(p.name != "workspace" for p in run_dir.iterdir()):
         raise RunStoreError(
@@ -78,7 +90,7 @@ async def generate_site(
     Raises:
         RunStoreError: The folder is not a run, or another process is running it.
     """
-    check_run_dir(run_dir)
+    check_run_dir(run_dir, config)
     if (run_dir / MANIFEST).exists():
         store = RunStore.open(run_dir)
         if store.manifest.status is RunStatus.FINISHED:
@@ -99,6 +111,25 @@ async def generate_site(
     return GenerationOutcome(True, str(outcome.status), outcome.reason, outcome.best_step)
 
 
+def run_condition(run_dir: Path) -> Condition | None:
+    """The ablation condition the run in ``run_dir`` was made under (None: no run there).
+
+    Blocking: reads the manifest. A config that cannot be rebuilt counts as the defaults.
+    """
+    if not (run_dir / MANIFEST).exists():
+        return None
+    return Condition.of(_stored_config(RunStore.open(run_dir).manifest.config, RunConfig()))
+
+
+def _check_condition(run_dir: Path, config: RunConfig) -> None:
+    have, want = run_condition(run_dir), Condition.of(config)
+    if have is not None and have != want:
+        raise RunStoreError(
+            f"{run_dir} holds a run made under the condition {have.name}, not {want.name}; "
+            "move it away, or choose another --runs-dir (or --out) for this condition"
+        )
+
+
 def _step_notes(task_id: str, on_note: NoteCallback) -> Callable[[Event], None]:
     def note(event: Event) -> None:
         if isinstance(event, StepFinished):
@@ -117,4 +148,4 @@ def _stored_config(stored: Mapping[str, Any], fallback: RunConfig) -> RunConfig:
         return fallback
 
 
-__all__ = ["GenerationOutcome", "check_run_dir", "generate_site"]
+__all__ = ["GenerationOutcome", "check_run_dir", "generate_site", "run_condition"]

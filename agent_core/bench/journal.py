@@ -4,7 +4,9 @@ Each finished case (keyed by task id and case index) and each task's appearance 
 appended as one line and flushed to disk at once, so an interrupted bench loses at most the
 case in progress. On the next start the files are read back and those results are not
 produced again. A line cut short by a kill (the last one) is removed before anything new is
-appended; any other unreadable line is skipped and counted.
+appended; any other unreadable line is skipped and counted. Appearance grades from before
+the benchmark's protocol (the in-loop critic's 0-5 rubric on one screenshot) are set aside
+and counted, so the two are never mixed: those tasks are graded again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_core.bench.dataset import BenchTask
-from agent_core.bench.results import AppearanceResult, CaseResult
+from agent_core.bench.results import APPEARANCE_PROTOCOL, AppearanceResult, CaseResult
 
 CASES_FILE = "bench-cases.jsonl"
 APPEARANCE_FILE = "bench-appearance.jsonl"
@@ -108,12 +110,14 @@ class BenchJournal:
         self.appearance: dict[str, AppearanceResult] = {}
         self.skipped_lines = 0
         """Lines of either file that could not be read as a result."""
+        self.set_aside = 0
+        """Appearance lines graded otherwise than by the benchmark's protocol."""
 
     def load(self) -> None:
         """Read both files (blocking; call through ``asyncio.to_thread`` in a loop)."""
         self.cases.clear()
         self.appearance.clear()
-        self.skipped_lines = 0
+        self.skipped_lines = self.set_aside = 0
         for record in self.cases_log.read():
             try:
                 case = CaseResult.from_record(record)
@@ -122,6 +126,9 @@ class BenchJournal:
                 continue
             self.cases[(case.task_id, case.case_index)] = case
         for record in self.appearance_log.read():
+            if record.get("protocol") != APPEARANCE_PROTOCOL:
+                self.set_aside += 1
+                continue
             try:
                 grade = AppearanceResult.from_record(record)
             except (KeyError, TypeError, ValueError):

@@ -2,9 +2,11 @@
 
 For every selected task (``concurrency`` at a time): generate the site in ``RUNS_DIR/<id>``
 (unless ``evaluate_only``, or a finished run is there), serve its best step, grade its
-appearance, and let the GUI agent try each test case that has no result yet. Results are
-appended to ``bench-cases.jsonl`` / ``bench-appearance.jsonl`` as they come, so an
-interrupted bench continues where it stopped; ``bench-results.json`` holds the scores.
+appearance with the benchmark's protocol, and let the GUI agent try each test case that has
+no result yet. Results are appended to ``bench-cases.jsonl`` / ``bench-appearance.jsonl`` as
+they come, so an interrupted bench continues where it stopped; ``bench-results.json`` holds
+the scores (both verdict readings, the judge settings and the condition) and ``table.md``
+the benchmark's result table.
 """
 
 from __future__ import annotations
@@ -22,18 +24,20 @@ from agent_core.agent.services import AgentModels
 from agent_core.bench.dataset import BenchTask
 from agent_core.bench.evaluate import (
     MAX_ACTIONS,
+    JudgeSettings,
     SiteJudge,
     start_failed_appearance,
     start_failed_case,
 )
-from agent_core.bench.generate import check_run_dir, generate_site
+from agent_core.bench.generate import check_run_dir, generate_site, run_condition
 from agent_core.bench.journal import BenchJournal
 from agent_core.bench.results import AppearanceResult, CaseResult
 from agent_core.bench.scoring import BenchSummary, Tally, summarize
 from agent_core.bench.site import RunSite
+from agent_core.bench.table import write_table
 from agent_core.browser.session import BrowserSession
-from agent_core.config import RunConfig
-from agent_core.errors import WebGenError
+from agent_core.config import Condition, RunConfig
+from agent_core.errors import ModelError, WebGenError
 from agent_core.llm.base import ChatModel
 from agent_core.store.atomic import write_json_atomic
 from agent_core.store.locks import LockHeld, take_pid_lock
@@ -56,8 +60,11 @@ class BenchOptions:
         concurrency: Tasks handled at the same time.
         evaluate_only: Take the run directories as they are; generate nothing.
         max_turns: GUI-agent actions per case (the benchmark allows 15).
-        run_config: Limits of new runs; its timeouts also bound serving and screenshots.
+        run_config: Limits and ablation condition of new runs; its timeouts also bound
+            serving and screenshots.
         agent_options: Extra keyword arguments for the evaluating GUI agent (e.g. ``wait_s``).
+        judge: The judge settings (recorded; the judge's client is built with them).
+        name: The bench's name in ``table.md`` (default: the runs folder's name).
     """
 
     runs_dir: Path
@@ -67,6 +74,8 @@ class BenchOptions:
     max_turns: int = MAX_ACTIONS
     run_config: RunConfig = field(default_factory=RunConfig)
     agent_options: Mapping[str, Any] = field(default_factory=dict)
+    judge: JudgeSettings = field(default_factory=JudgeSettings)
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,9 +85,9 @@ class BenchProgress:
     Attributes:
         done: Cases with a result (including those from an earlier invocation).
         total: Cases of the selected tasks.
-        yes: YES verdicts so far.
+        yes: YES verdicts so far (strict reading).
         partial: PARTIAL verdicts so far.
-        no: NO verdicts so far.
+        no: NO verdicts so far, sites that did not start included.
         note: A line to show ('' for a plain count update).
     """
 
@@ -104,6 +113,8 @@ class BenchReport:
         appearance_path: ``bench-appearance.jsonl``.
         evaluated_cases: Cases judged by this invocation (0 when all were done before).
         skipped_lines: Unreadable lines found in the result files.
+        table_path: ``table.md``.
+        set_aside: Appearance lines of the older critic grading, not counted.
     """
 
     summary: BenchSummary
@@ -112,6 +123,8 @@ class BenchReport:
     appearance_path: Path
     evaluated_cases: int
     skipped_lines: int
+    table_path: Path | None = None
+    set_aside: int = 0
 
 
 class BenchRunner:
@@ -120,7 +133,8 @@ class BenchRunner:
     Args:
         tasks: The selected tasks.
         options: Folder, concurrency, mode and limits.
-        critic: The vision model (critic role): GUI agent and appearance grade.
+        critic: The judge, a vision model (critic role) built with ``options.judge``: GUI
+            agent and appearance grade.
         agent_models: The loop's three clients, needed unless ``evaluate_only``.
         on_progress: Called with counts and notes (from the event loop's thread).
     """
@@ -168,8 +182,7 @@ class BenchRunner:
             await asyncio.to_thread(self._journal.load)
             self._count_recorded()
             if not self.options.evaluate_only:
-                for task in self.tasks:
-                    check_run_dir(self.runs_dir / task.id)
+                await asyncio.to_thread(self._check_run_dirs)
             self._progress("")
             try:
                 await _all_or_nothing([self._task(task) for task in self.tasks])
@@ -179,6 +192,14 @@ class BenchRunner:
             await asyncio.shield(self._close_browser())
             os.close(lock)
         return report
+
+    def note(self, text: str) -> None:
+        """Show ``text`` through the progress callback, with the current counts."""
+        self._progress(text)
+
+    def _check_run_dirs(self) -> None:
+        for task in self.tasks:
+            check_run_dir(self.runs_dir / task.id, self.options.run_config)
 
     # -- one task --------------------------------------------------------------------
 
@@ -214,11 +235,20 @@ class BenchRunner:
             self._progress(f"{task.id}: testing step {served.best_step} at {served.url}")
             judge = await self._get_judge()
             if task.id not in self._journal.appearance:
-                await self._add_appearance(await judge.grade_appearance(task, served.url))
+                await self._grade(judge, task, served.url)
             for index in self._journal.missing_cases(task):
                 await self._add_case(await judge.run_case(task, task.cases[index], served.url))
         finally:
             await asyncio.shield(site.stop())
+
+    async def _grade(self, judge: SiteJudge, task: BenchTask, url: str) -> None:
+        try:
+            result = await judge.grade_appearance(task, url)
+        except (ModelError, RuntimeError) as error:
+            # Not recorded: the same command grades it again. Until then it counts 0.
+            self._progress(f"{task.id}: appearance not graded, the judge failed: {error}")
+            return
+        await self._add_appearance(result)
 
     async def _record_start_failure(self, task: BenchTask, problem: str) -> None:
         if task.id not in self._journal.appearance:
@@ -228,14 +258,13 @@ class BenchRunner:
 
     async def _add_case(self, result: CaseResult) -> None:
         await self._journal.add_case(result)
-        self._tally.add(result)
+        self._tally.add(result.verdict, result.start_failed)
         self._evaluated += 1
         self._progress("")
 
     async def _add_appearance(self, result: AppearanceResult) -> None:
         await self._journal.add_appearance(result)
-        grade = "missing" if result.grade is None else f"{result.grade}/5"
-        self._progress(f"{result.task_id}: appearance {grade}")
+        self._progress(f"{result.task_id}: appearance {result.grade}/5 ({result.read})")
 
     # -- shared browser --------------------------------------------------------------
 
@@ -247,9 +276,9 @@ class BenchRunner:
                 await browser.start()
                 self._browser = browser
                 self._judge = SiteJudge(
-                    self._critic, browser, viewport=config.viewport,
-                    max_turns=self.options.max_turns, timeouts=config.timeouts,
-                    agent_options=self.options.agent_options,
+                    self._critic, browser, self.runs_dir, settings=self.options.judge,
+                    viewport=config.viewport, max_turns=self.options.max_turns,
+                    timeouts=config.timeouts, agent_options=self.options.agent_options,
                 )  # fmt: skip
             return self._judge
 
@@ -266,16 +295,30 @@ class BenchRunner:
             for case in task.cases:
                 result = self._journal.cases.get((task.id, case.index))
                 if result is not None:
-                    self._tally.add(result)
+                    self._tally.add(result.verdict, result.start_failed)
 
     def _progress(self, note: str) -> None:
         if self._on_progress is None:
             return
         t = self._tally
-        self._on_progress(BenchProgress(t.cases, self._total, t.yes, t.partial, t.no, note))
+        no = t.no + t.start_failed
+        self._on_progress(BenchProgress(t.cases, self._total, t.yes, t.partial, no, note))
+
+    def _condition(self) -> str:
+        """The condition asked for, or (evaluating existing runs) the ones they were made under."""
+        if not self.options.evaluate_only:
+            return Condition.of(self.options.run_config).name
+        found = set()
+        for task in self.tasks:
+            with contextlib.suppress(WebGenError):  # an unreadable run did not start: no say
+                found.add(run_condition(self.runs_dir / task.id))
+        names = sorted(c.name for c in found if c is not None)
+        return names[0] if len(names) == 1 else ("mixed: " + ", ".join(names) if names else "")
 
     def _write_results(self) -> BenchReport:
         summary = summarize(self.tasks, self._journal.cases, self._journal.appearance)
+        summary.condition = self._condition()
+        summary.judge = {**self.options.judge.to_dict(), "model": self._critic.description}
         path = self.runs_dir / RESULTS_FILE
         data = {
             **summary.to_results(),
@@ -283,12 +326,14 @@ class BenchRunner:
             "runs_dir": str(self.runs_dir),
             "cases_file": str(self._journal.cases_log.path),
             "appearance_file": str(self._journal.appearance_log.path),
+            "appearance_set_aside": self._journal.set_aside,
             "written_at": time.time(),
         }
         write_json_atomic(path, data)
+        table = write_table(self.runs_dir, [(self.options.name or self.runs_dir.name, summary)])
         return BenchReport(
             summary, path, self._journal.cases_log.path, self._journal.appearance_log.path,
-            self._evaluated, self._journal.skipped_lines,
+            self._evaluated, self._journal.skipped_lines, table, self._journal.set_aside,
         )  # fmt: skip
 
 

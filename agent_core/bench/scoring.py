@@ -1,9 +1,14 @@
-"""The benchmark's numbers: accuracy overall and per category, and the mean appearance grade.
+"""The benchmark's numbers: accuracy in both readings, overall and per category, and appearance.
 
-accuracy = (YES + 0.5 x PARTIAL) / cases. Cases are counted per task primary category
-(Content Presentation, User Interaction, Data Management) and per test-case category
-(Functional Testing, Data Display Testing, Design Validation Testing). The appearance score
-is the mean of the tasks' grades; a missing grade is left out.
+accuracy = (YES + 0.5 x PARTIAL) / cases, computed twice from the same trajectories: with
+the published scorer's reading and with the strict one (``agent_core.bench.results``). Cases
+are counted per task primary category (Content Presentation, User Interaction, Data
+Management) and per test-case category (Functional Testing, Data Display Testing, Design
+Validation Testing). As in the benchmark's table, the counts split every case into YES,
+PARTIAL, NO and start_failed (a site that did not start: scored 0, in neither of the others).
+
+Appearance follows the benchmark too: the sum of the selected tasks' grades divided by their
+number, so a task without a grade (site not started, grade unreadable, not graded yet) adds 0.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent_core.bench.dataset import BenchTask
-from agent_core.bench.results import AppearanceResult, CaseResult
+from agent_core.bench.results import AppearanceResult, CaseResult, Verdict
 
 TASK_CATEGORIES = ("Content Presentation", "User Interaction", "Data Management")
 CASE_CATEGORIES = ("Functional Testing", "Data Display Testing", "Design Validation Testing")
@@ -22,7 +27,7 @@ CaseKey = tuple[str, int]
 
 @dataclass
 class Tally:
-    """Verdict counts of a group of cases."""
+    """Verdict counts of a group of cases; ``yes + partial + no + start_failed == cases``."""
 
     cases: int = 0
     yes: int = 0
@@ -30,16 +35,17 @@ class Tally:
     no: int = 0
     start_failed: int = 0
 
-    def add(self, result: CaseResult) -> None:
-        """Count one case."""
+    def add(self, verdict: Verdict, start_failed: bool = False) -> None:
+        """Count one case (a start failure counts as start_failed whatever the verdict)."""
         self.cases += 1
-        if result.verdict == "YES":
+        if start_failed:
+            self.start_failed += 1
+        elif verdict == "YES":
             self.yes += 1
-        elif result.verdict == "PARTIAL":
+        elif verdict == "PARTIAL":
             self.partial += 1
         else:
             self.no += 1
-        self.start_failed += int(result.start_failed)
 
     @property
     def accuracy(self) -> float | None:
@@ -48,60 +54,102 @@ class Tally:
             return None
         return (self.yes + 0.5 * self.partial) / self.cases
 
+    def counts(self) -> dict[str, int]:
+        """``yes``, ``partial``, ``no`` and ``start_failed``."""
+        return {"yes": self.yes, "partial": self.partial, "no": self.no,
+                "start_failed": self.start_failed}  # fmt: skip
+
+
+@dataclass
+class Reading:
+    """The tallies of one way of reading the verdicts."""
+
+    overall: Tally = field(default_factory=Tally)
+    by_task_category: dict[str, Tally] = field(default_factory=dict)
+    by_case_category: dict[str, Tally] = field(default_factory=dict)
+    by_task: dict[str, Tally] = field(default_factory=dict)
+
+    def add(self, task: BenchTask, category: str, verdict: Verdict, start_failed: bool) -> None:
+        """Count one case of ``task`` whose test-case category is ``category``."""
+        for tally in (
+            self.overall,
+            self.by_task.setdefault(task.id, Tally()),
+            self.by_task_category.setdefault(task.category, Tally()),
+            self.by_case_category.setdefault(category, Tally()),
+        ):
+            tally.add(verdict, start_failed)
+
+    def category(self, name: str) -> Tally:
+        """The tally of a task or test-case category (empty when no case has it)."""
+        return self.by_task_category.get(name) or self.by_case_category.get(name) or Tally()
+
+    def order(self) -> None:
+        """Put the known categories first, in the benchmark's order."""
+        self.by_task_category = _ordered(self.by_task_category, TASK_CATEGORIES)
+        self.by_case_category = _ordered(self.by_case_category, CASE_CATEGORIES)
+
 
 @dataclass
 class BenchSummary:
     """Scores of a benchmark run over the selected tasks.
 
     Attributes:
-        overall: All evaluated cases.
-        by_task_category: Per task primary category.
-        by_case_category: Per test-case category.
-        by_task: Per task id.
-        appearance: Mean appearance grade of the graded tasks (None: none graded).
-        appearance_graded: How many tasks have a grade.
-        appearance_by_task: Each task's grade (None: missing).
+        published: The verdicts as the benchmark's published scorer reads them.
+        strict: The verdicts as this project reads them (the answer must start with one).
+        tasks: How many tasks are selected (the appearance divisor).
+        appearance_by_task: Each task's grade (None: not graded yet).
         missing_cases: Cases of the selected tasks with no result yet.
+        condition: The ablation condition the sites were generated under.
+        judge: The judge settings used.
     """
 
-    overall: Tally = field(default_factory=Tally)
-    by_task_category: dict[str, Tally] = field(default_factory=dict)
-    by_case_category: dict[str, Tally] = field(default_factory=dict)
-    by_task: dict[str, Tally] = field(default_factory=dict)
-    appearance: float | None = None
-    appearance_graded: int = 0
+    published: Reading = field(default_factory=Reading)
+    strict: Reading = field(default_factory=Reading)
+    tasks: int = 0
     appearance_by_task: dict[str, int | None] = field(default_factory=dict)
     missing_cases: int = 0
+    condition: str = ""
+    judge: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def appearance(self) -> float | None:
+        """The sum of the tasks' grades divided by the number of tasks (None: no task)."""
+        if not self.tasks:
+            return None
+        return sum(g or 0 for g in self.appearance_by_task.values()) / self.tasks
+
+    @property
+    def appearance_missing(self) -> int:
+        """Tasks without a grade yet (they add 0 to the appearance score)."""
+        return sum(1 for g in self.appearance_by_task.values() if g is None)
 
     def to_json(self) -> dict[str, Any]:
         """The documented ``--json`` object of ``webgen bench``."""
-        by_category = {**self.by_task_category, **self.by_case_category}
+        names = [*self.published.by_task_category, *self.published.by_case_category]
+        by_category = {name: _both(self.published.category(name), self.strict.category(name))
+                       for name in names}  # fmt: skip
         return {
-            "cases": self.overall.cases,
-            "yes": self.overall.yes,
-            "partial": self.overall.partial,
-            "no": self.overall.no,
-            "start_failed": self.overall.start_failed,
-            "accuracy": self.overall.accuracy,
+            "condition": self.condition,
+            "cases": self.published.overall.cases,
+            "accuracy": self.published.overall.accuracy,
+            "accuracy_strict": self.strict.overall.accuracy,
+            "published": self.published.overall.counts(),
+            "strict": self.strict.overall.counts(),
             "appearance": self.appearance,
-            "by_category": {
-                name: {"cases": t.cases, "accuracy": t.accuracy} for name, t in by_category.items()
-            },
+            "appearance_tasks": self.tasks,
+            "appearance_missing": self.appearance_missing,
+            "by_category": by_category,
+            "judge": self.judge,
         }
 
     def to_results(self) -> dict[str, Any]:
         """The ``--json`` object plus the detail kept in ``bench-results.json``."""
-        return {
-            **self.to_json(),
-            "appearance_graded": self.appearance_graded,
-            "missing_cases": self.missing_cases,
-            "by_task_category": _tallies(self.by_task_category),
-            "by_case_category": _tallies(self.by_case_category),
-            "tasks": {
-                task_id: {**_tally(t), "appearance": self.appearance_by_task.get(task_id)}
-                for task_id, t in self.by_task.items()
-            },
-        }
+        tasks = {
+            task_id: {**_both(tally, self.strict.by_task.get(task_id, Tally())),
+                      "appearance": self.appearance_by_task.get(task_id)}
+            for task_id, tally in self.published.by_task.items()
+        }  # fmt: skip
+        return {**self.to_json(), "missing_cases": self.missing_cases, "tasks": tasks}
 
 
 def summarize(
@@ -122,62 +170,67 @@ def summarize(
     Returns:
         The summary.
     """
-    summary = BenchSummary()
+    summary = BenchSummary(tasks=len(tasks))
     for task in tasks:
-        summary.by_task[task.id] = Tally()
+        summary.published.by_task[task.id] = Tally()
+        summary.strict.by_task[task.id] = Tally()
         for case in task.cases:
             result = cases.get((task.id, case.index))
             if result is None:
                 summary.missing_cases += 1
                 continue
-            for tally in (
-                summary.overall,
-                summary.by_task[task.id],
-                summary.by_task_category.setdefault(task.category, Tally()),
-                summary.by_case_category.setdefault(case.category, Tally()),
-            ):
-                tally.add(result)
+            summary.published.add(task, case.category, result.published, result.start_failed)
+            summary.strict.add(task, case.category, result.verdict, result.start_failed)
         grade = appearance.get(task.id)
         summary.appearance_by_task[task.id] = grade.grade if grade else None
-    grades = [g for g in summary.appearance_by_task.values() if g is not None]
-    summary.appearance_graded = len(grades)
-    summary.appearance = sum(grades) / len(grades) if grades else None
-    summary.by_task_category = _ordered(summary.by_task_category, TASK_CATEGORIES)
-    summary.by_case_category = _ordered(summary.by_case_category, CASE_CATEGORIES)
+    summary.published.order()
+    summary.strict.order()
     return summary
 
 
 def format_table(summary: BenchSummary) -> str:
-    """The summary as a small text table for a terminal."""
-    lines = [f"{'':<28} {'cases':>5}  {'YES':>4} {'PART':>4} {'NO':>4}  {'accuracy':>8}"]
-    lines.append(_row("overall", summary.overall))
-    for title, group in (
-        ("by task category", summary.by_task_category),
-        ("by test-case category", summary.by_case_category),
+    """The summary as a small text table for a terminal: both readings side by side."""
+    head = f"{'':<28} {'cases':>5}  {'accuracy':>8} {'Y/P/N':>9}  {'strict':>7} {'Y/P/N':>9}"
+    lines = [head, _row("overall", summary.published.overall, summary.strict.overall)]
+    for title, names in (
+        ("by task category", summary.published.by_task_category),
+        ("by test-case category", summary.published.by_case_category),
     ):
-        if group:
+        if names:
             lines.append(title)
-            lines += [_row(f"  {name}", tally) for name, tally in group.items()]
-    failed = summary.overall.start_failed
+            lines += [_row(f"  {name}", summary.published.category(name),
+                           summary.strict.category(name)) for name in names]  # fmt: skip
     lines.append("")
-    lines.append(f"sites that did not start: {failed} case(s) scored NO")
-    if summary.appearance is None:
-        lines.append("appearance: no grade")
-    else:
-        graded = summary.appearance_graded
-        lines.append(f"appearance: {summary.appearance:.2f} / 5 (mean of {graded} task(s))")
+    lines.append(f"sites that did not start: {summary.published.overall.start_failed} case(s), "
+                 "scored 0 in both readings")  # fmt: skip
+    lines.append(appearance_line(summary))
     if summary.missing_cases:
         lines.append(f"not evaluated yet: {summary.missing_cases} case(s)")
     return "\n".join(lines)
 
 
-def _row(name: str, tally: Tally) -> str:
-    accuracy = "-" if tally.accuracy is None else f"{100 * tally.accuracy:.1f}%"
+def appearance_line(summary: BenchSummary) -> str:
+    """The appearance score in words, with what it is made of."""
+    if summary.appearance is None:
+        return "appearance: no task"
+    missing = summary.appearance_missing
+    note = f"; {missing} not graded yet, counted 0" if missing else ""
+    return (f"appearance: {summary.appearance:.2f} / 5 (sum of the grades of {summary.tasks} "
+            f"task(s) divided by {summary.tasks}{note})")  # fmt: skip
+
+
+def _row(name: str, published: Tally, strict: Tally) -> str:
     shown = name if len(name) <= 28 else name[:25] + "..."
-    return (
-        f"{shown:<28} {tally.cases:>5}  {tally.yes:>4} {tally.partial:>4} {tally.no:>4}  "
-        f"{accuracy:>8}"
-    )
+    return (f"{shown:<28} {published.cases:>5}  {_percent(published):>8} {_ypn(published):>9}  "
+            f"{_percent(strict):>7} {_ypn(strict):>9}")  # fmt: skip
+
+
+def _percent(tally: Tally) -> str:
+    return "-" if tally.accuracy is None else f"{100 * tally.accuracy:.1f}%"
+
+
+def _ypn(tally: Tally) -> str:
+    return f"{tally.yes}/{tally.partial}/{tally.no}"
 
 
 def _ordered(group: dict[str, Tally], known: Sequence[str]) -> dict[str, Tally]:
@@ -185,26 +238,23 @@ def _ordered(group: dict[str, Tally], known: Sequence[str]) -> dict[str, Tally]:
     return {name: group[name] for name in names}
 
 
-def _tally(tally: Tally) -> dict[str, Any]:
+def _both(published: Tally, strict: Tally) -> dict[str, Any]:
     return {
-        "cases": tally.cases,
-        "yes": tally.yes,
-        "partial": tally.partial,
-        "no": tally.no,
-        "start_failed": tally.start_failed,
-        "accuracy": tally.accuracy,
+        "cases": published.cases,
+        "accuracy": published.accuracy,
+        "accuracy_strict": strict.accuracy,
+        "published": published.counts(),
+        "strict": strict.counts(),
     }
-
-
-def _tallies(group: Mapping[str, Tally]) -> dict[str, dict[str, Any]]:
-    return {name: _tally(tally) for name, tally in group.items()}
 
 
 __all__ = [
     "CASE_CATEGORIES",
     "TASK_CATEGORIES",
     "BenchSummary",
+    "Reading",
     "Tally",
+    "appearance_line",
     "format_table",
     "summarize",
 ]

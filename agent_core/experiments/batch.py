@@ -2,10 +2,12 @@
 
 Every (item, coder, sample) gets its own run directory ``OUT/<item id>/<coder slug>/
 sample-<n>``, run by the WebGen-Agent loop with the coder that varies and the critic and
-feedback models that stay the same. At most ``concurrency`` runs go at once. The batch is
-resumable: a finished run is skipped, an unfinished one is resumed from its last committed
-step. A run that fails is recorded and the others go on. ``OUT/batch.json`` holds the
-report, also when the batch is interrupted (with the runs done so far).
+feedback models that stay the same. Given ablation conditions, every (item, coder,
+condition, sample) runs in ``OUT/<item id>/<coder slug>/<condition>/sample-<n>``. At most
+``concurrency`` runs go at once. The batch is resumable: a finished run is skipped, an
+unfinished one is resumed from its last committed step. A run that fails is recorded and
+the others go on. ``OUT/batch.json`` holds the report, also when the batch is interrupted
+(with the runs done so far).
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from agent_core.agent.loop import WebGenAgent
 from agent_core.agent.services import AgentModels
 from agent_core.bench.generate import check_run_dir
-from agent_core.config import RoleConfig, RunConfig
+from agent_core.config import Condition, RoleConfig, RunConfig
 from agent_core.errors import WebGenError
 from agent_core.events import Event, EventBus
 from agent_core.experiments.batch_report import (
@@ -65,6 +67,7 @@ class BatchEvent:
         note: A line about the run as a whole ('' when ``event`` is set): started, resumed,
             skipped, finished, failed.
         event: An engine event of the run (tokens included), or None for a note.
+        condition: The run's ablation condition ('' when the batch names none).
     """
 
     item_id: str
@@ -73,6 +76,7 @@ class BatchEvent:
     run_dir: Path
     note: str = ""
     event: Event | None = None
+    condition: str = ""
 
 
 EventCallback = Callable[[BatchEvent], None]
@@ -105,6 +109,7 @@ async def run_batch(
     config: RunConfig,
     concurrency: int,
     on_event: EventCallback | None = None,
+    conditions: Sequence[Condition] | None = None,
 ) -> BatchReport:
     """Run every instruction with every coder ``samples`` times and compare the coders.
 
@@ -119,6 +124,8 @@ async def run_batch(
         config: Limits of every run (also used when a run is resumed).
         concurrency: Runs at the same time.
         on_event: Called with notes and engine events of every run.
+        conditions: Ablation conditions to run each (item, coder, sample) under, each in
+            its own folder; None runs ``config`` as it is.
 
     Returns:
         The report; ``OUT/batch.json`` holds it too.
@@ -131,13 +138,17 @@ async def run_batch(
     names = _check_coders(coders)
     if samples < 1:
         raise BatchError(f"samples must be at least 1, not {samples}")
+    if conditions is not None and len({c.name for c in conditions}) != len(conditions):
+        raise BatchError("a condition is given twice; give each condition once")
     out, lock = await asyncio.to_thread(_take_folder, Path(out_dir))
     batch = _Batch(items, list(coders), samples, out, make_models, config, concurrency, on_event)
+    batch.conditions = list(conditions) if conditions else [None]
     try:
         try:
             await batch.run_all()
         finally:
-            report = BatchReport(out, samples, tuple(items), tuple(names), batch.results())
+            report = BatchReport(out, samples, tuple(items), tuple(names), batch.results(),
+                                 conditions=tuple(c.name for c in conditions or ()))
             report = await asyncio.shield(asyncio.to_thread(_write_report, report))
     finally:
         await asyncio.shield(batch.close())
@@ -155,21 +166,24 @@ class _Batch:
         self.make_models, self.config, self.on_event = make_models, config, on_event
         self.slots = asyncio.Semaphore(max(1, concurrency))
         self.models: dict[str, AgentModels | str] = {}
-        self.done: dict[tuple[int, int, int], BatchRun] = {}
+        self.done: dict[tuple[int, int, int, int], BatchRun] = {}
+        self.conditions: list[Condition | None] = [None]
 
     def results(self) -> tuple[BatchRun, ...]:
-        """The outcomes so far, in (item, coder, sample) order."""
+        """The outcomes so far, in (item, coder, condition, sample) order."""
         return tuple(self.done[key] for key in sorted(self.done))
 
     async def run_all(self) -> None:
-        """Set up each coder's clients, then run every (item, coder, sample) job."""
+        """Set up each coder's clients, then run every (item, coder, condition, sample) job."""
         for coder in self.coders:
             self.models[coder.model] = self._build(coder)
         async with asyncio.TaskGroup() as group:
             for i, item in enumerate(self.items):
                 for c, coder in enumerate(self.coders):
-                    for sample in range(1, self.samples + 1):
-                        group.create_task(self._job((i, c, sample), item, coder.model, sample))
+                    for k, condition in enumerate(self.conditions):
+                        for sample in range(1, self.samples + 1):
+                            job = _Job(item, coder.model, condition, sample)
+                            group.create_task(self._job((i, c, k, sample), job))
 
     def _build(self, coder: RoleConfig) -> AgentModels | str:
         try:
@@ -184,84 +198,103 @@ class _Batch:
                 with contextlib.suppress(Exception):
                     await models.coder.close()
 
-    async def _job(self, key: tuple[int, int, int], item: BatchItem, coder: str,
-                   sample: int) -> None:  # fmt: skip
-        run_dir = self.out / item.id / coder_slug(coder) / f"sample-{sample}"
+    async def _job(self, key: tuple[int, int, int, int], job: _Job) -> None:
+        run_dir = job.run_dir(self.out)
         async with self.slots:
-            result = await self._one(item, coder, sample, run_dir)
+            result = await self._one(job, run_dir)
         self.done[key] = result
         if result.finished and result.ran:
-            note = f"finished ({result.reason}); best step {result.best_step}"
-            self._note(item, coder, sample, run_dir, note)
+            self._note(job, run_dir, f"finished ({result.reason}); best step {result.best_step}")
         elif not result.finished:
-            self._note(item, coder, sample, run_dir, f"{result.status}: {result.reason}")
+            self._note(job, run_dir, f"{result.status}: {result.reason}")
 
-    async def _one(self, item: BatchItem, coder: str, sample: int, run_dir: Path) -> BatchRun:
+    async def _one(self, job: _Job, run_dir: Path) -> BatchRun:
         """Create, resume or skip the run; never raises but for cancellation."""
+        config = job.condition.apply(self.config) if job.condition else self.config
+        where = (job.item.id, job.coder, job.sample, run_dir)
+        name = job.condition.name if job.condition else ""
         try:
-            store = await asyncio.to_thread(self._store_for, item, coder, run_dir)
+            store = await asyncio.to_thread(self._store_for, job, run_dir, config)
             if store is None:
-                self._note(item, coder, sample, run_dir, "finished earlier; skipped")
-                return await asyncio.to_thread(read_run, item.id, coder, sample, run_dir,
-                                               ran=False)  # fmt: skip
-            await self._run(store, item, coder, sample)
+                self._note(job, run_dir, "finished earlier; skipped")
+                return await asyncio.to_thread(read_run, *where, ran=False, condition=name)
+            await self._run(store, job, config)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             if not isinstance(exc, WebGenError):
                 log.exception("run %s failed unexpectedly", run_dir)
             error = str(exc) or type(exc).__name__
-            return await asyncio.to_thread(read_run, item.id, coder, sample, run_dir, ran=True,
-                                           error=error)  # fmt: skip
-        return await asyncio.to_thread(read_run, item.id, coder, sample, run_dir, ran=True)
+            return await asyncio.to_thread(read_run, *where, ran=True, error=error,
+                                           condition=name)  # fmt: skip
+        return await asyncio.to_thread(read_run, *where, ran=True, condition=name)
 
-    def _store_for(self, item: BatchItem, coder: str, run_dir: Path) -> RunStore | None:
+    def _store_for(self, job: _Job, run_dir: Path, config: RunConfig) -> RunStore | None:
         """The run's store, locked (None: it finished before).
 
         Raises:
-            WebGenError: The coder could not be set up, the folder is not a run, or the
-                run is in use by another process.
+            WebGenError: The coder could not be set up, the folder is not a run (of this
+                condition), or the run is in use by another process.
         """
-        check_run_dir(run_dir)
+        check_run_dir(run_dir, config)
         if (run_dir / MANIFEST).exists():
             store = RunStore.open(run_dir)
             if store.manifest.status is RunStatus.FINISHED:
                 return None
         else:
             store = None
-        models = self.models[coder]
+        models = self.models[job.coder]
         if isinstance(models, str):
             raise WebGenError(models)
         if store is None:
-            store = RunStore.create(run_dir, item.instruction,
+            store = RunStore.create(run_dir, job.item.instruction,
                                     models=models.settings.to_public_dict(),
-                                    config=self.config.to_dict())  # fmt: skip
+                                    config=config.to_dict())  # fmt: skip
         store.lock()
         return store
 
-    async def _run(self, store: RunStore, item: BatchItem, coder: str, sample: int) -> None:
-        models = self.models[coder]
+    async def _run(self, store: RunStore, job: _Job, config: RunConfig) -> None:
+        models = self.models[job.coder]
         assert isinstance(models, AgentModels)
         resumed = bool(store.steps())
         note = f"resumed after step {store.head}" if resumed else "started"
-        self._note(item, coder, sample, store.run_dir, note)
+        self._note(job, store.run_dir, note)
         bus = EventBus()
         if self.on_event is not None:
             sink = self.on_event
-            bus.subscribe(lambda e: sink(BatchEvent(item.id, coder, sample, store.run_dir,
-                                                    event=e)))  # fmt: skip
+            bus.subscribe(lambda e: sink(job.event(store.run_dir, event=e)))
         try:
-            await WebGenAgent(store, models, self.config, bus).run()
+            await WebGenAgent(store, models, config, bus).run()
         finally:
             store.unlock()
 
-    def _note(self, item: BatchItem, coder: str, sample: int, run_dir: Path, note: str) -> None:
+    def _note(self, job: _Job, run_dir: Path, note: str) -> None:
         if self.on_event is None:
             return
         try:
-            self.on_event(BatchEvent(item.id, coder, sample, run_dir, note=note))
+            self.on_event(job.event(run_dir, note=note))
         except Exception:  # a listener's bug must not stop the batch
             log.exception("batch event listener failed")
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One run of the batch: which item, coder, condition and sample."""
+
+    item: BatchItem
+    coder: str
+    condition: Condition | None
+    sample: int
+
+    def run_dir(self, out: Path) -> Path:
+        folder = out / self.item.id / coder_slug(self.coder)
+        if self.condition is not None:
+            folder = folder / self.condition.name
+        return folder / f"sample-{self.sample}"
+
+    def event(self, run_dir: Path, *, note: str = "", event: Event | None = None) -> BatchEvent:
+        name = self.condition.name if self.condition else ""
+        return BatchEvent(self.item.id, self.coder, self.sample, run_dir, note, event, name)
 
 
 def _check_items(items: Sequence[BatchItem]) -> list[BatchItem]:
@@ -317,8 +350,7 @@ def _lock_folder(out: Path) -> int:
 def _write_report(report: BatchReport) -> BatchReport:
     path = report.out_dir / BATCH_FILE
     write_json_atomic(path, {**report.to_dict(), "written_at": time.time()})
-    return BatchReport(report.out_dir, report.samples, report.items, report.coders,
-                       report.runs, path)  # fmt: skip
+    return replace(report, path=path)
 
 
 __all__ = [

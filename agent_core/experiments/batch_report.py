@@ -1,4 +1,4 @@
-"""What a batch of runs produced, per run and per coder model, and how it is shown.
+"""What a batch of runs produced, per run and per coder model (and condition), and how it is shown.
 
 A run counts as *finished* when its manifest says ``finished``; every other outcome (the
 run failed, or could not be started) is a *failure*. The grade, step and time averages of
@@ -51,6 +51,7 @@ class BatchRun:
         best_gui: The best step's GUI grade.
         steps: Committed steps.
         seconds: Time of all steps together (without time between invocations).
+        condition: The ablation condition it ran under ('' when the batch names none).
     """
 
     item_id: str
@@ -65,6 +66,7 @@ class BatchRun:
     best_gui: int | None = None
     steps: int = 0
     seconds: float = 0.0
+    condition: str = ""
 
     @property
     def finished(self) -> bool:
@@ -80,13 +82,14 @@ class BatchRun:
 
 
 def read_run(item_id: str, coder: str, sample: int, run_dir: Path, *, ran: bool,
-             error: str = "") -> BatchRun:  # fmt: skip
+             error: str = "", condition: str = "") -> BatchRun:  # fmt: skip
     """The outcome of a run from its directory (``error`` when none was made).
 
     Synchronous: reads the manifest and the step records.
     """
     if not (run_dir / "manifest.json").exists():
-        return BatchRun(item_id, coder, sample, run_dir, str(RunStatus.FAILED), ran, error)
+        return BatchRun(item_id, coder, sample, run_dir, str(RunStatus.FAILED), ran, error,
+                        condition=condition)  # fmt: skip
     store = RunStore.open(run_dir)
     manifest = store.manifest
     steps = store.steps()
@@ -98,6 +101,7 @@ def read_run(item_id: str, coder: str, sample: int, run_dir: Path, *, ran: bool,
         item_id, coder, sample, run_dir, status, ran, error or manifest.end_reason,
         manifest.best_step, best.appearance_grade if best else None,
         best.gui_grade if best else None, len(steps), sum(s.seconds for s in steps),
+        condition,
     )  # fmt: skip
 
 
@@ -115,6 +119,7 @@ class CoderRow:
         mean_gui: Mean GUI grade of those best steps that have one.
         mean_steps: Mean number of steps of finished runs.
         mean_seconds: Mean time of finished runs (sum of their steps' times).
+        condition: The ablation condition of these runs ('' when the batch names none).
     """
 
     coder: str
@@ -126,6 +131,7 @@ class CoderRow:
     mean_gui: float | None
     mean_steps: float | None
     mean_seconds: float | None
+    condition: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, averages rounded to 4 places."""
@@ -157,6 +163,7 @@ class BatchReport:
         coders: The coder models' names, in the order given.
         runs: One outcome per run that got one (all of them unless interrupted).
         path: ``batch.json`` once written.
+        conditions: The ablation conditions' names, in the order given (empty: none named).
     """
 
     out_dir: Path
@@ -165,22 +172,15 @@ class BatchReport:
     coders: tuple[str, ...]
     runs: tuple[BatchRun, ...]
     path: Path | None = None
+    conditions: tuple[str, ...] = ()
 
     def table(self) -> list[CoderRow]:
-        """One row per coder model, in the order the coders were given."""
+        """One row per coder model (and condition), in the order they were given."""
         rows = []
         for coder in self.coders:
-            mine = [r for r in self.runs if r.coder == coder]
-            done = [r for r in mine if r.finished]
-            rows.append(CoderRow(
-                coder=coder, runs=len(self.items) * self.samples, finished=len(done),
-                failures=len(mine) - len(done),
-                mean_appearance=_mean([r.best_appearance for r in done]),
-                median_appearance=_median([r.best_appearance for r in done]),
-                mean_gui=_mean([r.best_gui for r in done]),
-                mean_steps=_mean([r.steps for r in done]),
-                mean_seconds=_mean([r.seconds for r in done]),
-            ))  # fmt: skip
+            for condition in self.conditions or ("",):
+                mine = [r for r in self.runs if r.coder == coder and r.condition == condition]
+                rows.append(_row(coder, condition, mine, len(self.items) * self.samples))
         return rows
 
     def failed_runs(self) -> list[BatchRun]:
@@ -188,20 +188,26 @@ class BatchReport:
         return [r for r in self.runs if not r.finished]
 
     def format_table(self) -> str:
-        """The table as text, then one line per failed run."""
-        head = ("coder", "runs", "finished", "look mean", "look median", "GUI mean",
-                "steps", "time (s)", "failures")  # fmt: skip
+        """The table as text (with a condition column when conditions were named), then one
+        line per failed run."""
+        head = ("runs", "finished", "look mean", "look median", "GUI mean", "steps",
+                "time (s)", "failures")  # fmt: skip
         rows = self.table()
-        width = max([len(head[0]), *(len(r.coder) for r in rows)])
-        lines = ["  ".join([head[0].ljust(width), *(h.rjust(len(h)) for h in head[1:])])]
-        for r in rows:
+        names = [(r.coder, r.condition) for r in rows] if self.conditions else [
+            (r.coder,) for r in rows]  # fmt: skip
+        titles = ("coder", "condition")[: len(names[0])] if names else ("coder",)
+        widths = [max([len(t), *(len(n[i]) for n in names)]) for i, t in enumerate(titles)]
+        lines = ["  ".join([*(t.ljust(w) for t, w in zip(titles, widths, strict=True)),
+                            *(h.rjust(len(h)) for h in head)])]  # fmt: skip
+        for r, name in zip(rows, names, strict=True):
             cells = (
                 str(r.runs), str(r.finished), _number(r.mean_appearance, 2),
                 _number(r.median_appearance, 1), _number(r.mean_gui, 2),
                 _number(r.mean_steps, 1), _number(r.mean_seconds, 1), str(r.failures),
             )  # fmt: skip
-            aligned = [c.rjust(len(h)) for c, h in zip(cells, head[1:], strict=True)]
-            lines.append("  ".join([r.coder.ljust(width), *aligned]))
+            aligned = [c.rjust(len(h)) for c, h in zip(cells, head, strict=True)]
+            lines.append("  ".join([*(n.ljust(w) for n, w in zip(name, widths, strict=True)),
+                                    *aligned]))  # fmt: skip
         for run in self.failed_runs():
             lines.append(f"failed: {run.run_dir}: {run.reason or run.status}")
         return "\n".join(lines)
@@ -214,9 +220,23 @@ class BatchReport:
             "samples": self.samples,
             "items": [asdict(item) for item in self.items],
             "coders": list(self.coders),
+            "conditions": list(self.conditions),
             "table": [row.to_dict() for row in self.table()],
             "runs": [run.to_dict() for run in self.runs],
         }
+
+
+def _row(coder: str, condition: str, runs: Sequence[BatchRun], planned: int) -> CoderRow:
+    """The table row of ``runs`` (one coder, one condition); averages over finished runs."""
+    done = [r for r in runs if r.finished]
+    return CoderRow(
+        coder=coder, runs=planned, finished=len(done), failures=len(runs) - len(done),
+        mean_appearance=_mean([r.best_appearance for r in done]),
+        median_appearance=_median([r.best_appearance for r in done]),
+        mean_gui=_mean([r.best_gui for r in done]),
+        mean_steps=_mean([r.steps for r in done]),
+        mean_seconds=_mean([r.seconds for r in done]), condition=condition,
+    )  # fmt: skip
 
 
 def _number(value: float | None, places: int) -> str:

@@ -115,6 +115,8 @@ class OllamaChatModel(RetryingChatModel):
                 "num_predict": self.config.reply_limit,
             },
         }
+        if self.config.seed is not None:
+            request["options"]["seed"] = self.config.seed
         if schema is not None:
             request["format"] = schema  # Ollama 0.5+ constrains the reply to the schema
             self.schema_support = True

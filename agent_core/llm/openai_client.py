@@ -112,6 +112,8 @@ class OpenAIChatModel(RetryingChatModel):
             "temperature": self.config.temperature,
             "max_tokens": self.config.reply_limit,
         }
+        if self.config.seed is not None:
+            request["seed"] = self.config.seed
         if schema is not None and self._schema_styles:
             request["response_format"] = response_format(self._schema_styles[0], schema)
         return request

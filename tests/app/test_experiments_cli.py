@@ -205,3 +205,54 @@ def test_batch_with_an_unknown_bench_id_exits_2(tmp_path, capsys):
     assert code == 2
     assert "webgen batch: no task with id 999999 in the benchmark file" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_batch_runs_each_condition_in_its_own_folder_and_compares_them(tmp_path, capsys):
+    coder = CoderScript([3, 3], gui_test=False)  # the critic reads 3 off either page
+    out_dir = tmp_path / "out"
+    with ScriptedModelServer({"coder-a": coder, CRITIC: vision}) as server:
+        code = main([
+            "batch", "--instruction", BAKERY, "--coder-model", "coder-a", "--out", str(out_dir),
+            "--condition", "execution+no-backtracking+no-select-best", "--condition", "full",
+            "--no-gui-testing", "--coder-provider", "openai",
+            "--coder-base-url", server.base_url_openai,
+            "--critic-provider", "openai", "--critic-base-url", server.base_url_openai,
+            "--critic-model", CRITIC,
+        ])  # fmt: skip
+        out, err = capsys.readouterr()
+        critic_calls = [r for r in server.chat_requests if r.model == CRITIC]
+
+    assert code == 0, err
+    # Only the full condition's edit step was looked at: an error check and a grade.
+    assert len(critic_calls) == 2
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["coder", "condition"]
+    execution, full = (line.split() for line in lines[1:3])
+    # execution: no critic, so no appearance grade; full: the page the critic graded.
+    assert execution[:6] == ["coder-a", "execution+no-backtracking+no-select-best", "1", "1",
+                             "-", "-"]  # fmt: skip
+    assert full[:5] == ["coder-a", "full", "1", "1", "3.00"]
+    item = out_dir.resolve() / item_id_for(BAKERY) / "coder-a"
+    stored = {}
+    for name in ("execution+no-backtracking+no-select-best", "full"):
+        manifest = json.loads((item / name / "sample-1" / "manifest.json").read_text())
+        stored[name] = (manifest["config"]["feedback"], manifest["config"]["backtracking"],
+                        manifest["config"]["select_best"])  # fmt: skip
+    assert stored == {"execution+no-backtracking+no-select-best": ("execution", False, False),
+                      "full": ("full", True, True)}  # fmt: skip
+    saved = json.loads((out_dir / "batch.json").read_text())
+    assert saved["conditions"] == ["execution+no-backtracking+no-select-best", "full"]
+    assert sorted(r["condition"] for r in saved["runs"]) == sorted(saved["conditions"])
+    assert f"{item_id_for(BAKERY)}/coder-a/full/sample-1: started" in err
+
+
+def test_batch_refuses_a_condition_spelled_wrong_or_mixed_with_the_single_flags(capsys):
+    common = ["batch", "--instruction", BAKERY, "--coder-model", "m", "--critic-model", "c",
+              "--out", "unused"]  # fmt: skip
+    assert main([*common, "--condition", "full+no-gui"]) == 2
+    assert "has 'no-gui' where only no-backtracking or no-select-best" in capsys.readouterr().err
+    assert main([*common, "--paper-ablation", "--no-backtracking"]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main([*common, "--paper-ablation", "--condition", "full"]) == 2
+    assert "the condition full is given twice" in capsys.readouterr().err

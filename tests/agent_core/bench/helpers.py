@@ -92,22 +92,28 @@ def element_number(request: RecordedRequest, needle: str) -> int | None:
 
 
 class VisionScript:
-    """The critic role: GUI agent turns, error checks and grades.
+    """The critic role: GUI agent turns, the bench's appearance judge, and the in-loop
+    critic's error checks and grades.
 
     For a GUI request it clicks the "Count: 0" button it finds in the element list; once the
     list shows "Count: 1" it answers with the verdict scripted for the case (matched by a
-    piece of the case's task text), otherwise NO.
+    piece of the case's task text), otherwise NO. The appearance judge gets ``looks``.
 
     Args:
         verdicts: Piece of a case's task text -> the answer text after ``ANSWER;``.
-        grade: The appearance grade it gives.
+        grade: The grade the in-loop critic gives.
+        looks: The appearance judge's reply (it ends with a "Grade: N" line or not).
     """
 
-    def __init__(self, verdicts: Mapping[str, str], grade: int = 4) -> None:
+    def __init__(self, verdicts: Mapping[str, str], grade: int = 4,
+                 looks: str = "Analysis: a tidy navy counter.\n\nGrade: 4") -> None:  # fmt: skip
         self.verdicts = dict(verdicts)
         self.grade = grade
+        self.looks = looks
         self.gui_tasks: list[str] = []
         """The task of every GUI agent's first turn, in order."""
+        self.gui_requests: list[RecordedRequest] = []
+        self.appearance_requests: list[RecordedRequest] = []
         self.grades = 0
         self.checks = 0
         self._lock = threading.Lock()
@@ -115,7 +121,11 @@ class VisionScript:
     def __call__(self, request: RecordedRequest) -> str:
         with self._lock:
             if "careful tester" in request.texts[0]:
+                self.gui_requests.append(request)
                 return self._gui(request)
+            if "Grade how the website looks" in request.last_user_text:
+                self.appearance_requests.append(request)
+                return self.looks
             if "Grade it." in request.last_user_text:
                 self.grades += 1
                 return json.dumps({"analysis": "a tidy navy counter", "grade": self.grade})

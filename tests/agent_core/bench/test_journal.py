@@ -17,12 +17,14 @@ async def test_records_are_read_back_as_they_were_written(tmp_path):
     journal = BenchJournal(tmp_path)
     await journal.add_case(case("000001", 0))
     await journal.add_case(case("000001", 1, "PARTIAL"))
-    await journal.add_appearance(AppearanceResult("000001", 3, analysis="plain"))
+    grade = AppearanceResult("000001", 3, read="the first digit after 'Grade': 3",
+                             judge_text="Plain.\nGrade: 3", screenshots=["s/1.png"])
+    await journal.add_appearance(grade)
     again = BenchJournal(tmp_path)
     again.load()
     assert again.cases == {("000001", 0): case("000001", 0),
                            ("000001", 1): case("000001", 1, "PARTIAL")}  # fmt: skip
-    assert again.appearance == {"000001": AppearanceResult("000001", 3, analysis="plain")}
+    assert again.appearance == {"000001": grade}
     line = json.loads((tmp_path / "bench-cases.jsonl").read_text().splitlines()[1])
     assert line["kind"] == "case" and line["score"] == 0.5 and line["verdict"] == "PARTIAL"
 
@@ -70,5 +72,17 @@ async def test_a_task_is_done_when_all_cases_and_its_grade_are_recorded(tmp_path
     await journal.add_case(case("000003", 0))
     await journal.add_case(case("000003", 2))
     assert not journal.task_done(task)
-    await journal.add_appearance(AppearanceResult("000003", None))
+    await journal.add_appearance(AppearanceResult("000003", 0, read="no 'Grade': counted 0"))
     assert journal.task_done(task)
+
+
+def test_grades_of_the_critic_rubric_are_set_aside_never_mixed_in(tmp_path):
+    # Written by an earlier version: the in-loop critic's 0-5 grade of one screenshot.
+    old = {"kind": "appearance", "task_id": "000004", "grade": 5, "analysis": "lovely"}
+    new = AppearanceResult("000005", 2, read="...").to_record()
+    (tmp_path / "bench-appearance.jsonl").write_text(json.dumps(old) + "\n" + json.dumps(new)
+                                                     + "\n")  # fmt: skip
+    journal = BenchJournal(tmp_path)
+    journal.load()
+    assert list(journal.appearance) == ["000005"]
+    assert journal.set_aside == 1 and journal.skipped_lines == 0

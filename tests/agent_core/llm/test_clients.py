@@ -146,6 +146,21 @@ async def test_openai_gets_temperature_and_max_tokens(
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_seed_is_sent_only_when_one_is_set(
+    provider: str, server: ScriptedModelServer, make_model: MakeModel
+) -> None:
+    server.set_script("coder-model", queue("ok", "ok", "ok"))
+    seeded = make_model(provider, seed=42)
+    await seeded.complete(ASK)
+    await seeded.complete(ASK, on_token=lambda _: None)
+    await make_model(provider).complete(ASK)
+
+    sent = [r.options.get("seed") if provider == "ollama" else r.body.get("seed")
+            for r in server.chat_requests]  # fmt: skip
+    assert sent == [42, 42, None]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
 async def test_list_models_names_every_model_of_the_server(
     provider: str, server: ScriptedModelServer, make_model: MakeModel
 ) -> None:
