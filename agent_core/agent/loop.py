@@ -10,6 +10,12 @@ from dataclasses import dataclass, replace
 
 from agent_core.agent import steps as step_kinds
 from agent_core.agent.context import FittedPrompt, Turn, fit_conversation, prompt_budget
+from agent_core.agent.head import (
+    apply_best_step,
+    keep_last_step,
+    restore_step_files,
+    roll_back_unfinished,
+)
 from agent_core.agent.reply_format import (
     NO_WORKING_STEP,
     NOT_FOLLOWING,
@@ -18,7 +24,6 @@ from agent_core.agent.reply_format import (
     ending_message,
     has_working_step,
 )
-from agent_core.agent.rollback import roll_back_unfinished
 from agent_core.agent.services import AgentModels, StepServices, build_gui_tester
 from agent_core.config import RunConfig
 from agent_core.errors import RunStoreError, WebGenError
@@ -52,13 +57,10 @@ from agent_core.protocol.coder_prompt import (
 from agent_core.store.records import RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import (
-    answering_latest_request,
     backtrack_target,
     consecutive_errors,
     parent_chain,
-    select_best_step,
 )
-from agent_core.workspace.guard import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -369,39 +371,6 @@ class WebGenAgent:
         )
 
 
-async def restore_step_files(store: RunStore, workspace: Workspace, index: int | None) -> None:
-    """Put step ``index``'s files in the workspace and make it the head (None: empty start).
-
-    Files are read and written off the event loop.
-    """
-    files = await asyncio.to_thread(store.files_of, index) if index else {}
-    await asyncio.to_thread(workspace.restore, files)
-    await store.set_head_async(index)
-
-
-async def apply_best_step(store: RunStore, workspace: Workspace) -> int | None:
-    """Select the best step by the METHOD rule, restore its files and record the choice.
-
-    After a follow-up request only the steps answering it compete, so a finished follow-up
-    is never undone by an earlier step that scored higher on the older task.
-    """
-    best = select_best_step(answering_latest_request(store.steps()))
-    index = best.index if best else None
-    if index is not None:
-        await restore_step_files(store, workspace, index)
-    await store.update_manifest_async(best_step=index)
-    return index
-
-
-async def keep_last_step(store: RunStore, workspace: Workspace) -> int | None:
-    """Make the last step (the head) the run's result, whatever its grades."""
-    index = store.head
-    if index is not None:
-        await restore_step_files(store, workspace, index)
-    await store.update_manifest_async(best_step=index)
-    return index
-
-
 def _summary(step: StepRecord) -> str:
     grade = "no grade" if step.appearance_grade is None else f"appearance {step.appearance_grade}/5"
     gui = "" if step.gui_grade is None else f", GUI {step.gui_grade}/5"
@@ -417,4 +386,4 @@ def _as_text(data: bytes) -> str | None:
 
 
 __all__ = ["RunOutcome", "WebGenAgent", "apply_best_step", "keep_last_step",
-           "restore_step_files"]
+           "restore_step_files"]  # the last three live in agent.head; kept here for callers

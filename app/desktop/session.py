@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 
-from agent_core.agent.loop import RunOutcome, WebGenAgent, apply_best_step, restore_step_files
+from agent_core.agent.head import apply_best_step, restore_step_files
+from agent_core.agent.loop import RunOutcome, WebGenAgent
 from agent_core.agent.preview import PreviewResult, serve_workspace
 from agent_core.agent.services import AgentModels, StepServices
 from agent_core.config import ModelSettings, RunConfig
