@@ -231,6 +231,39 @@ class RunCancelled(Event):
     kind: ClassVar[str] = "run_cancelled"
 
 
+@dataclass(frozen=True, kw_only=True)
+class QuestionAsked(Event):
+    """The user asked the coder about the site and its code; nothing will be changed.
+
+    ``head`` is the step whose files the coder sees (None: the empty start).
+    """
+
+    kind: ClassVar[str] = "question_asked"
+    question: str
+    head: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerToken(Event):
+    """A fragment of the coder's streamed answer to the question in flight (not logged)."""
+
+    kind: ClassVar[str] = "answer_token"
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionAnswered(Event):
+    """The coder's whole answer, never applied; ``error`` says why it is missing or cut."""
+
+    kind: ClassVar[str] = "question_answered"
+    answer: str
+    error: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_estimated: bool = False
+    seconds: float = 0.0
+
+
 EventSink = Callable[[Event], Awaitable[None] | None]
 """A subscriber: called once per event, in order."""
 
@@ -256,6 +289,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RunCancelled,
         ReplyFormatChanged,
         CoderContext,
+        QuestionAsked,
+        AnswerToken,
+        QuestionAnswered,
     )
 }
 

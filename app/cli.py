@@ -20,6 +20,7 @@ from agent_core.runtime.processes import reap_orphans
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings
+from app.ask_cmd import add_ask_parser, run_ask
 from app.batch_cmd import add_batch_parser, run_batch_cmd
 from app.bench import add_bench_parser, run_bench
 from app.export_cmd import add_export_parser, run_export
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     add_rejudge_parser(sub)
     add_batch_parser(sub)
+    add_ask_parser(sub)
     _add_doctor_parser(sub)
     gui = sub.add_parser("gui", help="open the desktop window (the default with no command)")
     gui.add_argument("run_dir", nargs="?", type=Path, help="a run folder to open")
@@ -266,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_rejudge(args)
         if args.command == "batch":
             return run_batch_cmd(args)
+        if args.command == "ask":
+            return run_ask(args)
         _print_summary(RunStore.open(args.run_dir), args)
         return EXIT_OK
     except WebGenError as exc:

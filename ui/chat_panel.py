@@ -1,7 +1,8 @@
 """The chat panel: the conversation with the coder, folded for reading, and the input box.
 
 The panel only renders what the app tells it (user messages, streamed coder replies,
-feedback, notices) and emits :attr:`ChatPanel.submitted` when the user sends an instruction.
+feedback, notices, questions and answers) and emits :attr:`ChatPanel.submitted` when the user
+sends an instruction, or :attr:`ChatPanel.asked` when the Ask toggle beside Send is on.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 from PySide6.QtCore import QKeyCombination, QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFrame,
     QHBoxLayout,
     QPlainTextEdit,
@@ -20,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.ask_messages import STYLE as ASK_STYLE
+from ui.ask_messages import AnswerBubble, QuestionMessage
 from ui.chat_messages import ChatEntry, FeedbackItem, NoticeLine, UserMessage
 from ui.reply_bubble import ReplyBubble
 from ui.shortcuts_dialog import declare_keys
@@ -38,6 +42,10 @@ _MODES: dict[str, tuple[str, str, str]] = {
     ),
 }
 _BUSY_TIP = "A run is in progress; you can draft your next instruction meanwhile"
+_ASK = ("Ask a question about the site or its code (nothing is changed)…", "Ask",
+        "Ask the coder about the current step; the answer changes nothing (Ctrl+Enter)")
+_ASK_TIP = "Ask instead of send: the coder answers about the site and its code, changing nothing"
+_ASK_OFF_TIP = "Ask works on an open run while nothing is running"
 
 _STYLE = """
 #userBubble { background: palette(alternate-base); border: 1px solid palette(highlight);
@@ -123,15 +131,18 @@ class ChatPanel(QWidget):
 
     submitted = Signal(str)
     """A non-empty, stripped instruction the user sent (the box is cleared)."""
+    asked = Signal(str)
+    """A non-empty, stripped question the user asked with Ask on (the box is cleared)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chatPanel")
-        self.setStyleSheet(_STYLE)
+        self.setStyleSheet(_STYLE + ASK_STYLE)
         self._mode = "first"
         self._entries: list[ChatEntry] = []
         self._replies: dict[int, ReplyBubble] = {}
         self._feedback: dict[int, FeedbackItem] = {}
+        self._answer: AnswerBubble | None = None
         self._follow = True
         self._build()
         self.set_input_mode("first")
@@ -163,7 +174,11 @@ class ChatPanel(QWidget):
         self._button = QPushButton()
         self._button.setObjectName("sendButton")
         self._button.clicked.connect(lambda: self._submit(self._edit.toPlainText()))
+        self._ask = QCheckBox("Ask")
+        self._ask.setObjectName("askToggle")
+        self._ask.toggled.connect(self._apply_ask)
         row.addWidget(self._edit, 1)
+        row.addWidget(self._ask, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self._button, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(row)
 
@@ -206,6 +221,23 @@ class ChatPanel(QWidget):
             self._button.setToolTip(tip)
             self._button.setEnabled(True)
         self._mode = mode
+        self._apply_ask()
+
+    @Slot()
+    def _apply_ask(self) -> None:
+        """Ask works only where a follow-up could be sent; when on, Send becomes Ask."""
+        available = self._mode == "follow_up"
+        self._ask.setEnabled(available)
+        self._ask.setToolTip(_ASK_TIP if available else _ASK_OFF_TIP)
+        if available:
+            placeholder, label, tip = _ASK if self._ask.isChecked() else _MODES["follow_up"]
+            self._edit.setPlaceholderText(placeholder)
+            self._edit.viewport().update()
+            self._button.setText(label)
+            self._button.setToolTip(tip)
+        elif self._button.text() == _ASK[1]:  # busy after a question: Send, as for a request
+            self._edit.setPlaceholderText(_MODES["follow_up"][0])
+            self._button.setText(_MODES["follow_up"][1])
 
     def input_mode(self) -> str:
         """The current input mode."""
@@ -219,13 +251,20 @@ class ChatPanel(QWidget):
         """The Start/Send button."""
         return self._button
 
+    def ask_toggle(self) -> QCheckBox:
+        """The Ask toggle beside Send."""
+        return self._ask
+
     @Slot(str)
     def _submit(self, text: str) -> None:
         instruction = text.strip()
         if self._mode in ("busy", "locked") or not instruction:
             return
         self._edit.clear()
-        self.submitted.emit(instruction)
+        if self._ask.isChecked() and self._ask.isEnabled():
+            self.asked.emit(instruction)
+        else:
+            self.submitted.emit(instruction)
 
     # -- messages -------------------------------------------------------------------------
 
@@ -282,6 +321,23 @@ class ChatPanel(QWidget):
         """
         self._add(NoticeLine(text, level))
 
+    def add_question(self, text: str, step: int | None) -> None:
+        """Show a question the user asked about step ``step``; the view jumps to the bottom."""
+        self._follow = True
+        self._add(QuestionMessage(text, step))
+
+    def append_answer(self, text: str) -> None:
+        """Add streamed text to the answer in progress (a new answer opens if none is)."""
+        if self._answer is None or self._answer.is_done():
+            self._answer = AnswerBubble()
+            self._add(self._answer)
+        self._answer.append(text)
+
+    def end_answer(self, *, cut: bool = False) -> None:
+        """The answer in progress is complete (``cut``: it ended early)."""
+        if self._answer is not None and not self._answer.is_done():
+            self._answer.finish(cut=cut)
+
     def clear(self) -> None:
         """Remove every message (the input box keeps its text)."""
         for widget in self._entries:
@@ -291,6 +347,7 @@ class ChatPanel(QWidget):
         self._entries.clear()
         self._replies.clear()
         self._feedback.clear()
+        self._answer = None
         self._follow = True
 
     def _add(self, widget: ChatEntry) -> None:
@@ -300,7 +357,10 @@ class ChatPanel(QWidget):
     # -- reading back ---------------------------------------------------------------------
 
     def transcript(self) -> list[tuple[str, str]]:
-        """``(role, visible text)`` per entry, in order (roles: user, coder, feedback, notice)."""
+        """``(role, visible text)`` per entry, in order.
+
+        Roles: user, coder, feedback, notice, question and answer.
+        """
         return [(w.role, w.visible_text()) for w in self._entries]
 
     def reply_widget(self, index: int) -> ReplyBubble | None:

@@ -134,16 +134,30 @@ def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: 
         lines.append(f"- step {turn.index}: {text[:FEEDBACK_LOG_CHARS]}")
     if dropped and dropped[-1].feedback:
         lines += ["", "Latest feedback in full:", dropped[-1].feedback]
-    lines += ["", "Current files:"]
+    lines += ["", files_section(files, file_budget, binary)]
+    return "\n".join(lines)
+
+
+def files_section(files: Mapping[str, str], budget: int,
+                  binary: Mapping[str, int] | None = None) -> str:
+    """The project's files as the coder reads them, the smallest first, within ``budget``.
+
+    Args:
+        files: Text files by path.
+        budget: Tokens the file bodies may take; the files that do not fit (and lock files)
+            are named with their size instead.
+        binary: Files that are not UTF-8 text, with their sizes (named, never shown).
+    """
+    lines = ["Current files:"]
     used = 0
     for path in sorted(files, key=lambda p: (len(files[p]), p)):
         body = files[path]
         cost = estimate_tokens(body) + 20
-        if path in SKIPPED_IN_STATE or used + cost > file_budget:
+        if path in SKIPPED_IN_STATE or used + cost > budget:
             lines.append(f"- {path} ({len(body)} characters, not shown)")
             continue
         used += cost
         lines += [f"--- {path} ---", body]
     lines += [f"- {path} (binary, {size} bytes, not shown)"
-              for path, size in sorted(binary.items())]
+              for path, size in sorted((binary or {}).items())]
     return "\n".join(lines)

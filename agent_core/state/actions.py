@@ -48,6 +48,8 @@ def actions_for(state: RunState | None, situation: Situation = Situation()) -> A
     if state.status is Status.RUNNING:
         return Actions(False, True, False, False, False, CONTINUE, "busy")
     label = START if state.status is Status.NEW else CONTINUE
+    if state.asking:  # Stop ends the answer; nothing else may start until it is in
+        return Actions(False, True, False, False, False, label, "busy")
     if not state.committed:
         return Actions(not situation.example, False, False, False, False, label,
                        "locked" if situation.example else "follow_up")

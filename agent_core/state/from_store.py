@@ -118,7 +118,9 @@ def load_state(store: RunStore, *, running_elsewhere: bool = False) -> RunState:
     """
     events = list(stored_events(store))
     if not any(isinstance(e, RunStarted) for e in events):
-        events = events_from_records(store.manifest, store.steps())
+        # No run was logged (an imported run): its records, then what the user did since
+        # (restores, questions), as it was logged.
+        events = events_from_records(store.manifest, store.steps()) + events
     state = replay(events)
     for record in store.steps():  # committed, but the log lost its event (killed between)
         card = state.card(record.index)

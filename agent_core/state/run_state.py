@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from agent_core.events import (
+    AnswerToken,
     Backtracked,
     BestSelected,
     CoderContext,
@@ -20,6 +21,8 @@ from agent_core.events import (
     Event,
     FileWritten,
     PhaseChanged,
+    QuestionAnswered,
+    QuestionAsked,
     ReplyFormatChanged,
     RunCancelled,
     RunFailed,
@@ -85,9 +88,10 @@ class ChatItem:
 
     Attributes:
         kind: ``user`` (instruction or request), ``reply`` (the coder's), ``feedback`` (what
-            the coder was told after a step) or ``notice`` (what the run did or why it ended).
+            the coder was told after a step), ``notice`` (what the run did or why it ended),
+            ``question`` (asked about the site) or ``answer`` (the coder's, never applied).
         text: The words shown.
-        step: The step a reply or feedback belongs to.
+        step: The step a reply or feedback belongs to; for a question, the step asked about.
         level: A notice's level (info, success, warning, error); ``error`` on a feedback
             marks an error step.
         done: False while a reply is still streaming.
@@ -131,6 +135,8 @@ class RunState:
     reply_format: str = ""
     context_length: int | None = None
     sandbox_warning: str = ""
+    asking: bool = False
+    """A question is being answered (nothing else may start meanwhile)."""
 
     def card(self, index: int) -> StepCard | None:
         """The card of step ``index``, if there is one."""
@@ -169,6 +175,7 @@ def reduce(state: RunState, event: Event) -> RunState:
 
 def interrupted(state: RunState) -> RunState:
     """A run whose log stops mid-run, seen after the fact: nothing is still running."""
+    state = _end_answer(state, "", "the app stopped before the answer was complete")
     if state.status is not Status.RUNNING:
         return state
     head = f"step {state.head}" if state.head else "the empty start"
@@ -227,10 +234,31 @@ def _abandon(state: RunState, reason: str) -> RunState:
     return replace(state, running_step=None, streamed_chars=0)
 
 
+def _open_answer(state: RunState) -> int | None:
+    """Position in the chat of the answer still streaming, if any."""
+    return next((i for i in range(len(state.chat) - 1, -1, -1)
+                 if state.chat[i].kind == "answer" and not state.chat[i].done), None)
+
+
+def _end_answer(state: RunState, answer: str, error: str) -> RunState:
+    """The question in flight is over: its answer is whole, or cut short and said why."""
+    if not state.asking:
+        return state
+    position = _open_answer(state)
+    if position is not None:
+        item = state.chat[position]
+        text = answer or item.text
+        ended = replace(item, text=text, done=True, level="error" if error else "info")
+        state = _set_item(state, position, ended if text.strip() else None)
+    state = replace(state, asking=False)
+    return _notice(state, f"No complete answer: {error}", "warning") if error else state
+
+
 # -- handlers --------------------------------------------------------------------------
 
 
 def _run_started(state: RunState, e: RunStarted) -> RunState:
+    state = _end_answer(state, "", "the app stopped before the answer was complete")
     state = replace(state, run_id=e.run_id, instruction=state.instruction or e.instruction,
                     status=Status.RUNNING, end_reason="", end_message="", streamed_chars=0)
     if not state.chat and not e.resumed:
@@ -320,6 +348,25 @@ def _step_finished(state: RunState, e: StepFinished) -> RunState:
     return replace(state, head=e.index, usage=usage, running_step=running, streamed_chars=0)
 
 
+def _asked(state: RunState, e: QuestionAsked) -> RunState:
+    state = _end_answer(state, "", "another question was asked")
+    chat = (*state.chat, ChatItem("question", e.question, step=e.head),
+            ChatItem("answer", "", done=False))
+    return replace(state, chat=chat, asking=True)
+
+
+def _answer_token(state: RunState, e: AnswerToken) -> RunState:
+    position = _open_answer(state)
+    if position is None:
+        return state
+    item = state.chat[position]
+    return _set_item(state, position, replace(item, text=item.text + e.text))
+
+
+def _answered(state: RunState, e: QuestionAnswered) -> RunState:
+    return _end_answer(state, e.answer, e.error)
+
+
 def _backtracked(state: RunState, e: Backtracked) -> RunState:
     state = replace(state, head=e.to_index)
     if not e.consecutive_errors:
@@ -389,4 +436,7 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], RunState]] = {
     RunFinished: _finished,
     RunFailed: _failed,
     RunCancelled: _cancelled,
+    QuestionAsked: _asked,
+    AnswerToken: _answer_token,
+    QuestionAnswered: _answered,
 }

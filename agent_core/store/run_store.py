@@ -35,7 +35,7 @@ from typing import Any
 
 from agent_core import __version__
 from agent_core.errors import RunStoreError
-from agent_core.events import Event, Token
+from agent_core.events import AnswerToken, Event, Token
 from agent_core.store.atomic import write_bytes_atomic, write_json_atomic
 from agent_core.store.locks import LockHeld, is_locked, take_pid_lock
 from agent_core.store.records import SCHEMA_VERSION, Manifest, StepRecord
@@ -284,7 +284,7 @@ class RunStore:
 
     def append_event(self, event: Event) -> None:
         """Append ``event`` to events.jsonl (streamed tokens are not kept: the reply is)."""
-        if isinstance(event, Token):
+        if isinstance(event, Token | AnswerToken):
             return
         line = json.dumps(event.to_dict(), ensure_ascii=False)
         try:

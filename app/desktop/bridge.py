@@ -10,12 +10,15 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from agent_core.events import (
+    AnswerToken,
     Backtracked,
     BestSelected,
     ContextTrimmed,
     Event,
     FileWritten,
     PhaseChanged,
+    QuestionAnswered,
+    QuestionAsked,
     ReplyFormatChanged,
     RunCancelled,
     RunFailed,
@@ -51,6 +54,9 @@ _SIGNAL_OF: dict[type[Event], str] = {
     RunFinished: "runEnded",
     RunFailed: "runEnded",
     RunCancelled: "runEnded",
+    QuestionAsked: "questionAsked",
+    AnswerToken: "answerStreamed",
+    QuestionAnswered: "questionAnswered",
 }
 
 
@@ -77,6 +83,10 @@ class EventBridge(QObject):
     contextTrimmed = Signal(object)
     testInstructionWritten = Signal(object)
     runEnded = Signal(object)
+    questionAsked = Signal(object)
+    answerStreamed = Signal(object)
+    """A fragment of an answer (the chat draws it with the others from the run state)."""
+    questionAnswered = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -21,6 +21,7 @@ from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings as app_settings
 from app.desktop import example, preflight
+from app.desktop.ask import STILL_ANSWERING, AskFlow
 from app.desktop.bridge import EventBridge
 from app.desktop.help import HelpFlow
 from app.desktop.ops import Notifier, Ops
@@ -77,6 +78,9 @@ class MainController(QObject):
         self.bridge.stepFinished.connect(lambda _e: self.research.run_changed())
         self.steps = StepActions(window, self.ops, self.notifier, self.research,
                                  lambda: self.session, self._update_actions)
+        self.asks = AskFlow(window, self.ops, self.notifier, lambda: self.session,
+                            lambda: self._starting or bool(self.session and self.session.running),
+                            self.settings_flow.open)
         self.welcome = WelcomeFlow(window, self.ops, self.notifier, self.settings_flow,
                                    qsettings, self.open_example)
         self.help = HelpFlow(window, self.ops, runs_dir, qsettings.fileName(),
@@ -93,6 +97,9 @@ class MainController(QObject):
     def _connect(self) -> None:
         w = self.window
         w.chat.submitted.connect(self.submit)
+        w.chat.asked.connect(self.asks.ask)
+        for asking in (self.bridge.questionAsked, self.bridge.questionAnswered):
+            asking.connect(lambda _e: self._update_actions())
         w.startRequested.connect(self.start)
         w.stopRequested.connect(self.stop)
         w.pickBestRequested.connect(self.steps.pick_best)
@@ -200,6 +207,10 @@ class MainController(QObject):
     def _launch(self, *, instruction: str | None = None, request: str | None = None) -> None:
         if self._starting:
             return
+        if self.asks.busy:
+            self.notifier.notify(f"{STILL_ANSWERING} Send this when the answer is in.", "info")
+            self._give_back(instruction or request)
+            return
         if self._example and instruction is None:
             self.notifier.notify(example.CHAT_HINT, "info", [("New run", self.new_run)])
             self._give_back(request)
@@ -291,6 +302,9 @@ class MainController(QObject):
 
     def stop(self) -> None:
         """Cancel the run at once; its processes are killed."""
+        if self.asks.busy:  # Stop ends the answer; the run's site keeps being served
+            self.ops.run("Stop", self.asks.stop(), on_success=lambda _r: self._update_actions())
+            return
         if self.session is None:
             return
         self.window.preview.set_url(None, "The run was stopped and its dev server with it. "
@@ -385,6 +399,7 @@ class MainController(QObject):
                                  "window, so it was opened as it is (read-only).", "warning")
 
     async def _close_session(self) -> None:
+        await self.asks.stop()
         session, self.session = self.session, None
         if session is not None:
             await session.close()

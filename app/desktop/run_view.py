@@ -65,6 +65,8 @@ class RunView(QObject):
                      "contextTrimmed", "runEnded"):
             getattr(bridge, name).connect(lambda _e: self.render())
         bridge.tokens.connect(lambda _i, _t: self.render())
+        for signal in (bridge.questionAsked, bridge.answerStreamed, bridge.questionAnswered):
+            signal.connect(lambda _e: self.render())
         bridge.sandboxPrepared.connect(self._sandbox)
         bridge.fileWritten.connect(self._file_written)
         bridge.serverReady.connect(self._server_ready)
@@ -109,6 +111,8 @@ class RunView(QObject):
                 chat.append_reply(after.step or 0, after.text[len(before.text):])
                 if after.done and not before.done:
                     chat.end_reply(after.step or 0)
+            elif before != after and after.kind == "answer":
+                draw_answer(chat, after, after.text[len(before.text):])
         for item in new[len(old):]:
             self._add_item(item, state)
 
@@ -126,6 +130,10 @@ class RunView(QObject):
             title = feedback_title(card) if card else f"Feedback after step {item.step}"
             chat.add_feedback(item.step or 0, item.text, title=title,
                               error=item.level == "error")
+        elif item.kind == "question":
+            chat.add_question(item.text, item.step)
+        elif item.kind == "answer":
+            draw_answer(chat, item, item.text)
         else:
             chat.add_notice(item.text, item.level)
 
@@ -234,8 +242,16 @@ def _extends(before: ChatItem, after: ChatItem) -> bool:
     """``after`` is ``before`` or the same reply grown (drawn by appending)."""
     if before is after or before == after:
         return True
-    return (before.kind == after.kind == "reply" and before.step == after.step
+    return (before.kind == after.kind and after.kind in ("reply", "answer")
+            and before.step == after.step
             and after.text.startswith(before.text) and (after.done or not before.done))
+
+
+def draw_answer(chat: Any, item: ChatItem, new_text: str) -> None:
+    """Draw the part of an answer not drawn yet, and its end once it came."""
+    chat.append_answer(new_text)
+    if item.done:
+        chat.end_answer(cut=item.level == "error")
 
 
 def _draw_card(timeline: Any, before: StepCard | None, card: StepCard) -> None:
@@ -258,6 +274,8 @@ def _draw_card(timeline: Any, before: StepCard | None, card: StepCard) -> None:
 
 
 def _phase_text(state: RunState) -> str:
+    if state.asking:
+        return "Answering your question"
     if state.status is Status.RUNNING:
         if state.running_step is None:
             return "Starting"
