@@ -19,7 +19,6 @@ from tests.fakes.model_server import RecordedRequest
 
 REPO = Path(__file__).resolve().parents[3]
 BENCH_FILE = REPO / ".." / "shared" / "webgen-bench" / "test.jsonl"
-FAST_AGENT = {"wait_s": 0.1, "element_timeout_s": 2.0, "action_timeout_s": 5.0}
 
 COUNTER_SITE = {
     "index.html": """<!doctype html>

@@ -3,20 +3,20 @@ it was sent (real OpenAI client over loopback), and the effects are checked in C
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 
 from agent_core.gui.marks import mark_page
 from tests.agent_core.gui.helpers import (
-    FeedbackScript,
+    WRITTEN_REPLY,
     Playbook,
     ScrollUntil,
     assert_annotated,
     clicker,
     run_agent,
 )
+from tests.support.agent import FeedbackScript
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -73,7 +73,7 @@ async def test_a_valid_form_is_submitted_and_the_stored_test_holds_every_turn(
         'Click [<"Sign up">]',
         "ANSWER; YES - the sign-up succeeded",
     )
-    feedback = FeedbackScript(json.dumps({"test_passed": True, "grade": 5}))
+    feedback = FeedbackScript(WRITTEN_REPLY, [{"test_passed": True, "grade": 5}])
     tester = make_tester(playbook, feedback)
     outcome = await tester.test(sites.app.url("/signup.html"), "A newsletter sign-up form", 1)
     assert outcome.errors == [] and outcome.gui_grade == 5

@@ -20,7 +20,7 @@ from agent_core.errors import (
     ModelUnreachable,
 )
 from agent_core.llm.base import Message
-from tests.agent_core.llm.conftest import PROVIDERS, MakeModel, closed_port_url
+from tests.agent_core.llm.conftest import PROVIDERS, MakeModel, closed_base_url
 from tests.fakes.model_server import Reply, ScriptedModelServer, queue
 from tests.support.runs import StepSpec, build_run
 
@@ -122,7 +122,7 @@ async def test_gives_up_on_server_errors_with_the_server_message(
 async def test_server_down_is_unreachable_with_url_and_reason(
     provider: str, stream: bool, make_model: MakeModel, sleeps: list[float]
 ) -> None:
-    url = closed_port_url(provider)
+    url = closed_base_url(provider)
 
     with pytest.raises(ModelUnreachable) as caught:
         await _complete(make_model(provider, base_url=url, max_retries=1), stream)
