@@ -22,16 +22,11 @@ from tests.support.agent import (
     VisionRouter,
     coder_reply,
 )
-from tests.support.cli import INSTRUCTION, PAGE, critic
+from tests.support.cli import INSTRUCTION, PAGE, critic, webgen
 from tests.support.env import SECRET, cli_env
 from tests.support.procs import processes_matching, wait_until_gone
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def webgen(*args: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.slow

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.fakes.model_server import Reply, ScriptedModelServer, queue
 from tests.support.agent import CODER, CRITIC, graded
+from tests.support.cli import webgen
 from tests.support.env import cli_env
 
-REPO = Path(__file__).resolve().parents[2]
 PROSE = "I would build a bakery site with React. First, create a component..."
 
 
-def webgen(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
 def test_help_documents_the_exit_codes():
-    done = webgen("run", "--help", env=dict(__import__("os").environ))
+    done = webgen("run", "--help")
     assert "3    the run ended without a working site" in done.stdout
     assert "model_not_following_format" in done.stdout
     assert "--coder-reply-format FORMAT" in done.stdout

@@ -13,17 +13,12 @@ import pytest
 
 from tests.fakes.model_server import Reply, ScriptedModelServer, queue
 from tests.support.agent import CODER, CRITIC, CriticScript, coder_reply
-from tests.support.cli import INSTRUCTION, PAGE, critic
+from tests.support.cli import INSTRUCTION, PAGE, critic, webgen
 from tests.support.env import cli_env
 from tests.support.procs import processes_matching, wait_until_gone
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def webgen(*args: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def page(text: str) -> str:

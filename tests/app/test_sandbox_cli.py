@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,11 +18,11 @@ import pytest
 
 from tests.fakes.model_server import ScriptedModelServer, queue
 from tests.support.agent import CODER, CRITIC, FEEDBACK, coder_reply, graded
+from tests.support.cli import webgen
 from tests.support.env import SECRET, cli_env
 from tests.support.procs import processes_matching
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[2]
 MORE_SECRETS = {"OPENAI_API_KEY": "sk-openai-e2e-1", "ANTHROPIC_API_KEY": "sk-ant-e2e-2",
                 "GITHUB_TOKEN": "ghp-e2e-3", "AWS_SECRET_ACCESS_KEY": "aws-e2e-4",
                 "DEPLOY_TOKEN": "tok-e2e-5"}  # fmt: skip
@@ -140,10 +139,8 @@ def webgen_env(server: ScriptedModelServer, tmp_path: Path, places: dict[str, Pa
 
 
 def run_webgen(env: dict, run_dir: Path, *flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "app", "run", "Build a notes page", "--out", str(run_dir),
-         "--json", "--no-gui-testing", *flags],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+    return webgen("run", "Build a notes page", "--out", str(run_dir), "--json",
+                  "--no-gui-testing", *flags, env=env, timeout=240)
 
 
 def assert_nothing_escaped(places: dict[str, Path]) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from tests.fakes.model_server import ScriptedModelServer
 from tests.support.agent import CRITIC, FEEDBACK, FeedbackScript, graded
+from tests.support.cli import webgen
 from tests.support.env import cli_env
 from tests.support.tiny_model import TinyModelServer
 
@@ -25,10 +26,8 @@ INSTRUCTION = "A one-page site for a bakery with its opening hours."
 
 
 def webgen_run(env: dict, run_dir: Path, *flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "app", "run", INSTRUCTION, "--out", str(run_dir), "--json",
-         "--coder-temperature", "0", "--coder-max-tokens", "320", *flags],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    return webgen("run", INSTRUCTION, "--out", str(run_dir), "--json", "--coder-temperature", "0",
+                  "--coder-max-tokens", "320", *flags, env=env, timeout=600)
 
 
 def tiny_coder_env(scripted: ScriptedModelServer, tiny: TinyModelServer, tmp_path: Path) -> dict:

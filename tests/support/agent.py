@@ -22,6 +22,8 @@ from tests.fakes.model_server import RecordedRequest, Reply, ScriptedModelServer
 
 CODER, CRITIC, FEEDBACK = "coder-model", "critic-model", "feedback-model"
 FAST_RETRY = RetryPolicy(base_delay_s=0.01, max_delay_s=0.05)
+FAST_AGENT = {"wait_s": 0.1, "element_timeout_s": 2.0, "action_timeout_s": 5.0}
+"""GUI agent options for tests: short waits, so a missing element fails in seconds."""
 
 
 def role(server: ScriptedModelServer, provider: str, model: str, **kw) -> RoleConfig:
@@ -169,20 +171,39 @@ class VisionRouter:
 
 
 class FeedbackScript:
-    """The feedback model: writes the test instruction, then grades each GUI test."""
+    """The feedback model: writes the test instruction, then grades each GUI test.
 
-    def __init__(self, test_instruction: str, summaries: Sequence[dict]) -> None:
+    Args:
+        test_instruction: Its reply when asked to write the test instruction.
+        summaries: Its replies to the grading requests, in order (then HTTP 500): a dict
+            goes out as JSON, text or a ``Reply`` as it is.
+
+    Attributes:
+        summaries: The grading replies not sent yet (a test may queue more).
+        requests: Every request it was sent, in order.
+        summary_requests: The grading requests among them.
+        writer_calls: How many times it was asked to write the test instruction.
+    """
+
+    def __init__(
+        self, test_instruction: str, summaries: Sequence[dict | str | Reply] = ()
+    ) -> None:
         self.test_instruction = test_instruction
-        self._summaries = list(summaries)
+        self.summaries = list(summaries)
         self.requests: list[RecordedRequest] = []
+        self.summary_requests: list[RecordedRequest] = []
+        self.writer_calls = 0
 
     def __call__(self, request: RecordedRequest) -> Reply | str:
         self.requests.append(request)
         if request.texts and request.texts[0].startswith(WRITER_SYSTEM_START):
+            self.writer_calls += 1
             return self.test_instruction
-        if not self._summaries:
+        self.summary_requests.append(request)
+        if not self.summaries:
             return Reply(status=500, error_body={"error": "summary script exhausted"})
-        return json.dumps(self._summaries.pop(0))
+        answer = self.summaries.pop(0)
+        return json.dumps(answer) if isinstance(answer, dict) else answer
 
 
 async def run(agent: WebGenAgent):

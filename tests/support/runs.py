@@ -1,7 +1,9 @@
 """Real run directories on disk for tests and benchmarks, without running the agent.
 
 ``build_run`` writes records through the real ``RunStore``, with real PNG screenshots and
-real file blobs, so readers (widgets, exporters, the CLI) see exactly what a run leaves.
+real file blobs, then reads the folder back the way the app opens a run and checks that every
+record survived the trip unchanged. Readers (widgets, exporters, the CLI) therefore see
+exactly what a run leaves, and a spec the stored schema cannot hold fails where it is built.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from agent_core.store.evidence import CriticReview, GuiTest, RuntimeResult
 from agent_core.store.records import RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 
@@ -39,7 +42,8 @@ class StepSpec:
     """One step to write: kind, grades, files (path -> text) and extras for the record.
 
     ``extra`` holds other ``StepRecord`` fields by name; evidence is typed, e.g.
-    ``{"gui": GuiTest(...), "runtime": RuntimeResult(...), "critic": CriticReview(...)}``.
+    ``{"gui": GuiTest(...), "runtime": RuntimeResult(...), "critic": CriticReview(...)}``
+    (a plain dict there is refused).
     """
 
     kind: StepKind = StepKind.EDIT
@@ -63,10 +67,45 @@ def default_files(index: int) -> dict[str, str]:
     }
 
 
+EVIDENCE = {"critic": CriticReview, "runtime": RuntimeResult, "gui": GuiTest}
+"""The typed evidence classes of a step record, by field."""
+_SET_BY_BUILD_RUN = {"index", "kind", "parent", "appearance_grade", "gui_grade", "has_error",
+                     "errors", "reply", "feedback", "files", "files_changed", "screenshot",
+                     "started_at", "finished_at"}
+
+
+def check_extra(extra: dict[str, Any]) -> None:
+    """Refuse a ``StepSpec.extra`` the real record could not hold as given.
+
+    Raises:
+        TypeError: A key is not a ``StepRecord`` field (or is one ``StepSpec`` sets itself),
+            or evidence is not its typed class.
+    """
+    settable = {f.name for f in fields(StepRecord)} - _SET_BY_BUILD_RUN
+    for key, value in extra.items():
+        if key not in settable:
+            raise TypeError(f"StepSpec.extra[{key!r}]: not a StepRecord field that extra may "
+                            f"set (those are: {', '.join(sorted(settable))})")
+        wanted = EVIDENCE.get(key)
+        if wanted is not None and not isinstance(value, wanted):
+            raise TypeError(f"StepSpec.extra[{key!r}] must be a {wanted.__name__}, "
+                            f"not {type(value).__name__}")
+
+
 def build_run(run_dir: Path, specs: Sequence[StepSpec], *, instruction: str = "Build a bakery site",
               best: int | None = None, status: RunStatus = RunStatus.FINISHED,
               models: dict[str, Any] | None = None) -> RunStore:
-    """Write a run with one committed step per spec; returns the (unlocked) store."""
+    """Write a run with one committed step per spec.
+
+    Returns:
+        The run as the app opens it from disk (unlocked).
+
+    Raises:
+        TypeError: A spec's ``extra`` does not fit the record (see :func:`check_extra`).
+        AssertionError: A record read back differs from the one written.
+    """
+    for spec in specs:
+        check_extra(spec.extra)
     store = RunStore.create(run_dir, instruction, models=models or {
         "coder": {"provider": "ollama", "model": "coder-7b"},
         "critic": {"provider": "openai", "model": "vl-32b"},
@@ -96,7 +135,20 @@ def build_run(run_dir: Path, specs: Sequence[StepSpec], *, instruction: str = "B
         )
         store.commit_step(record, shot)
     store.update_manifest(status=status, best_step=best)
-    return store
+    return _read_back(store)
+
+
+def _read_back(written: RunStore) -> RunStore:
+    """The run opened afresh from disk, after checking that nothing changed on the way."""
+    stored = RunStore.open(written.run_dir)
+    assert stored.damaged == [], stored.damaged
+    assert stored.manifest == written.manifest, "the manifest changed when read back"
+    assert [s.index for s in stored.steps()] == [s.index for s in written.steps()]
+    for kept, read in zip(written.steps(), stored.steps(), strict=True):
+        lost = [f.name for f in fields(StepRecord)
+                if getattr(kept, f.name) != getattr(read, f.name)]
+        assert not lost, f"step {kept.index} changed when read back, in: {', '.join(lost)}"
+    return stored
 
 
 def _texts_of(store: RunStore, index: int | None) -> dict[str, str]:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QImage, QTextDocument
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
-from agent_core.store.evidence import GuiTest
+from agent_core.store.evidence import GuiTest, GuiTestSummary, GuiTurn
 from agent_core.store.records import StepKind
 from agent_core.store.run_store import RunStore
 from tests.support.runs import StepSpec, build_run, solid_png
@@ -23,23 +23,23 @@ LOCKED_HINT = ("This example was made with scripted models, so it cannot continu
                "Press New run (Ctrl+N) to start your own project.")
 
 
-def _turn(n: int) -> dict:
-    return {"index": n, "url": "http://127.0.0.1:5173/", "status": "done",
-            "thought": f"Turn {n + 1}: type the stock code into the search box first.",
-            "action": f"Type [{n}]; aapl",
-            "detail": "typed 'aapl' into [0] <input type=text> (Enter was not pressed)",
-            "screenshot": f"gui/000003/turn-{n + 1:02d}.png", "seconds": 1.0}  # fmt: skip
+def _turn(n: int) -> GuiTurn:
+    return GuiTurn(index=n, url="http://127.0.0.1:5173/", status="done",
+                   thought=f"Turn {n + 1}: type the stock code into the search box first.",
+                   action=f"Type [{n}]; aapl",
+                   detail="typed 'aapl' into [0] <input type=text> (Enter was not pressed)",
+                   screenshot=f"gui/000003/turn-{n + 1:02d}.png", seconds=1.0)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> RunStore:
-    gui = {"test_instruction": "Search for AAPL and get a report. " * 6,
-           "turns": [_turn(n) for n in range(3)], "answer": "YES",
-           "summary": {"test_passed": True, "grade": 5, "improvement_suggestions": []}}
+    gui = GuiTest(test_instruction="Search for AAPL and get a report. " * 6,
+                  turns=tuple(_turn(n) for n in range(3)), answer="YES",
+                  summary=GuiTestSummary(test_passed=True, grade=5))
     run = build_run(tmp_path_factory.mktemp("layout") / "run",
                     [StepSpec(appearance=3), StepSpec(appearance=4),
                      StepSpec(kind=StepKind.GUI_TEST, gui=5,
-                              extra={"gui": GuiTest.from_dict(gui)})], best=2)
+                              extra={"gui": gui})], best=2)
     for n in range(3):
         run.write_artifact(f"gui/000003/turn-{n + 1:02d}.png",
                            solid_png(1280, 800, (220, 225, 250), band=(0, 0, 120)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
 from PySide6.QtWidgets import QLabel
 
+from tests.support.net import free_port
 from ui.preview_panel import DEFAULT_MESSAGE, DEVICES, PreviewPanel
 
 pytestmark = pytest.mark.slow
@@ -66,12 +66,6 @@ def write_site(root: Path, title: str) -> Path:
         f"<body><h1>{title}</h1></body></html>"
     )
     return root
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ def test_agrees_with_the_protocol_parser() -> None:
     ]
 
 
-def test_folding_a_60_kb_reply_takes_a_few_ms() -> None:
+def test_a_60_kb_reply_folds_into_one_chip_per_file() -> None:
     body = "export const row = () => <div className='row'>cell</div>;\n" * 105
     files = "".join(
         f'<boltAction type="file" filePath="src/f{i}.jsx">\n{body}</boltAction>\n'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
@@ -26,6 +25,7 @@ from tests.support.agent import (
     run,
     settings_for,
 )
+from tests.support.net import closed_port_url
 
 pytestmark = pytest.mark.slow
 INSTRUCTION = "A landing page for a tea shop."
@@ -159,18 +159,15 @@ async def test_coder_server_down_fails_the_run_with_its_address_and_keeps_steps(
 
 
 async def test_unreachable_model_server_names_the_url(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    closed = closed_port_url()
     with ScriptedModelServer({}) as server:
         settings = settings_for(server, "ollama")
-    dead = settings.coder.__class__(**{**settings.coder.__dict__,
-                                       "base_url": f"http://127.0.0.1:{port}"})
+    dead = settings.coder.__class__(**{**settings.coder.__dict__, "base_url": closed})
     settings = settings.__class__(dead, settings.critic, settings.feedback)
     agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings)
     outcome = await run(agent)
     assert outcome.status is RunStatus.FAILED
-    assert f"cannot reach Ollama at http://127.0.0.1:{port}" in outcome.reason
+    assert f"cannot reach Ollama at {closed}" in outcome.reason
     assert "refused" in outcome.reason
 
 

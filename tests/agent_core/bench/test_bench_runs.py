@@ -14,7 +14,6 @@ from agent_core.config import Provider, RoleConfig, RunConfig
 from agent_core.llm.factory import make_chat_model
 from tests.agent_core.bench.helpers import (
     COUNTER_SITE,
-    FAST_AGENT,
     VisionScript,
     make_run,
     write_fixture,
@@ -23,6 +22,7 @@ from tests.fakes.model_server import ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
     CRITIC,
+    FAST_AGENT,
     FAST_RETRY,
     FEEDBACK,
     coder_reply,

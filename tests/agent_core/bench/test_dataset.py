@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from agent_core.bench import BenchDataError, load_tasks, select_tasks
-from tests.agent_core.bench.helpers import BENCH_FILE
+from tests.agent_core.bench.helpers import bench_file
 
 GOOD = {
     "id": "000001",
@@ -29,7 +29,7 @@ def write(tmp_path, *lines: str):
 
 
 def test_the_public_test_split_loads_with_its_categories():
-    tasks = load_tasks(BENCH_FILE)
+    tasks = load_tasks(bench_file())
     assert len(tasks) == 101
     assert sum(len(t.cases) for t in tasks) == 647
     assert Counter(t.category for t in tasks) == {
@@ -47,14 +47,14 @@ def test_the_public_test_split_loads_with_its_categories():
 
 
 def test_ids_pick_tasks_in_file_order_and_match_by_number():
-    tasks = load_tasks(BENCH_FILE)
+    tasks = load_tasks(bench_file())
     chosen = select_tasks(tasks, ["000005", "1", " 000003 "])
     assert [t.id for t in chosen] == ["000001", "000003", "000005"]
     assert select_tasks(tasks, []) == tasks and select_tasks(tasks, None) == tasks
 
 
 def test_unknown_ids_are_named():
-    tasks = load_tasks(BENCH_FILE)
+    tasks = load_tasks(bench_file())
     with pytest.raises(BenchDataError) as error:
         select_tasks(tasks, ["000002", "999999", "abc"])
     assert str(error.value) == (

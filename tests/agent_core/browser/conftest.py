@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import pytest_asyncio
 
-from agent_core.browser import BrowserSession
+from tests.support.browser import MODULE_SCOPE, module_browser
 from tests.support.png import png_pixel, png_size
 
 
@@ -82,15 +82,7 @@ def site() -> Iterator[SiteServer]:
         yield server
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> BrowserSession:
-    """One browser shared by the module's tests, as the agent loop shares it across steps."""
-    session = BrowserSession()
-    await session.start()
-    try:
-        yield session
-    finally:
-        await session.close()
+browser = pytest_asyncio.fixture(module_browser, name="browser", **MODULE_SCOPE)
 
 
 @pytest.fixture

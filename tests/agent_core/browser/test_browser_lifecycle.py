@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import stat
 
 import pytest
 
 from agent_core.browser import BrowserSession, BrowserUnavailable, PageLoadFailed, chromium
+from tests.support.net import closed_port_url
 from tests.support.procs import cmdline, descendants, wait_until_gone
 
 pytestmark = pytest.mark.slow
@@ -103,10 +103,7 @@ async def test_page_stuck_in_a_loop_fails_and_the_next_capture_works(site, route
 
 
 async def test_unreachable_url_raises_page_load_failed():
-    with socket.socket() as probe:  # a port that nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/"
+    url = closed_port_url("/")
     async with BrowserSession() as session:
         with pytest.raises(PageLoadFailed) as caught:
             await session.capture(url)

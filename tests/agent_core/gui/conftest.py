@@ -11,9 +11,11 @@ from playwright.async_api import Page
 
 from agent_core.browser import BrowserSession
 from agent_core.gui.tester import GuiTester
-from tests.agent_core.gui.helpers import FAST_AGENT, FEEDBACK, GUI, client
+from tests.agent_core.gui.helpers import FEEDBACK, GUI, client
 from tests.agent_core.gui.sites import SCENARIOS, PageServer
 from tests.fakes.model_server import Script, ScriptedModelServer
+from tests.support.agent import FAST_AGENT
+from tests.support.browser import MODULE_SCOPE, module_browser
 
 APP = """<!doctype html><html><head><title>Stock desk</title><style>
 body { margin: 0; font-family: sans-serif; background: #fdf6e3; }
@@ -122,15 +124,7 @@ def sites() -> Iterator[Sites]:
         running.close()
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def session() -> AsyncIterator[BrowserSession]:
-    """One browser shared by the module's tests, as the loop shares it across steps."""
-    browser = BrowserSession()
-    await browser.start()
-    try:
-        yield browser
-    finally:
-        await browser.close()
+session = pytest_asyncio.fixture(module_browser, name="session", **MODULE_SCOPE)
 
 
 @pytest_asyncio.fixture(loop_scope="module")

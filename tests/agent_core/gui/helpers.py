@@ -13,13 +13,11 @@ from agent_core.config import Provider, RoleConfig
 from agent_core.gui.agent import GuiAgent, GuiTrajectory
 from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
-from agent_core.llm.retry import RetryPolicy
-from tests.fakes.model_server import RecordedRequest, Reply, Script, ScriptedModelServer
+from tests.fakes.model_server import RecordedRequest, Script, ScriptedModelServer
+from tests.support.agent import FAST_AGENT, FAST_RETRY
 from tests.support.png import png_pixel, png_size
 
 GUI, FEEDBACK = "gui-model", "feedback-model"
-FAST_RETRY = RetryPolicy(base_delay_s=0.01, max_delay_s=0.05)
-FAST_AGENT = {"wait_s": 0.1, "element_timeout_s": 2.0, "action_timeout_s": 5.0}
 _LINE = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
 
 
@@ -68,33 +66,11 @@ def stock_tester(request: RecordedRequest) -> str:
 
 
 WRITTEN = "Verify the teal header and cream background. Enter AAPL and look up its price."
+WRITTEN_REPLY = f"```\n{WRITTEN}\n```"
+"""The feedback model's reply when asked for the test instruction (in a code fence)."""
 FIRST_MARK_COLOUR = (0xE6, 0x19, 0x4B)
 """The colour of element 0's box on an annotated screenshot."""
 _NEEDLE = re.compile(r"<([^<>]+)>")
-
-
-class FeedbackScript:
-    """The feedback model: writes the test instruction, then grades from queued answers.
-
-    Args:
-        grades: Replies to the grading requests, in order (then HTTP 500).
-        written: The test instruction it writes.
-    """
-
-    def __init__(self, *grades: str | Reply, written: str = WRITTEN) -> None:
-        self.grades = list(grades)
-        self.written = written
-        self.writer_calls = 0
-        self.summary_requests: list[RecordedRequest] = []
-
-    def __call__(self, request: RecordedRequest) -> str | Reply:
-        if "acceptance tests" in request.texts[0]:
-            self.writer_calls += 1
-            return f"```\n{self.written}\n```"
-        self.summary_requests.append(request)
-        if not self.grades:
-            return Reply(status=500, error_body={"error": "feedback script exhausted"})
-        return self.grades.pop(0)
 
 
 def clicker(clicks: int, needle: str = '"Increment"') -> Script:

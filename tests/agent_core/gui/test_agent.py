@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from tests.agent_core.gui import helpers
 from tests.agent_core.gui.helpers import stock_tester
 from tests.fakes.model_server import Reply, queue
+from tests.support.net import closed_port_url
 from tests.support.png import png_size
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -103,9 +102,7 @@ async def test_a_model_error_ends_the_test_with_its_message(server, sites, page)
 
 
 async def test_a_site_that_does_not_answer_cannot_be_tested(server, session, page):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    closed = closed_port_url("/")
     site, session.policy.site_url = session.policy.site_url, closed  # as GuiTester declares it
     try:
         trajectory = await run_agent(server, queue(), page, closed)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from agent_core.gui.executor import ActionExecutor
@@ -144,13 +142,13 @@ async def test_a_page_that_keeps_reloading_is_marked_or_reported_without_hanging
     try:
         tab = await context.new_page()
         await tab.goto(sites.app.url("/reloading.html"))
+        # Each try ends marked or with "kept navigating": a screenshot stalled by a
+        # navigation would end with "no answer within 10 s" instead.
         for _ in range(4):
-            started = time.monotonic()
             try:
                 assert len((await mark_page(tab)).elements) == 300
             except MarkingFailed as error:
                 assert "kept navigating while it was being marked" in str(error)
-            assert time.monotonic() - started < 3, "a navigation must not stall the screenshot"
     finally:
         await context.close()
 

@@ -3,20 +3,18 @@ it was sent (real OpenAI client over loopback), and the effects are checked in C
 
 from __future__ import annotations
 
-import json
-import time
-
 import pytest
 
 from agent_core.gui.marks import mark_page
 from tests.agent_core.gui.helpers import (
-    FeedbackScript,
+    WRITTEN_REPLY,
     Playbook,
     ScrollUntil,
     assert_annotated,
     clicker,
     run_agent,
 )
+from tests.support.agent import FeedbackScript
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -73,7 +71,7 @@ async def test_a_valid_form_is_submitted_and_the_stored_test_holds_every_turn(
         'Click [<"Sign up">]',
         "ANSWER; YES - the sign-up succeeded",
     )
-    feedback = FeedbackScript(json.dumps({"test_passed": True, "grade": 5}))
+    feedback = FeedbackScript(WRITTEN_REPLY, [{"test_passed": True, "grade": 5}])
     tester = make_tester(playbook, feedback)
     outcome = await tester.test(sites.app.url("/signup.html"), "A newsletter sign-up form", 1)
     assert outcome.errors == [] and outcome.gui_grade == 5
@@ -179,11 +177,10 @@ async def test_malformed_actions_and_wrong_numbers_change_nothing(server, sites,
 @pytest.mark.timeout(30)
 async def test_a_start_page_that_never_finishes_loading_ends_the_test(server, sites, page):
     sites.app.hold("/never.html", HELD_START)
-    started = time.monotonic()
     trajectory = await run_agent(
         server, Playbook(), page, sites.app.url("/never.html"), TASK, load_timeout_s=1.5
     )
-    assert time.monotonic() - started < 6
+    # Ended by the agent's own 1.5 s limit, as the message says, not by the page.
     assert trajectory.end_kind == "page_error" and trajectory.turns == []
     assert trajectory.ended_because == (
         f"could not open the site: {sites.app.url('/never.html')} did not finish loading "
@@ -198,11 +195,9 @@ async def test_a_link_to_a_page_that_never_finishes_loading_is_noted(server, sit
     sites.app.pages["/to-report.html"] = '<a href="/report.html">Monthly report</a>'
     sites.app.hold("/report.html", HELD_START)
     playbook = Playbook('Click [<"Monthly report">]', 'Click [<"Press">]', "ANSWER; PARTIAL")
-    started = time.monotonic()
     trajectory = await run_agent(
         server, playbook, page, sites.app.url("/to-report.html"), TASK, settle_max_s=1.0
     )
-    assert time.monotonic() - started < 10
     assert trajectory.end_kind == "answered"
     report = sites.app.url("/report.html")
     first = trajectory.turns[0]

@@ -13,10 +13,11 @@ from tests.agent_core.gui.helpers import (
     FEEDBACK,
     GUI,
     WRITTEN,
-    FeedbackScript,
+    WRITTEN_REPLY,
     stock_tester,
 )
 from tests.fakes.model_server import Reply, queue
+from tests.support.agent import FeedbackScript
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -33,7 +34,7 @@ async def test_the_site_is_tested_graded_and_the_screenshot_tab_is_untouched(
 ):
     await session.capture(sites.app.url("/plain.html"))
     screenshot_tab = session.page
-    feedback = FeedbackScript(json.dumps(SUMMARY))
+    feedback = FeedbackScript(WRITTEN_REPLY, [SUMMARY])
     tester = make_tester(stock_tester, feedback)
 
     outcome = await tester.test(sites.app.url("/"), INSTRUCTION, 3)
@@ -70,9 +71,9 @@ async def test_the_site_is_tested_graded_and_the_screenshot_tab_is_untouched(
 async def test_the_test_instruction_is_written_once_and_a_bad_summary_is_asked_again(
     make_tester, sites
 ):
-    feedback = FeedbackScript("The site works well, grade four.", "```json\n"
+    feedback = FeedbackScript(WRITTEN_REPLY, ["The site works well, grade four.", "```json\n"
                               '{"test_passed": "false", "improvement_suggestions": [], '
-                              '"grade": "3/5"}\n```')  # fmt: skip
+                              '"grade": "3/5"}\n```'])  # fmt: skip
     tester = make_tester(stock_tester, feedback)
     outcome = await tester.test(sites.app.url("/"), INSTRUCTION, 1)
     assert outcome.gui_grade == 3 and outcome.errors == []
@@ -83,7 +84,7 @@ async def test_the_test_instruction_is_written_once_and_a_bad_summary_is_asked_a
     assert retry[-2]["content"] == "The site works well, grade four."
     assert "could not read your answer" in retry[-1]["content"]
 
-    feedback.grades = ["no json here", '{"grade": 9}']
+    feedback.summaries = ["no json here", '{"grade": 9}']
     second = await tester.test(sites.app.url("/"), INSTRUCTION, 2)
     assert feedback.writer_calls == 1, "the test instruction is written once per run"
     assert second.gui_grade is None and len(second.errors) == 1
@@ -93,7 +94,7 @@ async def test_the_test_instruction_is_written_once_and_a_bad_summary_is_asked_a
 
 
 async def test_a_failing_gui_model_is_an_error_and_nothing_is_graded(make_tester, sites):
-    feedback = FeedbackScript(json.dumps(SUMMARY))
+    feedback = FeedbackScript(WRITTEN_REPLY, [SUMMARY])
     tester = make_tester(queue(Reply(status=400)), feedback)
     outcome = await tester.test(sites.app.url("/"), INSTRUCTION, 4)
     assert outcome.gui_grade is None
@@ -105,7 +106,7 @@ async def test_a_failing_gui_model_is_an_error_and_nothing_is_graded(make_tester
 
 
 async def test_no_url_and_a_failing_feedback_model_are_errors(make_tester, sites, server):
-    tester = make_tester(stock_tester, FeedbackScript())
+    tester = make_tester(stock_tester, FeedbackScript(WRITTEN_REPLY))
     no_site = await tester.test(None, INSTRUCTION, 1)
     assert no_site.errors == ["the site is not running (no dev server address), so nothing "
                               "was tested"]  # fmt: skip
@@ -118,7 +119,7 @@ async def test_no_url_and_a_failing_feedback_model_are_errors(make_tester, sites
 
 async def test_cancelling_a_test_closes_its_tab(make_tester, sites, session, server):
     slow = Reply(text="Thought: t\nAction: Wait", delay_s=5.0)
-    tester = make_tester(lambda _request: slow, FeedbackScript())
+    tester = make_tester(lambda _request: slow, FeedbackScript(WRITTEN_REPLY))
     running = asyncio.ensure_future(tester.test(sites.app.url("/"), INSTRUCTION, 1))
     for _ in range(250):
         if any(r.model == GUI for r in server.chat_requests):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from agent_core.llm.openai_client import OpenAIChatModel
 from agent_core.llm.retry import RetryPolicy
 from agent_core.llm.support import RetryingChatModel
 from tests.fakes.model_server import ScriptedModelServer
+from tests.support.net import closed_port_url
 
 PROVIDERS = ["openai", "ollama"]
 
@@ -55,13 +55,9 @@ def url_for(provider: str, server: ScriptedModelServer) -> str:
     return server.base_url_openai if provider == "openai" else server.base_url_ollama
 
 
-def closed_port_url(provider: str) -> str:
-    """A loopback URL where nothing listens (connection refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    return f"{base}/v1" if provider == "openai" else base
+def closed_base_url(provider: str) -> str:
+    """A base URL of ``provider``'s shape on a loopback port where nothing listens."""
+    return closed_port_url("/v1" if provider == "openai" else "")
 
 
 MakeModel = Callable[..., RetryingChatModel]

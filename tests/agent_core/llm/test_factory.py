@@ -20,7 +20,7 @@ from agent_core.llm import (
     make_chat_model,
     resolve_api_key,
 )
-from tests.agent_core.llm.conftest import PROVIDERS, closed_port_url, url_for
+from tests.agent_core.llm.conftest import PROVIDERS, closed_base_url, url_for
 from tests.fakes.model_server import ScriptedModelServer, queue
 from tests.support.keyring_backend import MemoryKeyring
 
@@ -138,7 +138,7 @@ async def test_list_server_models_works_before_a_model_is_chosen(
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 async def test_list_server_models_reports_a_dead_server_once(provider: str) -> None:
-    url = closed_port_url(provider)
+    url = closed_base_url(provider)
     config = RoleConfig(provider=Provider(provider), base_url=url, max_retries=5)
 
     with pytest.raises(ModelUnreachable, match="connection refused") as caught:

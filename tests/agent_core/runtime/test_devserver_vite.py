@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import shutil
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,8 +28,11 @@ TIMEOUTS = Timeouts(server_start_s=30)
 
 
 @pytest.fixture(scope="module")
-def vite_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The vite-react fixture site, installed once for the whole module (offline npm)."""
+def installed_vite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The vite-react fixture site, installed once for the whole module (offline npm).
+
+    No test touches this folder: each gets its own copy from ``vite_site``.
+    """
     base = tmp_path_factory.mktemp("vite")
     configure_state_dir(base / "state")
     root = copy_site("vite-react", base / "site")
@@ -37,7 +41,13 @@ def vite_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     configure_state_dir(None)
     assert result.ok, result.log_tail
     assert result.ran and result.deps_changed
-    yield root
+    return root
+
+
+@pytest.fixture
+def vite_site(installed_vite: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the installed site, so what one test edits or builds stays in it."""
+    return Path(shutil.copytree(installed_vite, tmp_path / "site", symlinks=True))
 
 
 async def fetch(url: str) -> httpx.Response:
@@ -73,8 +83,9 @@ async def test_edit_reloads_without_restart_and_changes_restart(
         app = vite_site / "src" / "App.jsx"
         app.write_text(app.read_text().replace("Stock Reports", "Stock Quotes"))
         second = await server.ensure_running(choose_start_command(vite_site, None))
+        # Kept as it was: the same process at the same address (the time it takes is
+        # measured by benchmarks/step_overhead.py, "serve").
         assert (second.restarted, second.url, server.pid) == (False, first.url, pid)
-        assert second.seconds < 1.0
         assert await served_module_contains(app_url, "Stock Quotes")
 
         package = vite_site / "package.json"
@@ -130,22 +141,35 @@ async def test_port_taken_on_every_attempt_fails_with_that_message(vite_site: Pa
     assert not server.alive
 
 
-async def test_build_and_preview_rebuilds_on_every_call(vite_site: Path) -> None:
+async def built_script(url: str) -> str:
+    """The JavaScript bundle the built page at ``url`` loads."""
+    page = (await fetch(url)).text
+    assert "/src/main.jsx" not in page, "the page must be the built site, not the sources"
+    found = re.search(r'src="(/assets/index-[^"]+\.js)"', page)
+    assert found, page
+    return (await fetch(url + found.group(1).lstrip("/"))).text
+
+
+async def test_build_and_preview_rebuilds_on_every_call(vite_site: Path, tmp_path: Path) -> None:
     package = vite_site / "package.json"
-    original = package.read_text()
-    data = json.loads(original)
+    data = json.loads(package.read_text())
     del data["scripts"]["dev"]
     package.write_text(json.dumps(data, indent=2))
-    server = DevServer(vite_site, sandbox_for(vite_site), TIMEOUTS)
+    log = tmp_path / "server.log"
+    server = DevServer(vite_site, sandbox_for(vite_site), TIMEOUTS, log_file=log)
     try:
         plan = choose_start_command(vite_site, None)
         assert (plan.source, plan.pre) == ("preview", (("npm", "run", "build"),))
         first = await server.ensure_running(plan)
-        page = (await fetch(first.url)).text
-        assert "/assets/index-" in page and "/src/main.jsx" not in page  # the built site
-        assert "built in" in first.log_tail or "preview" in first.log_tail
+        assert "Stock Reports" in await built_script(first.url)
+        assert "vite preview" in first.log_tail  # served by the preview server
+        assert log.read_text().count("built in") == 1  # after a build that finished
+
+        app = vite_site / "src" / "App.jsx"
+        app.write_text(app.read_text().replace("Stock Reports", "Stock Quotes"))
         second = await server.ensure_running(plan)
-        assert second.restarted  # no hot reload: rebuilt and restarted so edits show
+        # No hot reload: rebuilt and restarted, so the edit shows.
+        assert second.restarted and log.read_text().count("built in") == 2
+        assert "Stock Quotes" in await built_script(second.url)
     finally:
         await server.stop()
-        package.write_text(original)

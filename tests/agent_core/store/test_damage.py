@@ -4,9 +4,6 @@ and ``webgen doctor RUN`` (and ``show``) name what is damaged."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,15 +13,8 @@ from agent_core.events import RunStarted
 from agent_core.state.from_store import load_state
 from agent_core.store.check import check_run
 from agent_core.store.run_store import RunStore
+from tests.support.cli import webgen
 from tests.support.runs import StepSpec, build_run
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def webgen(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WEBGEN_")}
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
 
 
 def three_steps(tmp_path: Path) -> RunStore:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 from agent_core.store.records import RunStatus, StepKind
@@ -124,7 +123,7 @@ def test_a_missing_folder_has_no_runs(tmp_path):
     assert scan_runs(tmp_path / "nowhere") == []
 
 
-def test_two_hundred_runs_are_scanned_in_about_a_second(tmp_path):
+def test_two_hundred_runs_are_each_summarised_from_their_records_alone(tmp_path):
     template = _grades_run(tmp_path / "template")
     folder = tmp_path / "runs"
     folder.mkdir()
@@ -135,10 +134,7 @@ def test_two_hundred_runs_are_scanned_in_about_a_second(tmp_path):
             ignore=shutil.ignore_patterns("objects", "screenshots", "workspace"),
         )
 
-    started = time.perf_counter()
-    summaries = scan_runs(folder)
-    elapsed = time.perf_counter() - started
+    summaries = scan_runs(folder)  # its time: benchmarks/store_scans.py
 
-    assert len(summaries) == 200
-    assert all(s.best_gui == 4 for s in summaries)
-    assert elapsed < 1.5, f"scanning 200 runs took {elapsed:.2f} s"
+    assert sorted(s.run_dir.name for s in summaries) == [f"run-{n:03d}" for n in range(200)]
+    assert all((s.problem, s.steps, s.best_gui) == ("", 4, 4) for s in summaries)

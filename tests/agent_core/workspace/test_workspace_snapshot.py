@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -120,17 +119,15 @@ def test_clear_keeps_dependencies_unless_asked(ws: Workspace) -> None:
     assert sorted(p.name for p in ws.root.iterdir()) == [".git", ".webgen"]
 
 
-def test_snapshot_of_300_files_is_fast(tmp_path: Path) -> None:
+def test_a_snapshot_holds_the_300_project_files_and_none_of_3000_dependencies(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "project"
-    for i in range(300):
-        put(root, f"src/dir{i % 15}/file{i}.jsx", "export const x = 1;\n" * 50)
+    sources = [f"src/dir{i % 15}/file{i}.jsx" for i in range(300)]
+    for rel in sources:
+        put(root, rel, "export const x = 1;\n" * 50)
     for i in range(3_000):
         put(root, f"node_modules/pkg{i % 100}/lib/f{i}.js", "module.exports = 1;")
-    ws = Workspace(root)
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        snap = ws.snapshot()
-        timings.append(time.perf_counter() - start)
-    assert len(snap) == 300
-    assert min(timings) < 0.05, timings
+    snap = Workspace(root).snapshot()  # its time: benchmarks/store_scans.py
+    assert list(snap) == sorted(sources)
+    assert snap["src/dir0/file0.jsx"] == b"export const x = 1;\n" * 50

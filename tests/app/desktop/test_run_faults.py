@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
@@ -22,6 +21,7 @@ from tests.support.agent import (
     settings_for,
 )
 from tests.support.desktop import drive, make_desk, write_settings
+from tests.support.net import free_port
 from tests.support.procs import started_processes
 from tests.support.qtasync import wait_until
 from ui.main_window import TAB_STEP
@@ -31,12 +31,6 @@ INSTRUCTION = "A one-page site for a bakery with a cream background."
 PAGE = {"index.html": "<!doctype html><title>Bakery</title><h1>Fresh bread</h1>"}
 NO_GUI = RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS)
 
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_a_model_server_that_is_down_is_named_before_the_run_and_start_goes_on(
