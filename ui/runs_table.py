@@ -62,11 +62,11 @@ def date_text(created_at: float) -> str:
 
 
 def status_text(summary: RunSummary) -> str:
-    """'finished', 'failed · imported', 'finished · example', or 'unreadable'."""
+    """'finished', 'failed · imported', 'finished · example', '… · damaged' or 'unreadable'."""
     if not summary.readable:
         return "unreadable"
-    marks = [mark for mark, on in (("imported", summary.imported), ("example", summary.example))
-             if on]
+    marks = [mark for mark, on in (("imported", summary.imported), ("example", summary.example),
+                                   ("damaged", bool(summary.damaged))) if on]
     return " · ".join([summary.status, *marks])
 
 
@@ -183,6 +183,9 @@ class RunTableModel(QAbstractTableModel):
     def _tooltip(run: RunSummary, column: int) -> str | None:
         if not run.readable:
             return _tooltip(run.problem)
+        if run.damaged and column == STATUS:
+            return _tooltip("Left out, damaged: " + "; ".join(run.damaged)
+                            + f". `webgen doctor {run.run_dir}` checks the folder.")
         if column == INSTRUCTION:
             return _tooltip(run.instruction)
         if column in (BEST_LOOK, BEST_GUI) and run.best_step is not None:

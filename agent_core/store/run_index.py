@@ -41,6 +41,7 @@ class RunSummary:
         example: The run is (a copy of) the example that ships with WebGen Studio, made
             with scripted models (``config["example"]`` is set).
         problem: Why the folder could not be read as a run ("" for a readable run).
+        damaged: Step records of a readable run that could not be read (left out of it).
     """
 
     run_dir: Path
@@ -57,6 +58,7 @@ class RunSummary:
     imported: bool = False
     example: bool = False
     problem: str = ""
+    damaged: tuple[str, ...] = ()
 
     @property
     def readable(self) -> bool:
@@ -128,6 +130,7 @@ def _summary_of(store: RunStore) -> RunSummary:
         status=str(manifest.status),
         imported=bool(config.get("imported_from")),
         example=isinstance(config.get("example"), dict),
+        damaged=tuple(store.damaged),
     )
 
 

@@ -115,8 +115,11 @@ def test_broken_runs_become_summaries_with_a_problem(tmp_path):
     assert "cannot read" in summaries["bad-json"].problem
     assert "manifest.json" in summaries["bad-json"].problem
     assert "schema 2" in summaries["future"].problem
-    assert "000001.json" in summaries["torn"].problem
-    assert next(iter(summaries)) == "good"  # readable runs come first
+    # A damaged step record costs that step, not the run: it opens, and says what is left out.
+    torn_summary = summaries["torn"]
+    assert torn_summary.readable and torn_summary.steps == 0
+    assert torn_summary.damaged[0].startswith("steps/000001.json cannot be read")
+    assert set(list(summaries)[:2]) == {"good", "torn"}  # readable runs come first
 
 
 def test_a_missing_folder_has_no_runs(tmp_path):
