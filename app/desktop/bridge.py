@@ -13,6 +13,7 @@ from agent_core.events import (
     Backtracked,
     BestSelected,
     ContextTrimmed,
+    ElementScoped,
     Event,
     FileWritten,
     PhaseChanged,
@@ -35,6 +36,7 @@ TOKEN_FLUSH_MS = 40
 
 _SIGNAL_OF: dict[type[Event], str] = {
     RunStarted: "runStarted",
+    ElementScoped: "elementScoped",
     SandboxPrepared: "sandboxPrepared",
     ReplyFormatChanged: "replyFormatChanged",
     StepStarted: "stepStarted",
@@ -62,6 +64,7 @@ class EventBridge(QObject):
     """
 
     runStarted = Signal(object)
+    elementScoped = Signal(object)
     sandboxPrepared = Signal(object)
     replyFormatChanged = Signal(object)
     stepStarted = Signal(object)
