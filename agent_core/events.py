@@ -43,6 +43,23 @@ class RunStarted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ElementScoped(Event):
+    """The run's request is about an element the user pointed at in the preview.
+
+    ``label`` names it in one line (tag, text, selector, ``file:line``); the coder's request
+    carries the element and its source lines.
+    """
+
+    kind: ClassVar[str] = "element_scoped"
+    tag: str
+    selector: str
+    label: str
+    text: str = ""
+    source_file: str = ""
+    source_line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class SandboxPrepared(Event):
     """How the model's code will run in this run: confined, or not and why."""
 
@@ -292,6 +309,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         QuestionAsked,
         AnswerToken,
         QuestionAnswered,
+        ElementScoped,
     )
 }
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ui.ask_messages import STYLE as ASK_STYLE
 from ui.ask_messages import AnswerBubble, QuestionMessage
 from ui.chat_messages import ChatEntry, FeedbackItem, NoticeLine, UserMessage
+from ui.element_chip import ElementChip
 from ui.reply_bubble import ReplyBubble
 from ui.shortcuts_dialog import declare_keys
 
@@ -166,6 +167,8 @@ class ChatPanel(QWidget):
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_scrolled)
         layout.addWidget(self._scroll, 1)
+        self._element_chip = ElementChip()
+        layout.addWidget(self._element_chip)
 
         row = QHBoxLayout()
         row.setContentsMargins(8, 0, 8, 8)
@@ -254,6 +257,10 @@ class ChatPanel(QWidget):
     def ask_toggle(self) -> QCheckBox:
         """The Ask toggle beside Send."""
         return self._ask
+
+    def element_chip(self) -> ElementChip:
+        """The chip naming the element the next request is about (hidden when none)."""
+        return self._element_chip
 
     @Slot(str)
     def _submit(self, text: str) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.element_picker import ElementPicker, PickControls
 from ui.naming import named
 from ui.preview_guard import SiteRequestGuard
 
@@ -89,6 +90,8 @@ class PreviewPanel(QWidget):
 
     openInBrowserRequested = Signal(str)
     """The user wants the current URL in the system browser (the app opens it)."""
+    elementPicked = Signal(dict)
+    """The user pointed at an element of the site (see :attr:`ElementPicker.picked`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,10 +108,13 @@ class PreviewPanel(QWidget):
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._load)
         self._view = self._make_view()
+        self._pick = PickControls(ElementPicker(self._view.page(), self), self._view, self)
+        self._pick.picker.picked.connect(self.elementPicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(self._make_toolbar())
+        self._pick.picker.activeChanged.connect(lambda on: self._url_label.setVisible(not on))
         layout.addWidget(self._make_stack(), 1)
         for keys in ("F5",):  # Ctrl+R is the window's Start, Ctrl+Shift+R its Restore
             shortcut = QShortcut(QKeySequence(keys), self, self.reload)
@@ -155,9 +161,11 @@ class PreviewPanel(QWidget):
         self._url_label.setObjectName("previewUrl")
         self._blocked_label = named(QLabel(), "previewBlocked")
         self._blocked_label.setVisible(False)
-        for widget in (self._reload_button, self._open_button, self._device_combo):
+        for widget in (self._reload_button, self._open_button, self._device_combo,
+                       self._pick.button):
             bar.addWidget(widget)
         bar.addWidget(self._url_label, 1)
+        bar.addWidget(self._pick.status, 1)
         bar.addWidget(self._blocked_label)
         return bar
 
@@ -213,6 +221,7 @@ class PreviewPanel(QWidget):
             self._url_label.set_full_text("")
             self._reload_button.setEnabled(False)
             self._open_button.setEnabled(False)
+            self._pick.set_available(False)
             return
         if url == self._url:
             return
@@ -221,6 +230,7 @@ class PreviewPanel(QWidget):
         self._url_label.set_full_text(url)
         self._reload_button.setEnabled(True)
         self._open_button.setEnabled(True)
+        self._pick.set_available(True)
         if self.showing_placeholder():
             self._show_placeholder(f"Loading {url}…")
         self._load()
@@ -374,6 +384,10 @@ class PreviewPanel(QWidget):
     def device_combo(self) -> QComboBox:
         """The device size selector."""
         return self._device_combo
+
+    def pick_controls(self) -> PickControls:
+        """Pointing at an element: the toggle, what is under the pointer, the picker."""
+        return self._pick
 
 
 def _same_origin(a: QUrl, b: QUrl) -> bool:

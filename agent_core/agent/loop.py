@@ -54,6 +54,7 @@ from agent_core.protocol.coder_prompt import (
     reminder,
     system_prompt,
 )
+from agent_core.protocol.element_ref import ElementRef, scoped_request
 from agent_core.store.records import RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import (
@@ -160,7 +161,8 @@ class WebGenAgent:
         requests.append(self.store.manifest.pending_request)
         return effective_instruction(self.store.manifest.instruction, requests)
 
-    async def run(self, request: str | None = None) -> RunOutcome:
+    async def run(self, request: str | None = None,
+                  element: ElementRef | None = None) -> RunOutcome:
         """Take steps until finish or ``max_steps``, then restore the best step.
 
         Cancelling the task stops the run at once: the current step is abandoned (the
@@ -169,6 +171,8 @@ class WebGenAgent:
         Args:
             request: A follow-up request from the user; the next step continues from the
                 head with this request added to the conversation.
+            element: The element of the site the request is about (with its source); the
+                coder gets it with the request. Ignored without a request.
         """
         unsubscribe = self.bus.subscribe(self.store.append_event)
         resumed = bool(self.store.steps())
@@ -179,9 +183,11 @@ class WebGenAgent:
                 resumed=resumed, request=(request or "").strip(),
             ))
             if request and request.strip():
+                if element is not None:
+                    await self.emit(element.scoped_event(self.run_id))
                 # A new request changes what the GUI test must check: write it afresh.
-                await self.store.update_manifest_async(pending_request=request.strip(),
-                                                       test_instruction=None)
+                await self.store.update_manifest_async(
+                    pending_request=scoped_request(request, element), test_instruction=None)
             if resumed:
                 await self.restore_step(self.store.head, emit=False)
             await self.store.update_manifest_async(status=RunStatus.RUNNING, end_reason="")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from agent_core.protocol.actions import ParseIssue
+from agent_core.protocol.element_ref import request_words
 
 _INTRO = """\
 You are a web developer who builds complete, working websites. Your replies are executed by a \
@@ -149,12 +150,13 @@ def effective_instruction(instruction: str, requests: Iterable[str]) -> str:
 
     Args:
         instruction: The run's first instruction.
-        requests: Follow-up requests along the current conversation.
+        requests: Follow-up requests along the current conversation (a request about a
+            picked element is shortened to its words and the element's name).
 
     Returns:
         The text the feedback reminders and the GUI test work from.
     """
-    extra = [r.strip() for r in requests if r.strip()]
+    extra = [request_words(r).strip() for r in requests if r.strip()]
     if not extra:
         return instruction
     listed = "\n".join(f"- {r}" for r in extra)

@@ -29,6 +29,7 @@ from agent_core.runtime.plans import (
 from agent_core.runtime.ports import release_port, reserve_port
 from agent_core.runtime.processes import ManagedProcess, strip_ansi
 from agent_core.runtime.sandbox import Sandbox
+from agent_core.runtime.vite_source_tags import source_tag_options
 
 __all__ = ["DevServer", "ServeResult", "StartPlan", "choose_start_command", "detect_url"]
 
@@ -143,6 +144,8 @@ class DevServer:
         env: Extra environment variables for the server.
         log_file: Also append the server's output to this file.
         port_picker: Returns a port to try (default: a port reserved in this process).
+        source_tags: Serve a Vite site with its elements tagged with their source location
+            (see :mod:`agent_core.runtime.vite_source_tags`), for pointing at them.
     """
 
     def __init__(
@@ -154,6 +157,7 @@ class DevServer:
         *,
         log_file: Path | None = None,
         port_picker: Callable[[], int] | None = None,
+        source_tags: bool = False,
     ) -> None:
         self.root = Path(root)
         self.sandbox = sandbox
@@ -161,6 +165,7 @@ class DevServer:
         self._env = dict(env or {})
         self._log_file = log_file
         self._picker = port_picker
+        self.source_tags = source_tags
         self._proc: ManagedProcess | None = None
         self._plan: StartPlan | None = None
         self._url: str | None = None
@@ -270,6 +275,8 @@ class DevServer:
             port = self._take_port()
             argv = launch_argv(plan, port)
             try:
+                if self.source_tags:
+                    argv += await source_tag_options(self.root, plan, argv)
                 proc = await self._launch(plan, argv, port)
             except BaseException:
                 self._release()

@@ -18,6 +18,7 @@ from agent_core.events import (
     BestSelected,
     CoderContext,
     ContextTrimmed,
+    ElementScoped,
     Event,
     FileWritten,
     PhaseChanged,
@@ -87,9 +88,10 @@ class ChatItem:
     """One entry of the run's chat, in the order it happened.
 
     Attributes:
-        kind: ``user`` (instruction or request), ``reply`` (the coder's), ``feedback`` (what
-            the coder was told after a step), ``notice`` (what the run did or why it ended),
-            ``question`` (asked about the site) or ``answer`` (the coder's, never applied).
+        kind: ``user`` (instruction or request), ``element`` (the element a request is
+            about), ``reply`` (the coder's), ``feedback`` (what the coder was told after a
+            step), ``notice`` (what the run did or why it ended), ``question`` (asked about
+            the site) or ``answer`` (the coder's, never applied).
         text: The words shown.
         step: The step a reply or feedback belongs to; for a question, the step asked about.
         level: A notice's level (info, success, warning, error); ``error`` on a feedback
@@ -268,6 +270,10 @@ def _run_started(state: RunState, e: RunStarted) -> RunState:
     return state
 
 
+def _element_scoped(state: RunState, e: ElementScoped) -> RunState:
+    return replace(state, chat=(*state.chat, ChatItem("element", f"About {e.label}")))
+
+
 def _sandbox(state: RunState, e: SandboxPrepared) -> RunState:
     if not e.warning:
         return state
@@ -418,6 +424,7 @@ def _cancelled(state: RunState, e: RunCancelled) -> RunState:
 
 _HANDLERS: dict[type[Event], Callable[[RunState, Any], RunState]] = {
     RunStarted: _run_started,
+    ElementScoped: _element_scoped,
     SandboxPrepared: _sandbox,
     ReplyFormatChanged: _format_changed,
     CoderContext: _coder_context,

@@ -14,6 +14,7 @@ from agent_core.events import (
     Backtracked,
     BestSelected,
     ContextTrimmed,
+    ElementScoped,
     Event,
     FileWritten,
     PhaseChanged,
@@ -38,6 +39,7 @@ TOKEN_FLUSH_MS = 40
 
 _SIGNAL_OF: dict[type[Event], str] = {
     RunStarted: "runStarted",
+    ElementScoped: "elementScoped",
     SandboxPrepared: "sandboxPrepared",
     ReplyFormatChanged: "replyFormatChanged",
     StepStarted: "stepStarted",
@@ -68,6 +70,7 @@ class EventBridge(QObject):
     """
 
     runStarted = Signal(object)
+    elementScoped = Signal(object)
     sandboxPrepared = Signal(object)
     replyFormatChanged = Signal(object)
     stepStarted = Signal(object)

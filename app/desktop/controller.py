@@ -23,6 +23,7 @@ from app import settings as app_settings
 from app.desktop import example, preflight
 from app.desktop.ask import STILL_ANSWERING, AskFlow
 from app.desktop.bridge import EventBridge
+from app.desktop.element_pick import ElementPickFlow
 from app.desktop.help import HelpFlow
 from app.desktop.ops import Notifier, Ops
 from app.desktop.recent import RecentRuns
@@ -83,6 +84,7 @@ class MainController(QObject):
                             self.settings_flow.open)
         self.welcome = WelcomeFlow(window, self.ops, self.notifier, self.settings_flow,
                                    qsettings, self.open_example)
+        self.element_pick = ElementPickFlow(window, self.ops, self.notifier, self._store)
         self.help = HelpFlow(window, self.ops, runs_dir, qsettings.fileName(),
                              lambda: self.session.store.run_dir if self.session else None)
         window.set_runs_folder(runs_dir)
@@ -158,6 +160,7 @@ class MainController(QObject):
 
     def _set_session(self, session: RunSession | None) -> None:
         self.session = session
+        self.element_pick.forget()  # an element of the last run's site
         w = self.window
         self._example = session is not None and example.is_example(session.store)
         if session is not None:
@@ -252,7 +255,8 @@ class MainController(QObject):
             models = await asyncio.to_thread(AgentModels.from_settings, settings)
         finally:
             self._starting = False
-        return await session.run(models, config, request)
+        element = self.element_pick.take(session.store) if request else None
+        return await session.run(models, config, request, element)
 
     def _give_back(self, text: str | None) -> None:
         """A start that did not happen leaves the user's text in the box, not lost."""

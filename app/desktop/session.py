@@ -18,6 +18,7 @@ from agent_core.config import ModelSettings, RunConfig
 from agent_core.errors import RunStoreError, WebGenError
 from agent_core.events import BestSelected, Event, EventBus, EventSink, StepRestored
 from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback
+from agent_core.protocol.element_ref import ElementRef
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import answering_latest_request, explain_best
@@ -116,10 +117,12 @@ class RunSession:
             store = self.store
             self.services = StepServices.build(store.workspace, store.run_dir / ".webgen",
                                                store.logs_dir, self.config, _NoCritic())
+            # The preview points at elements: a Vite site is served with source tags.
+            self.services.server.source_tags = True
         return self.services
 
     async def run(self, models: AgentModels, config: RunConfig,
-                  request: str | None = None) -> RunOutcome:
+                  request: str | None = None, element: ElementRef | None = None) -> RunOutcome:
         """Take steps until finish or the step limit (see ``WebGenAgent.run``).
 
         The caller's models are closed when the run ends.
@@ -131,7 +134,7 @@ class RunSession:
         services = self._services()
         services.use_critic(models.critic)
         agent = WebGenAgent(self.store, models, config, self.bus, services=services)
-        self.task = asyncio.create_task(agent.run(request))
+        self.task = asyncio.create_task(agent.run(request, element))
         self._set_status(SessionStatus.RUNNING)
         try:
             outcome = await self.task
