@@ -148,16 +148,15 @@ async def export_zip(store: RunStore, dest: Path, step: int | None = None, *,
         SiteExportError: The zip could not be written; nothing was left at ``dest``.
     """
     record = choose_step(store, step)
-    dest = Path(dest).expanduser().absolute()
-    count = await asyncio.to_thread(_zip_step, store, record, dest, overwrite)
-    return SiteExport(ExportKind.ZIP, record.index, dest, count)
+    return await asyncio.to_thread(_zip_step, store, record, Path(dest), overwrite)
 
 
-def _zip_step(store: RunStore, record: StepRecord, dest: Path, overwrite: bool) -> int:
+def _zip_step(store: RunStore, record: StepRecord, dest: Path, overwrite: bool) -> SiteExport:
+    dest = dest.expanduser().absolute()
     _check_zip_target(dest, overwrite)
     files = site_files(store, record.index)
     _write_zip(files, dest, export_folder_name(store, record.index), record.finished_at)
-    return len(files)
+    return SiteExport(ExportKind.ZIP, record.index, dest, len(files))
 
 
 def _check_zip_target(dest: Path, overwrite: bool) -> None:
