@@ -20,10 +20,11 @@ from PySide6.QtGui import QDesktopServices
 from agent_core.export.site import SiteExport, choose_step, export_zip
 from agent_core.export.site_build import export_build
 from agent_core.export.site_git import export_git
-from agent_core.store.records import StepRecord
 from agent_core.store.run_store import RunStore
+from app.desktop.compare import best_of
 from app.desktop.ops import Notifier, Ops
 from app.export_site_cmd import stored_config
+from ui.compare_pickers import step_choice_text
 from ui.export_site_dialog import BUILD, EDITOR, GIT, ZIP, ExportChoice, ExportSiteDialog
 from ui.main_window import MainWindow
 
@@ -45,19 +46,6 @@ def editor_command(env: Mapping[str, str] | None = None) -> list[str] | None:
         if found:
             return [found]
     return None
-
-
-def step_label(step: StepRecord, best: int | None, current: int | None) -> str:
-    """How a step is listed in the dialog: number, kind, grades, and best / current."""
-    grades = [f"appearance {step.appearance_grade}" if step.appearance_grade is not None
-              else "no appearance grade"]
-    if step.gui_grade is not None:
-        grades.append(f"GUI {step.gui_grade}")
-    marks = [m for m, on in (("best", step.index == best), ("current", step.index == current))
-             if on]
-    tail = f" ({', '.join(marks)})" if marks else ""
-    error = ", error" if step.has_error else ""
-    return f"Step {step.index} · {step.kind} · {', '.join(grades)}{error}{tail}"
 
 
 class SiteExportFlow:
@@ -87,9 +75,10 @@ class SiteExportFlow:
         if self.dialog is not None:
             self.dialog.raise_()
             return
-        best = choose_step(store, None).index
-        selected = self.window.timeline.selected() or best
-        steps = [(s.index, step_label(s, best, store.head)) for s in store.steps()]
+        best = best_of(store)
+        selected = self.window.timeline.selected() or choose_step(store, None).index
+        steps = [(s.index, step_choice_text(s, head=store.head, best=best))
+                 for s in store.steps()]
         dialog = ExportSiteDialog(steps, selected, store.head, store.run_dir.name,
                                   str(self._home), self.window)
         dialog.exportRequested.connect(lambda choice: self.export(store, choice))
