@@ -107,14 +107,15 @@ async def _build(site: Path, stage: Path, log: Path, index: int, config: Sandbox
     installed = await installer.install(timeout_s=timeouts.install_s)
     if not installed.ok:
         raise SiteExportError(f"step {index} cannot be built: {installed.message}"
-                              f"{_last_lines(installed.log_tail)}")
+                              f"{_last_lines(installed.log_tail, site)}")
     built = await sandbox.run(BUILD_COMMAND, site, timeouts.command_s, network=False,
                               log_file=log)
     if not built.ok:
         why = (f"did not finish within {timeouts.command_s:g} s" if built.timed_out
                else f"failed with exit code {built.returncode}")
-        raise SiteExportError(f"`npm run build` {why} for step {index}"
-                              f"{_last_lines(built.output_tail)}; its whole output is in {log}")
+        said = _last_lines(built.output_tail, site)
+        raise SiteExportError(f"`npm run build` {why} for step {index}{said}; its whole output "
+                              f"is in {log}")
     for name in BUILD_OUTPUTS:
         if (site / name).is_dir():
             return site / name
@@ -134,8 +135,11 @@ def _copy_out(output: Path, dest: Path) -> int:
     return sum(1 for path in dest.rglob("*") if path.is_file())
 
 
-def _last_lines(output: str, count: int = 6) -> str:
-    lines = [line for line in output.strip().splitlines() if line.strip()][-count:]
+def _last_lines(output: str, site: Path, count: int = 6) -> str:
+    """npm's last lines without stack frames, paths shown relative to the site."""
+    text = output.replace(f"file://{site}/", "").replace(f"{site}/", "")
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and not line.strip().startswith("at ")][-count:]
     return ("; npm said: " + " | ".join(lines)) if lines else ""
 
 

@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QRadioButton
 
 from ui.export_site_dialog import BUILD, EDITOR, FOLDER, GIT, ZIP, ExportChoice, ExportSiteDialog
+from ui.main_window import MainWindow
 
 STEPS = [(1, "Step 1 · edit · appearance 3"), (2, "Step 2 · edit · appearance 5 (best)"),
          (3, "Step 3 · edit · appearance 2 (current)")]
@@ -98,3 +99,13 @@ def test_opening_the_workspace_is_about_the_current_step_and_needs_no_destinatio
     dialog.show()
     dialog.set_kind(ZIP)  # back to an export: every step can be chosen again
     assert dialog.step_box.isEnabled() and dialog.destination.isVisible()
+
+
+def test_the_file_menu_offers_the_export(qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    export = next(a for a in menu.actions() if a.text() == "Export site…")
+    assert export.shortcut().toString() == "Ctrl+Shift+E"
+    with qtbot.waitSignal(window.exportSiteRequested, timeout=1000):
+        export.trigger()
