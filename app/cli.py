@@ -24,6 +24,7 @@ from app.ask_cmd import add_ask_parser, run_ask
 from app.batch_cmd import add_batch_parser, run_batch_cmd
 from app.bench import add_bench_parser, run_bench
 from app.export_cmd import add_export_parser, run_export
+from app.export_site_cmd import add_export_site_parser, run_export_site
 from app.flags import (
     add_condition_flags,
     add_role_flags,
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_parser(sub)
     add_review_parser(sub)
     add_export_parser(sub)
+    add_export_site_parser(sub)
     add_rejudge_parser(sub)
     add_batch_parser(sub)
     add_ask_parser(sub)
@@ -264,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_review_summary(args)
         if args.command == "export":
             return run_export(args)
+        if args.command == "export-site":
+            return run_export_site(args)
         if args.command == "rejudge":
             return run_rejudge(args)
         if args.command == "batch":

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
     settingsRequested = Signal()
     servePreviewRequested = Signal()
     importRequested = Signal(str)
+    exportSiteRequested = Signal()
     compareStepsRequested = Signal()
     welcomeRequested = Signal()
     openExampleRequested = Signal()
@@ -145,6 +146,10 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("Import WebGen-Agent log…", None,
                                           "Import a log folder of the official implementation")
         self.import_action.triggered.connect(self._ask_import_dir)
+        self.export_site_action = self._action("Export site…", "Ctrl+Shift+E",
+                                               "Take a step's site out: a zip, a static "
+                                               "build, a git repository, or open it",
+                                               self.exportSiteRequested)
         self.compare_action = self._action("Compare steps", "Ctrl+Shift+C",
                                            "Show the selected step beside the step it "
                                            "continued from, in the Compare tab",
@@ -239,6 +244,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
         file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_site_action)
         self.recent_menu = QMenu("Open &recent", self)
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()

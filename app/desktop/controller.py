@@ -33,6 +33,7 @@ from app.desktop.run_view import RunView
 from app.desktop.server_check import server_problem
 from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
+from app.desktop.site_export import SiteExportFlow
 from app.desktop.steps import StepActions
 from app.desktop.views import show_files_of_step
 from app.desktop.warmup import RunCollector
@@ -87,6 +88,7 @@ class MainController(QObject):
         self.element_pick = ElementPickFlow(window, self.ops, self.notifier, self._store)
         self.help = HelpFlow(window, self.ops, runs_dir, qsettings.fileName(),
                              lambda: self.session.store.run_dir if self.session else None)
+        self.site_export = SiteExportFlow(window, self.ops, self.notifier, self._store)
         window.set_runs_folder(runs_dir)
         self.closed = asyncio.Event()
         self._connect()
