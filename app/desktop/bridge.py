@@ -29,6 +29,7 @@ from agent_core.events import (
     StepStarted,
     TestInstructionWritten,
     Token,
+    UserEditStarted,
 )
 
 TOKEN_FLUSH_MS = 40
@@ -38,6 +39,7 @@ _SIGNAL_OF: dict[type[Event], str] = {
     SandboxPrepared: "sandboxPrepared",
     ReplyFormatChanged: "replyFormatChanged",
     StepStarted: "stepStarted",
+    UserEditStarted: "userEditStarted",
     FileWritten: "fileWritten",
     PhaseChanged: "phaseChanged",
     ServerReady: "serverReady",
@@ -65,6 +67,7 @@ class EventBridge(QObject):
     sandboxPrepared = Signal(object)
     replyFormatChanged = Signal(object)
     stepStarted = Signal(object)
+    userEditStarted = Signal(object)
     tokens = Signal(int, str)
     fileWritten = Signal(object)
     phaseChanged = Signal(object)

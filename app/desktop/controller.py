@@ -32,6 +32,7 @@ from app.desktop.server_check import server_problem
 from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
 from app.desktop.steps import StepActions
+from app.desktop.user_edit import UserEditFlow
 from app.desktop.views import show_files_of_step
 from app.desktop.warmup import RunCollector
 from app.desktop.welcome import WelcomeFlow
@@ -77,6 +78,8 @@ class MainController(QObject):
         self.bridge.stepFinished.connect(lambda _e: self.research.run_changed())
         self.steps = StepActions(window, self.ops, self.notifier, self.research,
                                  lambda: self.session, self._update_actions)
+        self.user_edits = UserEditFlow(window, self.ops, lambda: self.session,
+                                       lambda: self.base_config, self._update_actions)
         self.welcome = WelcomeFlow(window, self.ops, self.notifier, self.settings_flow,
                                    qsettings, self.open_example)
         self.help = HelpFlow(window, self.ops, runs_dir, qsettings.fileName(),
@@ -138,6 +141,7 @@ class MainController(QObject):
         w.set_actions_enabled(start=a.start, stop=a.stop, restore=a.restore, best=a.best,
                               serve=a.serve, start_label=a.start_label)
         w.chat.set_input_mode(a.input_mode, example.CHAT_HINT if a.input_mode == "locked" else "")
+        self.user_edits.refresh()
 
     def _status_changed(self, status: Status | None) -> None:
         """Garbage collection pauses while a run streams; the buttons and the Runs tab follow."""

@@ -60,7 +60,8 @@ class RunView(QObject):
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
-        for name in ("runStarted", "stepStarted", "replyFormatChanged", "phaseChanged",
+        for name in ("runStarted", "stepStarted", "userEditStarted", "replyFormatChanged",
+                     "phaseChanged",
                      "backtracked", "bestSelected", "stepRestored", "stepRolledBack",
                      "contextTrimmed", "runEnded"):
             getattr(bridge, name).connect(lambda _e: self.render())
