@@ -120,6 +120,7 @@ class FileEditor(QObject):
         bar.discardClicked.connect(self.discard)
         shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), shortcut_scope)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.setWhatsThis("Save your edit of the current step's files as a new step")
         shortcut.activated.connect(self.save)
         self._apply()
 

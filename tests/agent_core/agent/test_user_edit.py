@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -11,18 +12,20 @@ from agent_core.agent.services import StepServices
 from agent_core.agent.user_edit import commit_user_edit
 from agent_core.config import RunConfig
 from agent_core.errors import WebGenError, WorkspaceViolation
-from agent_core.events import Event, EventBus
+from agent_core.events import Event, EventBus, PhaseChanged
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
-from tests.fakes.model_server import ScriptedModelServer, queue
+from tests.fakes.model_server import Reply, ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
     CRITIC,
     FAST_TIMEOUTS,
+    CriticScript,
     bakery_page,
     coder_reply,
     graded,
     make_agent,
+    make_models,
     settings_for,
 )
 
@@ -137,3 +140,32 @@ async def test_a_refused_save_says_why_and_changes_nothing(tmp_path, base, chang
     assert [s.index for s in store.steps()] == [1] and events == []
     assert (store.workspace / "index.html").read_text() == OLD
     assert not (tmp_path / "run" / "outside.txt").exists()
+
+
+@pytest.mark.slow
+async def test_a_stop_while_the_critic_grades_keeps_the_edit_ungraded(tmp_path):
+    slow = Reply(text=json.dumps(CriticScript.check("a bakery page")), delay_s=30)
+    with ScriptedModelServer({CRITIC: queue(slow)}) as server:
+        models = make_models(settings_for(server, "openai"))
+        store, services = one_step_run(tmp_path)
+        grading = asyncio.Event()
+
+        async def emit(event: Event) -> None:
+            if isinstance(event, PhaseChanged) and event.phase == "critic":
+                grading.set()
+
+        save = asyncio.create_task(commit_user_edit(
+            store, services, 1, {"index.html": NEW}, emit, models.critic))
+        try:
+            await asyncio.wait_for(grading.wait(), 60)
+            save.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await save
+        finally:
+            await services.close()
+            await models.close()
+
+    edit = store.step(2)
+    assert edit.kind is StepKind.USER_EDIT and edit.appearance_grade is None
+    assert "The edit was not graded: stopped." in edit.feedback
+    assert store.head == 2 and (store.workspace / "index.html").read_text() == NEW
