@@ -80,6 +80,17 @@ class StepStarted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UserEditStarted(Event):
+    """The user saved their own edit of ``paths``: it becomes step ``index`` after ``parent``."""
+
+    kind: ClassVar[str] = "user_edit_started"
+    index: int
+    parent: int | None
+    paths: tuple[str, ...]
+    request: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Token(Event):
     """A fragment of the coder's streamed reply."""
 
@@ -290,6 +301,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RunStarted,
         SandboxPrepared,
         StepStarted,
+        UserEditStarted,
         Token,
         FileWritten,
         PhaseChanged,
@@ -319,8 +331,9 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     cls = EVENT_TYPES[data["kind"]]
     names = {f.name for f in fields(cls)}
     values = {k: v for k, v in data.items() if k in names}
-    if isinstance(values.get("errors"), list):  # JSON has no tuples
-        values["errors"] = tuple(values["errors"])
+    for name in ("errors", "paths"):
+        if isinstance(values.get(name), list):  # JSON has no tuples
+            values[name] = tuple(values[name])
     return cls(**values)
 
 

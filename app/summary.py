@@ -70,12 +70,12 @@ def summary_text(summary: dict[str, Any]) -> str:
         + (f" ({summary['end_reason']})" if summary["end_reason"] else ""),
         f"best step: {_grade(summary['best_step'])}",
         "",
-        " step  kind      parent  look  gui  error  files  seconds",
+        " step  kind       parent  look  gui  error  files  seconds",
     ]
     for s in summary["steps"]:
         marker = "*" if s["index"] == summary["best_step"] else " "
         lines.append(
-            f"{marker}{s['index']:>4}  {s['kind']:<8}  {_grade(s['parent']):>6}  "
+            f"{marker}{s['index']:>4}  {s['kind']:<9}  {_grade(s['parent']):>6}  "
             f"{_grade(s['appearance_grade']):>4}  {_grade(s['gui_grade']):>3}  "
             f"{'yes' if s['has_error'] else 'no':>5}  {len(s['files_changed']):>5}  "
             f"{s['seconds']:>7.1f}"

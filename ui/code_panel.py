@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.code_editing import EditBar, FileEditor
 from ui.code_viewer import HIGHLIGHT_LIMIT, CodeViewer, DiffPage
 from ui.diff_worker import DiffRelay, DiffWork, start_diff
 from ui.file_diff import VIEW_LIMIT, FileDiff, Side, decode_text, diff_file, human_size
@@ -42,16 +43,19 @@ CODE_TAB, DIFF_TAB = 0, 1
 
 
 class CodePanel(QWidget):
-    """File tree, read-only code viewer and diff of the generated project.
+    """File tree, code viewer (the current step's files are editable) and diff of the project.
 
     Signals:
         fileSelected(str): The user picked a file in the tree.
         compareStepChanged(object): The user chose what to diff against: a step number, or
             None for the previous step.
+        saveRequested(object, object): The user saved an edit (Ctrl+S): the step edited and
+            path -> whole new text (see ``ui.code_editing``).
     """
 
     fileSelected = Signal(str)
     compareStepChanged = Signal(object)
+    saveRequested = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,11 +123,16 @@ class CodePanel(QWidget):
         self._tabs.setTabToolTip(CODE_TAB, "The selected file as it is in the shown step")
         self._tabs.setTabToolTip(DIFF_TAB, "What changed in the selected file")
         self._tabs.currentChanged.connect(self._on_tab_changed)
+        edit_bar = EditBar()
+        self.editor = FileEditor(self._viewer, edit_bar, self._tabs, self)
+        """Who may edit the shown file, its unsaved drafts, Ctrl+S."""
+        self.editor.saveRequested.connect(self.saveRequested)
         pane = named(QWidget(), "viewerPane")
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._title)
         layout.addWidget(self._note)
+        layout.addWidget(edit_bar)
         layout.addWidget(self._tabs, 1)
         return pane
 
@@ -229,6 +238,7 @@ class CodePanel(QWidget):
         self._files, self._base, self._step, self._live = {}, None, None, False
         self._choices, self._compare_to, self._shown = [], None, None
         self._cache.clear()
+        self.editor.saved()  # another run: its drafts do not belong to it
         self._rebuild_combo()
         self._show_placeholders()
         self._update_header()
@@ -312,7 +322,7 @@ class CodePanel(QWidget):
         self._title.setText("No file selected")
         self._note.hide()
         self._viewer.setPlaceholderText(VIEWER_PLACEHOLDER)
-        self._viewer.show_text("", None, keep_scroll=False)
+        self.editor.show(None, None, None, "", None, keep_scroll=False)
 
     def _show_file(self, path: str, *, keep_scroll: bool = False) -> None:
         keep_scroll = keep_scroll or path == self._shown
@@ -333,7 +343,8 @@ class CodePanel(QWidget):
                 note = "Syntax colouring is off for a file this large."
         self._note.setText(note)
         self._note.setVisible(bool(note))
-        self._viewer.show_text(text, language, keep_scroll=keep_scroll)
+        step = None if self._live else self._step
+        self.editor.show(path, data, step, text, language, keep_scroll=keep_scroll)
 
     # -- diff ------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""A read-only code view with a line-number gutter and syntax colouring."""
+"""A code view with a line-number gutter and syntax colouring (read-only unless told)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class _LineNumberArea(QWidget):
 
 
 class CodeViewer(QPlainTextEdit):
-    """Read-only code view with line numbers in a left gutter (Qt's code-editor pattern).
+    """Code view with line numbers in a left gutter (Qt's code-editor pattern), read-only
+    until the code panel's editor lets the user edit the current step's files.
 
     Args:
         parent: Owning widget.

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_core.store.records import StepKind, StepRecord
+from agent_core.store.records import StepRecord
+from agent_core.store.step_kinds import edits_files
 from ui import step_detail_parts as parts
 from ui.code_viewer import monospace_editor
 from ui.compare_pickers import CHOOSE_TWO, StepPickers, picker_hint
@@ -129,7 +130,7 @@ class StepColumn(QWidget):
 
     @staticmethod
     def _no_screenshot_text(step: StepRecord) -> str:
-        if step.kind is not StepKind.EDIT:
+        if not edits_files(step.kind):
             return f"{kind_label(step.kind)} steps take no screenshot of their own."
         return "No screenshot could be taken at this step."
 

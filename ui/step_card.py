@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
 from agent_core.store.records import StepKind, StepRecord
+from agent_core.store.step_kinds import edits_files
 from ui.step_format import (
     ERROR,
     INFO,
@@ -144,7 +145,7 @@ class StepCard(QFrame):
         self.step = step
         self.kind_label.setText(kind_label(step.kind))
         self.thumbnail.setText(_placeholder(step))
-        if step.kind is not StepKind.EDIT:
+        if not edits_files(step.kind):
             font = self.thumbnail.font()
             font.setPointSizeF(font.pointSizeF() * 1.4)
             font.setBold(True)

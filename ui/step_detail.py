@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_core.store.records import StepKind, StepRecord
+from agent_core.store.step_kinds import edits_files
 from ui import step_detail_parts as parts
 from ui.labels import ElidedLabel
 from ui.step_detail_parts import CollapsibleText, ScaledImage
@@ -299,7 +300,7 @@ class StepDetailPanel(QWidget):
 
     def _show_critic(self, step: StepRecord) -> None:
         text = parts.critic_text(step.critic)
-        visible = bool(text) or step.kind is StepKind.EDIT
+        visible = bool(text) or edits_files(step.kind)
         self.critic_label.setText(text or "No critic report for this step.")
         self.critic_heading.setVisible(visible)
         self.critic_label.setVisible(visible)
@@ -347,6 +348,8 @@ class StepDetailPanel(QWidget):
 
 
 def _no_screenshot_text(step: StepRecord) -> str:
+    if step.kind is StepKind.USER_EDIT:
+        return "No screenshot was taken: your edit was not graded."
     if step.kind is StepKind.EDIT:
         return "No screenshot was taken in this step."
     return "GUI-test and finish steps change no files, so they take no new screenshot."

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from agent_core.store.evidence import CriticReview, GuiTest, GuiTurn
-from agent_core.store.records import StepKind, StepRecord
+from agent_core.store.records import StepRecord
+from agent_core.store.step_kinds import edits_files
 from ui.step_format import format_duration, grade_text, kind_label, phase_label
 
 
@@ -56,7 +57,7 @@ def grades_text(step: StepRecord) -> str:
 def meta_text(step: StepRecord) -> str:
     """Changed files, backtracking, context trimming and time per phase, on one line each."""
     lines: list[str] = []
-    if step.kind is StepKind.EDIT:
+    if edits_files(step.kind):
         count = len(step.files_changed)
         lines.append(f"{count} file{'s' if count != 1 else ''} changed")
     if step.backtracked_from is not None:

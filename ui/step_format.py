@@ -9,7 +9,8 @@ from __future__ import annotations
 from agent_core.store.records import StepKind
 
 PHASES = ("coding", "install", "serve", "screenshot", "critic", "gui_test", "commit")
-"""Phase ids the engine emits, in their usual order ("command" may also appear)."""
+"""Phase ids the engine emits, in their usual order ("command" and, for the user's own
+edit, "write" may also appear)."""
 
 PHASE_LABELS = {
     "coding": "Generating",
@@ -20,13 +21,15 @@ PHASE_LABELS = {
     "gui_test": "GUI test",
     "commit": "Saving",
     "command": "Command",
+    "write": "Writing your edit",
 }
 """Short names of the phases, for done phases in the progress line and the phase timings."""
 
 CURRENT_PHASE_LABELS = {**PHASE_LABELS, "command": "Running a command"}
 """Names of the phase in progress (a bare "Command" would not say that it is running)."""
 
-KIND_LABELS = {StepKind.EDIT: "Edit", StepKind.GUI_TEST: "GUI test", StepKind.FINISH: "Finish"}
+KIND_LABELS = {StepKind.EDIT: "Edit", StepKind.GUI_TEST: "GUI test", StepKind.FINISH: "Finish",
+               StepKind.USER_EDIT: "Your edit"}
 
 SUCCESS = "#2e9d57"
 WARNING = "#c98a0b"
@@ -41,7 +44,7 @@ def phase_label(phase: str, *, current: bool = False) -> str:
 
 
 def kind_label(kind: StepKind | str) -> str:
-    """'Edit', 'GUI test' or 'Finish'."""
+    """'Edit', 'GUI test', 'Finish' or 'Your edit'."""
     try:
         return KIND_LABELS[StepKind(kind)]
     except ValueError:

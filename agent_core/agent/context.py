@@ -25,7 +25,9 @@ class Turn:
     """One earlier step as the coder saw it: its reply and the feedback that followed.
 
     ``request`` is the user's follow-up message (already worded for the coder) that came
-    just before the reply, if any.
+    just before the reply, if any. ``by_user`` marks the user's own edit of the files: there
+    is no reply, and ``feedback`` (what the user changed) joins the user message before the
+    coder's next reply.
     """
 
     index: int
@@ -33,6 +35,7 @@ class Turn:
     feedback: str
     summary: str = ""
     request: str = ""
+    by_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,9 @@ def _assemble(
     for turn in kept:
         if turn.request:
             _extend_last(messages, turn.request)
+        if turn.by_user:
+            _extend_last(messages, turn.feedback)
+            continue
         messages.append(Message("assistant", turn.reply))
         messages.append(Message("user", turn.feedback or closing))
     if pending:

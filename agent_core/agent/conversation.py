@@ -11,10 +11,24 @@ from agent_core.protocol.coder_prompt import (
     reminder,
     system_prompt,
 )
-from agent_core.store.records import Manifest, StepRecord
+from agent_core.store.records import Manifest, StepKind, StepRecord
 from agent_core.store.selection import parent_chain
+from agent_core.store.step_kinds import follow_up_of
 
 UNLIMITED = 10**12
+
+
+def turn_of_step(step: StepRecord, summary: str = "") -> Turn:
+    """An earlier step as the coder's conversation holds it.
+
+    A coder step is its reply and the feedback after it, with the follow-up request sent
+    before it. A user's edit has no reply: its feedback, which says what the user changed,
+    is added to the user message before the coder's next reply.
+    """
+    request = follow_up_of(step)
+    return Turn(step.index, step.reply, step.feedback, summary,
+                follow_up_message(request) if request else "",
+                by_user=step.kind is StepKind.USER_EDIT)
 
 
 def prompt_of_step(manifest: Manifest, steps: dict[int, StepRecord], index: int) -> list[Message]:
@@ -30,13 +44,10 @@ def prompt_of_step(manifest: Manifest, steps: dict[int, StepRecord], index: int)
     """
     step = steps[index]
     chain = parent_chain(steps, step.parent)
-    turns = [
-        Turn(s.index, s.reply, s.feedback, "", follow_up_message(s.request) if s.request else "")
-        for s in chain
-    ]
-    requests = [s.request for s in chain] + [step.request]
+    turns = [turn_of_step(s) for s in chain]
+    requests = [follow_up_of(s) for s in (*chain, step)]
     closing = reminder(effective_instruction(manifest.instruction, requests))
-    pending = follow_up_message(step.request) if step.request else ""
+    pending = follow_up_message(requests[-1]) if requests[-1] else ""
     reply_format = step.runtime.reply_format or "text"
     fitted = fit_conversation(system_prompt(reply_format),
                               first_user_message(manifest.instruction), turns,
@@ -49,6 +60,10 @@ def trajectory_of_step(manifest: Manifest, steps: dict[int, StepRecord],
     """The whole conversation up to and including step ``index``'s reply and feedback."""
     messages = prompt_of_step(manifest, steps, index)
     step = steps[index]
+    if step.kind is StepKind.USER_EDIT:  # no reply: the edit joins the last user message
+        last = messages[-1]
+        messages[-1] = Message(last.role, f"{last.content}\n\n{step.feedback}")
+        return messages
     messages.append(Message("assistant", step.reply))
     if step.feedback:
         messages.append(Message("user", step.feedback))

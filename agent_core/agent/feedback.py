@@ -61,12 +61,17 @@ def edit_feedback(report: EditReport, instruction: str) -> str:
     parts += _bullets("Refused file actions", report.refused)
     parts += _bullets("Problems in your reply's format", report.protocol_issues)
     parts += _bullets("Commands", report.commands)
-    parts += [f"Dependency installation: {report.install}", f"Dev server: {report.serve}"]
-    parts += _bullets("Errors in the browser console", report.console)
-    parts += _screenshot_part(report)
+    parts += site_lines(report)
     parts += report.notes
     parts += ["", report.ask, "", reminder(instruction)]
     return "\n".join(p for p in parts if p is not None)
+
+
+def site_lines(report: EditReport) -> list[str]:
+    """What the install, the dev server, the browser console and the screenshot review said."""
+    parts = [f"Dependency installation: {report.install}", f"Dev server: {report.serve}"]
+    parts += _bullets("Errors in the browser console", report.console)
+    return parts + _screenshot_part(report)
 
 
 def _screenshot_part(report: EditReport) -> list[str]:

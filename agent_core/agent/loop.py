@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass, replace
 
 from agent_core.agent import steps as step_kinds
-from agent_core.agent.context import FittedPrompt, Turn, fit_conversation, prompt_budget
+from agent_core.agent.context import FittedPrompt, fit_conversation, prompt_budget
+from agent_core.agent.conversation import turn_of_step
 from agent_core.agent.head import (
     apply_best_step,
     keep_last_step,
@@ -62,6 +63,7 @@ from agent_core.store.selection import (
     consecutive_errors,
     parent_chain,
 )
+from agent_core.store.step_kinds import follow_up_of
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +159,7 @@ class WebGenAgent:
         one waiting for an answer.
         """
         steps = {s.index: s for s in self.store.steps()}
-        requests = [s.request for s in parent_chain(steps, parent)]
+        requests = [follow_up_of(s) for s in parent_chain(steps, parent)]
         requests.append(self.store.manifest.pending_request)
         return effective_instruction(self.store.manifest.instruction, requests)
 
@@ -337,11 +339,7 @@ class WebGenAgent:
 
     def _prompt(self, index: int, parent: int | None) -> FittedPrompt:
         steps = {s.index: s for s in self.store.steps()}
-        turns = [
-            Turn(s.index, s.reply, s.feedback, _summary(s),
-                 follow_up_message(s.request) if s.request else "")
-            for s in parent_chain(steps, parent)
-        ]
+        turns = [turn_of_step(s, _summary(s)) for s in parent_chain(steps, parent)]
         instruction = self.store.manifest.instruction
         pending = self.store.manifest.pending_request
         files = self.services.workspace.snapshot()

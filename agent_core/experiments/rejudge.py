@@ -39,6 +39,7 @@ from agent_core.store.evidence import GuiTest, GuiTurn
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import parent_chain
+from agent_core.store.step_kinds import edits_files, follow_up_of
 
 log = logging.getLogger(__name__)
 CRITIC, GUI = "critic", "gui"
@@ -130,7 +131,7 @@ class RejudgeReport:
         head = ("step", "original look", "new look", "original GUI", "new GUI")
         lines = [" | ".join(head)]
         for step in self.steps:
-            look = step.kind == str(StepKind.EDIT)
+            look = edits_files(StepKind(step.kind))
             cells = (
                 str(step.index),
                 _grade(step.original_appearance) if look else "-",
@@ -225,7 +226,7 @@ def _plan(
     jobs: list[tuple[StepRecord, str]] = []
     not_judged: dict[int, str] = {}
     for step in steps:
-        if step.kind is StepKind.EDIT and with_critic:
+        if edits_files(step.kind) and with_critic:
             if step.screenshot:
                 jobs.append((step, CRITIC))
             else:
@@ -248,7 +249,7 @@ def instruction_of(store: RunStore, step: StepRecord) -> str:
     The follow-up requests along the step's parent chain are added, as the agent does.
     """
     steps = {s.index: s for s in store.steps()}
-    requests = [s.request for s in parent_chain(steps, step.index)]
+    requests = [follow_up_of(s) for s in parent_chain(steps, step.index)]
     return effective_instruction(store.manifest.instruction, requests)
 
 
@@ -326,7 +327,7 @@ def _model_name(model: ChatModel | None) -> str | None:
 
 
 def _compare(step: StepRecord, judged: StepJudgement) -> StepComparison:
-    if step.kind is StepKind.EDIT:
+    if edits_files(step.kind):
         return StepComparison(step.index, str(step.kind), step.appearance_grade,
                               judged.appearance_grade, None, None, judged.error)  # fmt: skip
     return StepComparison(step.index, str(step.kind), None, None, step.gui_grade,

@@ -72,7 +72,7 @@ def step_grpo_records(
     use_human_labels: bool = False,
     group_by: str = "instruction",
 ) -> Iterator[dict[str, Any]]:
-    """One ``webgen-step-grpo/1`` record per committed step of the given runs.
+    """One ``webgen-step-grpo/1`` record per committed coder step (not the user's edits).
 
     The runs are read and scored when this is called (so a bad run fails here, before any
     output is written); the records, with their prompts, are built while iterating.
@@ -247,6 +247,8 @@ def _step_records(
     manifest, steps = store.manifest, _steps_of(store)
     for index in sorted(run.rewards):
         step = steps[index]
+        if step.kind is StepKind.USER_EDIT:
+            continue  # the user's own edit: there is no coder reply to learn from
         label = run.labels.get(index)
         yield {
             "schema": STEP_GRPO_SCHEMA,

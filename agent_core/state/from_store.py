@@ -20,10 +20,11 @@ from agent_core.events import (
     RunFinished,
     RunStarted,
     StepFinished,
+    UserEditStarted,
     event_from_dict,
 )
 from agent_core.state.run_state import CardStatus, RunState, interrupted, reduce, replay
-from agent_core.store.records import Manifest, RunStatus, StepRecord
+from agent_core.store.records import Manifest, RunStatus, StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,12 @@ def events_from_records(manifest: Manifest, records: Iterable[StepRecord]) -> li
                                       instruction=manifest.instruction, run_dir="",
                                       workspace="")]
     for record in sorted(records, key=lambda r: r.index):
-        if record.request:
+        if record.kind is StepKind.USER_EDIT:
+            events.append(UserEditStarted(run_id=run_id, at=record.started_at,
+                                          index=record.index, parent=record.parent,
+                                          paths=tuple(record.files_changed),
+                                          request=record.request))
+        elif record.request:
             events.append(RunStarted(run_id=run_id, instruction=manifest.instruction,
                                      run_dir="", workspace="", resumed=True,
                                      request=record.request))

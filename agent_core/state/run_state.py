@@ -37,6 +37,7 @@ from agent_core.events import (
     StepStarted,
     TestInstructionWritten,
     Token,
+    UserEditStarted,
 )
 from agent_core.store.records import StepKind
 
@@ -178,8 +179,8 @@ def reduce(state: RunState, event: Event) -> RunState:
 def interrupted(state: RunState) -> RunState:
     """A run whose log stops mid-run, seen after the fact: nothing is still running."""
     state = _end_answer(state, "", "the app stopped before the answer was complete")
-    if state.status is not Status.RUNNING:
-        return state
+    if state.status is not Status.RUNNING:  # a user's edit may have been saving
+        return _abandon(state, "the app ended before the edit was committed")
     head = f"step {state.head}" if state.head else "the empty start"
     state = _abandon(state, "the process ended before the step was committed")
     return _notice(replace(state, status=Status.INTERRUPTED, end_reason="interrupted"),
@@ -295,6 +296,14 @@ def _step_started(state: RunState, e: StepStarted) -> RunState:
                    chat=(*state.chat, ChatItem("reply", "", step=e.index, done=False)))
 
 
+def _user_edit_started(state: RunState, e: UserEditStarted) -> RunState:
+    """A user's edit becomes a step: its card runs, the chat says what was edited (no reply)."""
+    state = _with_card(state, StepCard(e.index, e.parent, kind=StepKind.USER_EDIT,
+                                       phase="write"))
+    return replace(state, running_step=e.index, streamed_chars=0,
+                   chat=(*state.chat, ChatItem("user", e.request)))
+
+
 def _token(state: RunState, e: Token) -> RunState:
     position = _reply_at(state, e.index)
     if position is not None:
@@ -338,11 +347,11 @@ def _step_finished(state: RunState, e: StepFinished) -> RunState:
                     e.files_changed, e.seconds, e.backtracked_from)
     state = _with_card(state, card)
     position = _reply_at(state, e.index)
-    if position is None:
-        state = replace(state, chat=(*state.chat, ChatItem("reply", e.reply, step=e.index)))
-    else:
+    if position is not None:
         item = state.chat[position]
         state = _set_item(state, position, replace(item, text=e.reply or item.text, done=True))
+    elif e.step_kind != StepKind.USER_EDIT:  # a user's edit has no reply to show
+        state = replace(state, chat=(*state.chat, ChatItem("reply", e.reply, step=e.index)))
     if e.feedback:
         level = "error" if e.has_error else "info"
         state = replace(state, chat=(*state.chat,
@@ -394,6 +403,8 @@ def _restored(state: RunState, e: StepRestored) -> RunState:
 
 
 def _rolled_back(state: RunState, e: StepRolledBack) -> RunState:
+    if state.running_step == e.index:  # a user's edit that could not be kept
+        state = _abandon(state, "not kept")
     where = f"step {e.to_index}" if e.to_index else "the empty start"
     files = "1 file" if e.files == 1 else f"{e.files} files"
     return _notice(state, f"Step {e.index} did not finish, so what it had written was undone "
@@ -429,6 +440,7 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], RunState]] = {
     ReplyFormatChanged: _format_changed,
     CoderContext: _coder_context,
     StepStarted: _step_started,
+    UserEditStarted: _user_edit_started,
     Token: _token,
     FileWritten: _file_written,
     PhaseChanged: _phase,

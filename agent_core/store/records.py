@@ -19,6 +19,8 @@ class StepKind(StrEnum):
     EDIT = "edit"
     GUI_TEST = "gui_test"
     FINISH = "finish"
+    USER_EDIT = "user_edit"
+    """The user's own edit of the files, saved from the code view (no coder reply)."""
 
 
 class RunStatus(StrEnum):
@@ -36,7 +38,7 @@ class StepRecord:
 
     Attributes:
         index: 1-based position in the run, in the order steps were taken.
-        kind: Edit, GUI test or finish.
+        kind: Edit, GUI test, finish, or the user's own edit.
         parent: The step whose files and conversation this one continued from (None: the
             empty start).
         appearance_grade: Screenshot grade 0-5, None when missing.

@@ -80,7 +80,9 @@ def answering_latest_request(steps: Iterable[StepRecord]) -> list[StepRecord]:
 
     A follow-up changes the task, so steps from before it answer an older task: only the
     step that took the latest request and the steps continuing from it compete. Without
-    follow-ups every step competes.
+    follow-ups every step competes. A user's own edit (a ``user_edit`` step) counts as such a
+    request: it competes with its grade, and so do the steps continuing from it, while the
+    steps from before it, which lack the user's change, no longer do.
     """
     steps = list(steps)
     asked = [s.index for s in steps if s.request]

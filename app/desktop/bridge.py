@@ -33,6 +33,7 @@ from agent_core.events import (
     StepStarted,
     TestInstructionWritten,
     Token,
+    UserEditStarted,
 )
 
 TOKEN_FLUSH_MS = 40
@@ -43,6 +44,7 @@ _SIGNAL_OF: dict[type[Event], str] = {
     SandboxPrepared: "sandboxPrepared",
     ReplyFormatChanged: "replyFormatChanged",
     StepStarted: "stepStarted",
+    UserEditStarted: "userEditStarted",
     FileWritten: "fileWritten",
     PhaseChanged: "phaseChanged",
     ServerReady: "serverReady",
@@ -74,6 +76,7 @@ class EventBridge(QObject):
     sandboxPrepared = Signal(object)
     replyFormatChanged = Signal(object)
     stepStarted = Signal(object)
+    userEditStarted = Signal(object)
     tokens = Signal(int, str)
     fileWritten = Signal(object)
     phaseChanged = Signal(object)

@@ -35,6 +35,7 @@ from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
 from app.desktop.site_export import SiteExportFlow
 from app.desktop.steps import StepActions
+from app.desktop.user_edit import UserEditFlow
 from app.desktop.views import show_files_of_step
 from app.desktop.warmup import RunCollector
 from app.desktop.welcome import WelcomeFlow
@@ -83,6 +84,8 @@ class MainController(QObject):
         self.asks = AskFlow(window, self.ops, self.notifier, lambda: self.session,
                             lambda: self._starting or bool(self.session and self.session.running),
                             self.settings_flow.open)
+        self.user_edits = UserEditFlow(window, self.ops, lambda: self.session,
+                                       lambda: self.base_config, self._update_actions)
         self.welcome = WelcomeFlow(window, self.ops, self.notifier, self.settings_flow,
                                    qsettings, self.open_example)
         self.element_pick = ElementPickFlow(window, self.ops, self.notifier, self._store)
@@ -149,6 +152,7 @@ class MainController(QObject):
         w.set_actions_enabled(start=a.start, stop=a.stop, restore=a.restore, best=a.best,
                               serve=a.serve, start_label=a.start_label)
         w.chat.set_input_mode(a.input_mode, example.CHAT_HINT if a.input_mode == "locked" else "")
+        self.user_edits.refresh()
 
     def _status_changed(self, status: Status | None) -> None:
         """Garbage collection pauses while a run streams; the buttons and the Runs tab follow."""

@@ -60,9 +60,9 @@ class RunView(QObject):
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
-        for name in ("runStarted", "elementScoped", "stepStarted", "replyFormatChanged",
-                     "phaseChanged", "backtracked", "bestSelected", "stepRestored",
-                     "stepRolledBack", "contextTrimmed", "runEnded"):
+        for name in ("runStarted", "elementScoped", "stepStarted", "userEditStarted",
+                     "replyFormatChanged", "phaseChanged", "backtracked", "bestSelected",
+                     "stepRestored", "stepRolledBack", "contextTrimmed", "runEnded"):
             getattr(bridge, name).connect(lambda _e: self.render())
         bridge.tokens.connect(lambda _i, _t: self.render())
         for signal in (bridge.questionAsked, bridge.answerStreamed, bridge.questionAnswered):

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 
@@ -14,12 +14,13 @@ from agent_core.agent.head import apply_best_step, restore_step_files
 from agent_core.agent.loop import RunOutcome, WebGenAgent
 from agent_core.agent.preview import PreviewResult, serve_workspace
 from agent_core.agent.services import AgentModels, StepServices
+from agent_core.agent.user_edit import commit_user_edit
 from agent_core.config import ModelSettings, RunConfig
 from agent_core.errors import RunStoreError, WebGenError
 from agent_core.events import BestSelected, Event, EventBus, EventSink, StepRestored
-from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback
+from agent_core.llm.base import ChatModel, Completion, JsonSchema, Message, TokenCallback
 from agent_core.protocol.element_ref import ElementRef
-from agent_core.store.records import RunStatus
+from agent_core.store.records import RunStatus, StepRecord
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import answering_latest_request, explain_best
 from agent_core.workspace.guard import Workspace
@@ -71,6 +72,8 @@ class RunSession:
         self.read_only = read_only
         self.services: StepServices | None = None
         self.task: asyncio.Task[RunOutcome] | None = None
+        self.edit_task: asyncio.Task[StepRecord] | None = None
+        """The user's edit being saved (and graded), if one is."""
         self.status = _status_of(store.manifest.status)
         self.last_error = store.manifest.end_reason if self.status is SessionStatus.FAILED else ""
         self.on_status: Callable[[SessionStatus], None] = lambda _status: None
@@ -105,8 +108,9 @@ class RunSession:
 
     @property
     def running(self) -> bool:
-        """Whether a run task is in flight."""
-        return self.task is not None and not self.task.done()
+        """Whether a run task, or the saving of the user's edit, is in flight."""
+        editing = self.edit_task is not None and not self.edit_task.done()
+        return editing or (self.task is not None and not self.task.done())
 
     def _set_status(self, status: SessionStatus) -> None:
         self.status = status
@@ -152,7 +156,14 @@ class RunSession:
         return outcome
 
     async def stop(self) -> None:
-        """Cancel the run at once and stop the dev server, npm and the browser."""
+        """Cancel the run at once and stop the dev server, npm and the browser.
+
+        An edit being graded is kept, ungraded (``commit_user_edit``).
+        """
+        if self.edit_task is not None and not self.edit_task.done():
+            self.edit_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self.edit_task
         if self.running:
             assert self.task is not None
             self._set_status(SessionStatus.STOPPING)
@@ -187,6 +198,20 @@ class RunSession:
         await self._record(BestSelected(run_id=self.store.manifest.run_id, index=index,
                                         reason=reason))
         return index, reason
+
+    async def save_user_edit(self, base: int | None, changes: Mapping[str, str],
+                             critic: ChatModel | None) -> StepRecord:
+        """Make the user's edit of the current step's files a new step (``user_edit``).
+
+        Args:
+            base: The step whose files the user edited (it must be the current step).
+            changes: Path -> the file's whole new text.
+            critic: Grades the edit like an edit step; None: not graded.
+        """
+        self._check_idle()
+        self.edit_task = asyncio.ensure_future(commit_user_edit(
+            self.store, self._services(), base, changes, self._record, critic))
+        return await self.edit_task
 
     async def _record(self, event: Event) -> None:
         """Log an event of the user's own (outside a run) and tell the views."""
