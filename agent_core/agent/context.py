@@ -84,6 +84,10 @@ def fit_conversation(
             ("binary, N bytes, not shown") rather than leaving them out.
     """
     binary = binary or {}
+    if not turns and (files or binary):  # a run started from a template or a folder
+        note = _start_note(files, budget // 2, binary)
+        messages = _assemble(system, first_user, note, [], closing, pending)
+        return FittedPrompt(messages, 0, sum(estimate_tokens(m.content) for m in messages))
     for keep in range(len(turns), -1, -1):
         dropped = turns[: len(turns) - keep]
         note = _state_note(dropped, files, budget // 2, binary) if dropped else ""
@@ -134,7 +138,26 @@ def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: 
         lines.append(f"- step {turn.index}: {text[:FEEDBACK_LOG_CHARS]}")
     if dropped and dropped[-1].feedback:
         lines += ["", "Latest feedback in full:", dropped[-1].feedback]
-    lines += ["", "Current files:"]
+    lines += ["", "Current files:", *_file_lines(files, file_budget, binary)]
+    return "\n".join(lines)
+
+
+def _start_note(files: Mapping[str, str], file_budget: int, binary: Mapping[str, int]) -> str:
+    lines = [
+        "[The project does not start empty: it already holds the files below (a template "
+        "or the user's own project). Build on them: change what the task needs, keep what "
+        "it does not touch, and write every file you change in full.]",
+        "",
+        "Starting files:",
+        *_file_lines(files, file_budget, binary),
+    ]
+    return "\n".join(lines)
+
+
+def _file_lines(files: Mapping[str, str], file_budget: int,
+                binary: Mapping[str, int]) -> list[str]:
+    """The files' text, smallest first, within ``file_budget`` tokens; the rest by name."""
+    lines: list[str] = []
     used = 0
     for path in sorted(files, key=lambda p: (len(files[p]), p)):
         body = files[path]
@@ -146,4 +169,4 @@ def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: 
         lines += [f"--- {path} ---", body]
     lines += [f"- {path} (binary, {size} bytes, not shown)"
               for path, size in sorted(binary.items())]
-    return "\n".join(lines)
+    return lines

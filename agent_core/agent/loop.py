@@ -58,6 +58,7 @@ from agent_core.store.selection import (
     parent_chain,
     select_best_step,
 )
+from agent_core.store.start import start_files
 from agent_core.workspace.guard import Workspace
 
 log = logging.getLogger(__name__)
@@ -364,11 +365,15 @@ class WebGenAgent:
 
 
 async def restore_step_files(store: RunStore, workspace: Workspace, index: int | None) -> None:
-    """Put step ``index``'s files in the workspace and make it the head (None: empty start).
+    """Put step ``index``'s files in the workspace and make it the head (None: the start).
 
-    Files are read and written off the event loop.
+    The start is empty, or the template or folder the run started from. Files are read and
+    written off the event loop.
     """
-    files = await asyncio.to_thread(store.files_of, index) if index else {}
+    if index:
+        files = await asyncio.to_thread(store.files_of, index)
+    else:
+        files = await asyncio.to_thread(start_files, store)
     await asyncio.to_thread(workspace.restore, files)
     await store.set_head_async(index)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 
 from agent_core.store.run_store import RunStore
+from agent_core.store.start import start_files
 from agent_core.workspace.guard import Workspace
 
 
 def _undo(store: RunStore, workspace: Workspace, head: int | None) -> int:
-    target = store.files_of(head) if head else {}
+    target = store.files_of(head) if head else start_files(store)
     current = workspace.snapshot()
     changed = {p for p in set(current) | set(target) if current.get(p) != target.get(p)}
     if changed:
