@@ -31,6 +31,7 @@ from app.desktop.run_view import RunView
 from app.desktop.server_check import server_problem
 from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
+from app.desktop.start_flow import StartFlow
 from app.desktop.steps import StepActions
 from app.desktop.views import show_files_of_step
 from app.desktop.warmup import RunCollector
@@ -79,6 +80,7 @@ class MainController(QObject):
                                  lambda: self.session, self._update_actions)
         self.welcome = WelcomeFlow(window, self.ops, self.notifier, self.settings_flow,
                                    qsettings, self.open_example)
+        self.starts = StartFlow(window, self.notifier)
         self.help = HelpFlow(window, self.ops, runs_dir, qsettings.fileName(),
                              lambda: self.session.store.run_dir if self.session else None)
         window.set_runs_folder(runs_dir)
@@ -263,8 +265,10 @@ class MainController(QObject):
 
     async def _new_session(self, instruction: str, settings: ModelSettings) -> None:
         run_dir = new_run_dir(self.runs_dir, instruction)
+        start, seed = await self.starts.take()  # a folder too big is refused before the run
         session = await asyncio.to_thread(RunSession.create, run_dir, instruction, settings,
                                           self.base_config, self._sink)
+        await self.starts.seed(session.store, start, seed)
         self.window.code.clear()
         self.window.detail.clear()
         self.model.reset(RunState())
@@ -328,6 +332,7 @@ class MainController(QObject):
         self._set_session(None)
         self.research.run_changed()  # the chart and Compare tab forget the closed run
         w.show_welcome(False)
+        self.starts.ask()
 
     def open_run(self, path: str) -> None:
         """Open a run folder: its timeline, conversation, code and screenshots."""
