@@ -47,6 +47,8 @@ REWRITTEN = (".package-lock.json",)
 """Files npm rewrites in place on every install: copied, never linked."""
 KEEP_ENTRIES = 12
 INDEX, LOCKFILE = "index.json", "package-lock.json"
+MARKER = ".webgen-deps-key"
+"""Written into a linked node_modules: which dependency set it holds."""
 
 
 def _platform_tag() -> str:
@@ -151,6 +153,7 @@ class DependencyStore:
             index = TreeIndex.from_dict(json.loads((entry / INDEX).read_text()))
             check_tree(entry / "node_modules", index)
             link_tree(entry / "node_modules", partial, copy=REWRITTEN)
+            (partial / MARKER).write_text(key)
             partial.rename(target)
         except (OSError, ValueError, TreeChanged, TreeEscapes):
             remove_tree(partial)
@@ -161,6 +164,19 @@ class DependencyStore:
             shutil.copy2(entry / LOCKFILE, workspace / LOCKFILE)
         os.utime(entry / INDEX)  # last use, for pruning
         return Linked(key, len(index.files), time.monotonic() - started, lockfile)
+
+    @staticmethod
+    def linked_key(workspace: Path) -> str | None:
+        """The key of the set linked into ``workspace``'s node_modules, if it was linked."""
+        try:
+            return (workspace / "node_modules" / MARKER).read_text().strip() or None
+        except OSError:
+            return None
+
+    @staticmethod
+    def forget_link(workspace: Path) -> None:
+        """npm is about to change ``workspace``'s node_modules: it stops being a stored set."""
+        (workspace / "node_modules" / MARKER).unlink(missing_ok=True)
 
     def save_from(self, workspace: Path, key: str) -> bool:
         """Keep ``workspace``'s ``node_modules`` (and lockfile) as the entry of ``key``.
@@ -177,7 +193,8 @@ class DependencyStore:
         self.root.mkdir(parents=True, exist_ok=True)
         partial = self.root / f".saving-{uuid.uuid4().hex[:8]}"
         try:
-            index = link_tree(source, partial / "node_modules", skip=NOT_KEPT, copy=REWRITTEN)
+            index = link_tree(source, partial / "node_modules", skip=(*NOT_KEPT, MARKER),
+                              copy=REWRITTEN)
             if (workspace / LOCKFILE).is_file():
                 shutil.copy2(workspace / LOCKFILE, partial / LOCKFILE)
             (partial / INDEX).write_text(json.dumps(index.to_dict()))

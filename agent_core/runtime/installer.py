@@ -215,6 +215,8 @@ class DependencyInstaller:
                 return linked
         before = self.recorded_fingerprint()
         had_modules = (self.root / "node_modules").is_dir()
+        if self.store is not None:  # npm changes the tree: it is no longer the linked set
+            await asyncio.to_thread(self.store.forget_link, self.root)
         command = " && ".join(shlex.join(c) for c in planned)
         tails: list[str] = []
         for argv in planned:
@@ -249,12 +251,15 @@ class DependencyInstaller:
     async def _link_from_store(self, key: str, started: float) -> InstallResult | None:
         """Hard-link a dependency set installed before; None when the store cannot."""
         assert self.store is not None
-        if (self.root / "node_modules").exists():
+        if await asyncio.to_thread(self.store.linked_key, self.root) == key:
+            command = "none: node_modules was linked from the dependency store before"
+        elif (self.root / "node_modules").exists():
             return None  # npm updates an existing tree faster than it can be swapped
-        linked = await asyncio.to_thread(self.store.link_into, self.root, key)
-        if linked is None:
-            return None
-        command = f"link node_modules from the dependency store ({linked.files} files)"
+        else:
+            linked = await asyncio.to_thread(self.store.link_into, self.root, key)
+            if linked is None:
+                return None
+            command = f"link node_modules from the dependency store ({linked.files} files)"
         after = await asyncio.to_thread(self.fingerprint)
         await asyncio.to_thread(self._record, after, command)
         return InstallResult(

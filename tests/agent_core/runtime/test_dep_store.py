@@ -74,6 +74,29 @@ def fake_tree(site: Path, deps: dict[str, str], **package: object) -> Path:
     return site
 
 
+async def test_a_tree_linked_at_the_start_is_only_recorded_until_npm_changes_it(
+        tmp_path: Path) -> None:
+    store = DependencyStore(tmp_path / "deps")
+    template = fake_tree(tmp_path / "template", {"pkg": "^1.0.0"})
+    key = dependency_key(template)
+    assert key is not None and store.save_from(template, key)
+    site = tmp_path / "site"  # a run started from the template: linked while seeding
+    site.mkdir()
+    shutil.copy(template / "package.json", site / "package.json")
+    assert store.link_into(site, key) is not None
+
+    first = await installer(site, store).install([["npm", "install"]], timeout_s=60)
+    assert first.ok and first.linked_from == key and first.command.startswith("none:")
+    assert not installer(site, store).needs_install()
+
+    package = json.loads((site / "package.json").read_text())
+    package["dependencies"]["left-pad-not-in-the-cache"] = "1.0.0"
+    (site / "package.json").write_text(json.dumps(package))
+    after = await installer(site, store).install([], timeout_s=60)
+    assert after.linked_from == ""  # npm ran (and, offline, failed: the package is unknown)
+    assert store.linked_key(site) is None  # the tree no longer claims to be the stored set
+
+
 def test_the_key_follows_the_dependency_set_not_the_project(tmp_path: Path) -> None:
     a = fake_tree(tmp_path / "a", {"pkg": "^1.0.0"})
     b = fake_tree(tmp_path / "b", {"pkg": "^1.0.0"}, version="2.0.0")
