@@ -19,7 +19,7 @@ from agent_core.events import EventBus
 from agent_core.runtime.processes import reap_orphans
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
-from app import settings
+from app import settings, starts
 from app.ask_cmd import add_ask_parser, run_ask
 from app.batch_cmd import add_batch_parser, run_batch_cmd
 from app.bench import add_bench_parser, run_bench
@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("instruction", help="what the website should be and do")
     run.add_argument("--out", required=True, type=Path, metavar="RUN_DIR",
                      help="the run folder to create")
+    run.add_argument("--from", dest="start_from", metavar="TEMPLATE|DIR",
+                     help="start from a template (" + ", ".join(starts.TEMPLATE_NAMES) + ") or "
+                     "a copy of a project folder (without node_modules and .git) instead of "
+                     "an empty project")
     _add_run_flags(run)
     resume = sub.add_parser("resume", help="continue a run from its last committed step")
     resume.add_argument("run_dir", type=Path)
@@ -167,9 +171,16 @@ def _print_summary(store: RunStore, args: argparse.Namespace) -> None:
 def _start_run(args: argparse.Namespace) -> int:
     model_settings = settings.resolve_model_settings(role_flags(args))
     config = _run_config(args)
+    choice = starts.resolve_start(args.start_from) if args.start_from else starts.EMPTY
+    seed = starts.read_start(choice)  # a folder over the limits is refused before the run
     store = RunStore.create(args.out, args.instruction,
                            models=model_settings.to_public_dict(), config=config.to_dict())
     store.lock()
+    if seed is not None:
+        asyncio.run(starts.apply_start(store, choice, seed))
+        if not args.quiet:
+            print(f"webgen: starting from {choice.title} ({len(seed.files)} files)",
+                  file=sys.stderr)
     return asyncio.run(_drive(store, model_settings, config, args))
 
 

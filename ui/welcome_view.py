@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.naming import named
+from ui.start_picker import StartPicker
 
 TITLE = "Welcome to WebGen Studio"
 TAGLINE = (
@@ -122,6 +123,8 @@ class WelcomeView(QWidget):
             its URL and model names.
         configureServerRequested(): Open the Models dialog (OpenAI-compatible servers).
         openExampleRequested(): Open the shipped example run.
+        startChosen(str, str): The next run starts from this: ``(kind, value)`` as
+            :meth:`ui.start_picker.StartPicker.choice` gives it.
         closeRequested(): Go to the empty window ("Skip for now", Esc).
         dontShowAgainRequested(): Do not show the page at start any more (and close it).
     """
@@ -130,6 +133,7 @@ class WelcomeView(QWidget):
     useOllamaRequested = Signal(str, list)
     configureServerRequested = Signal()
     openExampleRequested = Signal()
+    startChosen = Signal(str, str)
     closeRequested = Signal()
     dontShowAgainRequested = Signal()
 
@@ -169,6 +173,7 @@ class WelcomeView(QWidget):
         body.addSpacing(6)
         body.addWidget(_label("Or look around first", "welcomeSection"))
         body.addWidget(self._build_example_card())
+        body.addWidget(self._build_start_card())
         body.addSpacing(6)
         body.addLayout(self._build_footer())
         row = QHBoxLayout()
@@ -274,6 +279,20 @@ class WelcomeView(QWidget):
             "the site itself. No model needed.",
             [self.example_button],
         )
+
+    def _build_start_card(self) -> _Card:
+        self.start_picker = StartPicker()
+        self.start_button = _button("Start from t&his", "startFromButton",
+                                    "Start the next run from the chosen template or folder "
+                                    "(Alt+H), then describe the website in the chat")
+        self.start_button.clicked.connect(
+            lambda: self.startChosen.emit(*self.start_picker.choice()))
+        self.start_picker.changed.connect(
+            lambda: self.start_button.setEnabled(self.start_picker.is_complete()))
+        card = _Card("Start from a template or a folder",
+                     "The coder builds on it instead of an empty project.", [self.start_button])
+        card.grid.addWidget(self.start_picker, 2, 0, 1, 2)
+        return card
 
     def _build_footer(self) -> QHBoxLayout:
         self.skip_button = _button(

@@ -87,6 +87,10 @@ def fit_conversation(
             ("binary, N bytes, not shown") rather than leaving them out.
     """
     binary = binary or {}
+    if not turns and (files or binary):  # a run started from a template or a folder
+        note = _start_note(files, budget // 2, binary)
+        messages = _assemble(system, first_user, note, [], closing, pending)
+        return FittedPrompt(messages, 0, sum(estimate_tokens(m.content) for m in messages))
     for keep in range(len(turns), -1, -1):
         dropped = turns[: len(turns) - keep]
         note = _state_note(dropped, files, budget // 2, binary) if dropped else ""
@@ -154,7 +158,25 @@ def files_section(files: Mapping[str, str], budget: int,
             are named with their size instead.
         binary: Files that are not UTF-8 text, with their sizes (named, never shown).
     """
-    lines = ["Current files:"]
+    return "\n".join(["Current files:", *_file_lines(files, budget, binary or {})])
+
+
+def _start_note(files: Mapping[str, str], file_budget: int, binary: Mapping[str, int]) -> str:
+    lines = [
+        "[The project does not start empty: it already holds the files below (a template "
+        "or the user's own project). Build on them: change what the task needs, keep what "
+        "it does not touch, and write every file you change in full.]",
+        "",
+        "Starting files:",
+        *_file_lines(files, file_budget, binary),
+    ]
+    return "\n".join(lines)
+
+
+def _file_lines(files: Mapping[str, str], budget: int,
+                binary: Mapping[str, int]) -> list[str]:
+    """The files' text, smallest first, within ``budget`` tokens; the rest by name."""
+    lines: list[str] = []
     used = 0
     for path in sorted(files, key=lambda p: (len(files[p]), p)):
         body = files[path]
@@ -165,5 +187,5 @@ def files_section(files: Mapping[str, str], budget: int,
         used += cost
         lines += [f"--- {path} ---", body]
     lines += [f"- {path} (binary, {size} bytes, not shown)"
-              for path, size in sorted((binary or {}).items())]
-    return "\n".join(lines)
+              for path, size in sorted(binary.items())]
+    return lines

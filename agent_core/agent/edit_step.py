@@ -146,6 +146,7 @@ async def _install(services: StepServices, plan: _Plan, out: EditOutcome,
         ran=result.ran, ok=result.ok, command=result.command,
         seconds=round(result.seconds, 3), log_tail=result.log_tail if not result.ok else "",
         skipped_scripts=tuple(result.skipped_scripts), ran_scripts=tuple(result.ran_scripts),
+        linked_from=result.linked_from,
     ))  # fmt: skip
     if result.ok:
         out.report.install = f"succeeded ({result.command}, {result.seconds:.1f} s)."

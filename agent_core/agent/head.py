@@ -12,11 +12,12 @@ import asyncio
 
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import answering_latest_request, select_best_step
+from agent_core.store.start import start_files
 from agent_core.workspace.guard import Workspace
 
 
 def _undo(store: RunStore, workspace: Workspace, head: int | None) -> int:
-    target = store.files_of(head) if head else {}
+    target = store.files_of(head) if head else start_files(store)
     current = workspace.snapshot()
     changed = {p for p in set(current) | set(target) if current.get(p) != target.get(p)}
     if changed:
@@ -33,11 +34,15 @@ async def roll_back_unfinished(store: RunStore, workspace: Workspace) -> int:
 
 
 async def restore_step_files(store: RunStore, workspace: Workspace, index: int | None) -> None:
-    """Put step ``index``'s files in the workspace and make it the head (None: empty start).
+    """Put step ``index``'s files in the workspace and make it the head (None: the start).
 
-    Files are read and written off the event loop.
+    The start is empty, or the template or folder the run started from. Files are read and
+    written off the event loop.
     """
-    files = await asyncio.to_thread(store.files_of, index) if index else {}
+    if index:
+        files = await asyncio.to_thread(store.files_of, index)
+    else:
+        files = await asyncio.to_thread(start_files, store)
     await asyncio.to_thread(workspace.restore, files)
     await store.set_head_async(index)
 

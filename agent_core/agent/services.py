@@ -16,6 +16,7 @@ from agent_core.gui.interface import FunctionalTester
 from agent_core.gui.tester import GuiTester
 from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
+from agent_core.runtime.dep_store import DependencyStore
 from agent_core.runtime.devserver import DevServer
 from agent_core.runtime.installer import DependencyInstaller
 from agent_core.runtime.sandbox import Sandbox
@@ -90,6 +91,7 @@ class StepServices:
             installer=DependencyInstaller(
                 workspace_dir, state_dir / "install-state.json", sandbox,
                 log_file=logs_dir / "npm.log", scripts=config.sandbox.dependency_scripts,
+                store=DependencyStore(),
             ),
             server=DevServer(workspace_dir, sandbox, config.timeouts,
                              log_file=logs_dir / "server.log"),

@@ -29,6 +29,7 @@ from agent_core.state.from_store import step_finished_event
 from agent_core.store.evidence import CriticReview, GuiTest, RuntimeResult
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
+from agent_core.store.start import read_start
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,10 @@ class StepRunner:
         started = time.perf_counter()
         files = await asyncio.to_thread(context.services.workspace.snapshot)
         digests = await asyncio.to_thread(context.store.put_files, files)
-        before = self.parent_record.files if self.parent_record else {}
+        if self.parent_record:
+            before = self.parent_record.files
+        else:  # the first step's changes are against the template or folder it started from
+            before = (await asyncio.to_thread(read_start, context.store)).files
         changed = sorted(p for p in set(before) | set(digests) if before.get(p) != digests.get(p))
         self.phases["commit"] = round(time.perf_counter() - started, 4)
         record = StepRecord(

@@ -3,6 +3,10 @@
 The hash of package.json and package-lock.json after the last successful install is kept in a
 state file. A step that changed neither (and still has node_modules) installs nothing; a failed
 install forgets the recorded hash, so the next step installs again.
+
+A dependency set installed before (in any run) is hard-linked from the app's store
+(:mod:`agent_core.runtime.dep_store`) instead of running ``npm install`` again; after every
+successful install the set is kept there.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent_core.config import DependencyScripts
+from agent_core.runtime.dep_store import DependencyStore, dependency_key
 from agent_core.runtime.install_scripts import plan_scripts
 from agent_core.runtime.processes import CommandResult
 from agent_core.runtime.sandbox import Sandbox
@@ -44,6 +49,8 @@ class InstallResult:
         skipped_scripts: Dependencies whose install scripts did not run (not on the
             allow-list).
         ran_scripts: Dependencies and project scripts whose install scripts ran.
+        linked_from: The store entry ``node_modules`` was hard-linked from instead of
+            running npm ('' when npm ran or nothing was needed).
     """
 
     ran: bool
@@ -55,6 +62,7 @@ class InstallResult:
     message: str = ""
     skipped_scripts: tuple[str, ...] = ()
     ran_scripts: tuple[str, ...] = ()
+    linked_from: str = ""
 
 
 def _verb(argv: Sequence[str]) -> str | None:
@@ -67,6 +75,17 @@ def is_full_install(argv: Sequence[str]) -> bool:
     """Whether ``argv`` is an ``npm install`` that installs the whole project tree."""
     is_global = any(a in ("-g", "--global", "--location=global") for a in argv)
     return _verb(argv) in _FULL_INSTALL_VERBS | {"ci"} and not is_global
+
+
+def is_plain_install(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` installs exactly what package.json and the lockfile say (no packages named).
+
+    ``npm install``, ``npm i`` or ``npm ci`` with only flags: its result is the same for every
+    project with the same dependency set, so the store can stand in for it.
+    """
+    if not is_full_install(argv):
+        return False
+    return [a for a in argv[1:] if not a.startswith("-")] == [_verb(argv)]
 
 
 def with_npm_flags(argv: Sequence[str], *, ignore_scripts: bool = False) -> list[str]:
@@ -93,6 +112,7 @@ class DependencyInstaller:
         env: Extra environment variables for npm.
         log_file: Also append npm's output to this file.
         scripts: Run only allow-listed dependencies' install scripts, or all of them.
+        store: The store of dependency sets installed before (None: always run npm).
     """
 
     def __init__(
@@ -104,6 +124,7 @@ class DependencyInstaller:
         env: Mapping[str, str] | None = None,
         log_file: Path | None = None,
         scripts: DependencyScripts = DependencyScripts.ALLOWLIST,
+        store: DependencyStore | None = None,
     ) -> None:
         self.root = Path(root)
         self.state_file = Path(state_file)
@@ -111,6 +132,7 @@ class DependencyInstaller:
         self._env = {**_NPM_ENV, **(env or {})}
         self._log_file = log_file
         self._allowlist = scripts is DependencyScripts.ALLOWLIST
+        self.store = store
 
     def fingerprint(self) -> str | None:
         """sha256 of package.json and package-lock.json, or None without a package.json."""
@@ -185,8 +207,16 @@ class DependencyInstaller:
         planned = self.plan(commands)
         if not planned:
             return InstallResult(False, True, 0.0, "", "", False, "Dependencies are up to date.")
+        plain = all(is_plain_install(c) for c in planned)
+        key = await asyncio.to_thread(dependency_key, self.root) if self.store else None
+        if plain and key is not None:
+            linked = await self._link_from_store(key, started)
+            if linked is not None:
+                return linked
         before = self.recorded_fingerprint()
         had_modules = (self.root / "node_modules").is_dir()
+        if self.store is not None:  # npm changes the tree: it is no longer the linked set
+            await asyncio.to_thread(self.store.forget_link, self.root)
         command = " && ".join(shlex.join(c) for c in planned)
         tails: list[str] = []
         for argv in planned:
@@ -204,6 +234,7 @@ class DependencyInstaller:
                 return self._failure(result, started, shlex.join(argv), timeout_s)
         after = await asyncio.to_thread(self.fingerprint)
         await asyncio.to_thread(self._record, after, command)
+        await asyncio.to_thread(self._keep, key if plain else None)
         changed = after != before or not had_modules or any(_verb(c) == "ci" for c in planned)
         return InstallResult(
             ran=True,
@@ -216,6 +247,35 @@ class DependencyInstaller:
             skipped_scripts=scripts.skipped if scripts else (),
             ran_scripts=(*scripts.rebuild, *scripts.own) if scripts else (),
         )
+
+    async def _link_from_store(self, key: str, started: float) -> InstallResult | None:
+        """Hard-link a dependency set installed before; None when the store cannot."""
+        assert self.store is not None
+        if await asyncio.to_thread(self.store.linked_key, self.root) == key:
+            command = "none: node_modules was linked from the dependency store before"
+        elif (self.root / "node_modules").exists():
+            return None  # npm updates an existing tree faster than it can be swapped
+        else:
+            linked = await asyncio.to_thread(self.store.link_into, self.root, key)
+            if linked is None:
+                return None
+            command = f"link node_modules from the dependency store ({linked.files} files)"
+        after = await asyncio.to_thread(self.fingerprint)
+        await asyncio.to_thread(self._record, after, command)
+        return InstallResult(
+            ran=True, ok=True, seconds=time.monotonic() - started, log_tail="",
+            command=command, deps_changed=True, linked_from=key,
+            message=(f"Linked node_modules from a dependency set installed before ({key[:12]})"
+                     " instead of running npm install."),
+        )
+
+    def _keep(self, key: str | None) -> None:
+        """Keep the installed tree in the store, under ``key`` or (None) its current key."""
+        if self.store is None:
+            return
+        key = key or dependency_key(self.root)
+        if key is not None:
+            self.store.save_from(self.root, key)
 
     async def _npm(self, argv: Sequence[str], started: float, timeout_s: float) -> CommandResult:
         remaining = timeout_s - (time.monotonic() - started)

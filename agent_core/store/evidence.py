@@ -80,6 +80,8 @@ class InstallResult:
         log_tail: The end of its output, kept when it failed.
         skipped_scripts: Dependencies whose install scripts were not run (not allowed).
         ran_scripts: Dependencies whose install scripts were run.
+        linked_from: The dependency store's entry that ``node_modules`` was hard-linked from
+            instead of running npm ('' when npm ran).
         extra: Keys this version does not know.
     """
 
@@ -90,6 +92,7 @@ class InstallResult:
     log_tail: str = ""
     skipped_scripts: tuple[str, ...] = ()
     ran_scripts: tuple[str, ...] = ()
+    linked_from: str = ""
     extra: Extra = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,7 +100,7 @@ class InstallResult:
         return dump({
             "ran": self.ran, "ok": self.ok, "command": self.command, "seconds": self.seconds,
             "log_tail": self.log_tail, "skipped_scripts": list(self.skipped_scripts),
-            "ran_scripts": list(self.ran_scripts),
+            "ran_scripts": list(self.ran_scripts), "linked_from": self.linked_from,
         }, self.extra)  # fmt: skip
 
     @classmethod
@@ -108,7 +111,7 @@ class InstallResult:
             ran=f.flag("ran"), ok=f.flag("ok", True), command=f.text("command"),
             seconds=f.number("seconds"), log_tail=f.text("log_tail"),
             skipped_scripts=f.texts("skipped_scripts"), ran_scripts=f.texts("ran_scripts"),
-            extra=f.extra(),
+            linked_from=f.text("linked_from"), extra=f.extra(),
         )  # fmt: skip
 
 

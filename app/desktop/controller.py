@@ -34,6 +34,7 @@ from app.desktop.server_check import server_problem
 from app.desktop.session import RunSession, SessionStatus, new_run_dir
 from app.desktop.settings_flow import SettingsFlow
 from app.desktop.site_export import SiteExportFlow
+from app.desktop.start_flow import StartFlow
 from app.desktop.steps import StepActions
 from app.desktop.user_edit import UserEditFlow
 from app.desktop.views import show_files_of_step
@@ -89,6 +90,7 @@ class MainController(QObject):
         self.welcome = WelcomeFlow(window, self.ops, self.notifier, self.settings_flow,
                                    qsettings, self.open_example)
         self.element_pick = ElementPickFlow(window, self.ops, self.notifier, self._store)
+        self.starts = StartFlow(window, self.notifier)
         self.help = HelpFlow(window, self.ops, runs_dir, qsettings.fileName(),
                              lambda: self.session.store.run_dir if self.session else None)
         self.site_export = SiteExportFlow(window, self.ops, self.notifier, self._store)
@@ -284,8 +286,10 @@ class MainController(QObject):
 
     async def _new_session(self, instruction: str, settings: ModelSettings) -> None:
         run_dir = new_run_dir(self.runs_dir, instruction)
+        start, seed = await self.starts.take()  # a folder too big is refused before the run
         session = await asyncio.to_thread(RunSession.create, run_dir, instruction, settings,
                                           self.base_config, self._sink)
+        await self.starts.seed(session.store, start, seed)
         self.window.code.clear()
         self.window.detail.clear()
         self.model.reset(RunState())
@@ -352,6 +356,7 @@ class MainController(QObject):
         self._set_session(None)
         self.research.run_changed()  # the chart and Compare tab forget the closed run
         w.show_welcome(False)
+        self.starts.ask()
 
     def open_run(self, path: str) -> None:
         """Open a run folder: its timeline, conversation, code and screenshots."""
