@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent_core.agent.rollback import roll_back_unfinished
-
-from agent_core.agent.loop import restore_step_files
+from agent_core.agent.head import restore_step_files, roll_back_unfinished
 from agent_core.agent.start import seed_run
 from agent_core.store.run_store import RunStore
 from agent_core.store.start import RunStart, read_start
