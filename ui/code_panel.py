@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from ui.code_editing import EditBar, FileEditor
 from ui.code_viewer import HIGHLIGHT_LIMIT, CodeViewer, DiffPage
-from ui.diff_worker import DiffRelay, DiffWork, start_diff
+from ui.diff_worker import DiffRelay, DiffWork, start_diff, step_diff
 from ui.file_diff import VIEW_LIMIT, FileDiff, Side, decode_text, diff_file, human_size
 from ui.file_tree import (
     CHANGED,
@@ -389,26 +389,7 @@ class CodePanel(QWidget):
                 return lambda: (FileDiff(text), None)
             old = Side(self._base_label, self._base.get(path))
             return lambda: (diff_file(path, old, new), None)
-        cached, loader = self._cache.get(step), self._loader
-        if cached is None and loader is None:
-            text = f"Cannot compare with step {step}: no run is open to read it from."
-            return lambda: (FileDiff(text), None)
-
-        def read() -> Mapping[str, bytes]:
-            if cached is not None:
-                return cached
-            assert loader is not None  # checked above, before the job was made
-            return visible_files(loader(step))
-
-        def work() -> tuple[FileDiff, tuple[int, Mapping[str, bytes]] | None]:
-            try:
-                files = read()
-            except Exception as err:  # any loader failure is shown, the panel keeps working
-                return FileDiff(f"Could not read the files of step {step}: {err}", "Error"), None
-            side = Side(f"step {step}", files.get(path))
-            return diff_file(path, side, new), (None if cached is not None else (step, files))
-
-        return work
+        return step_diff(path, new, step, self._cache.get(step), self._loader)
 
     def _rebuild_combo(self) -> None:
         steps = [s for s in self._choices if s != self._step]

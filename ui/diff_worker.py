@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ui.file_diff import FileDiff
+from ui.file_diff import FileDiff, Side, diff_file
+from ui.file_tree import visible_files
 
 DiffWork = Callable[[], tuple[FileDiff, tuple[int, Mapping[str, bytes]] | None]]
 """Makes the diff; may also return another step's files it read, for the panel's cache."""
@@ -33,6 +34,31 @@ class _DiffJob(QRunnable):
             self._relay.done.emit(self._generation, diff, loaded)
         except RuntimeError:  # the panel was closed meanwhile
             pass
+
+
+def step_diff(path: str, new: Side, step: int, cached: Mapping[str, bytes] | None,
+              loader: Callable[[int], Mapping[str, bytes]] | None) -> DiffWork:
+    """The job diffing ``path`` in step ``step`` (read by ``loader`` unless ``cached``) with
+    ``new``; it hands the files it read back for the panel's cache."""
+    if cached is None and loader is None:
+        text = f"Cannot compare with step {step}: no run is open to read it from."
+        return lambda: (FileDiff(text), None)
+
+    def read() -> Mapping[str, bytes]:
+        if cached is not None:
+            return cached
+        assert loader is not None  # checked above, before the job was made
+        return visible_files(loader(step))
+
+    def work() -> tuple[FileDiff, tuple[int, Mapping[str, bytes]] | None]:
+        try:
+            files = read()
+        except Exception as err:  # any loader failure is shown, the panel keeps working
+            return FileDiff(f"Could not read the files of step {step}: {err}", "Error"), None
+        side = Side(f"step {step}", files.get(path))
+        return diff_file(path, side, new), (None if cached is not None else (step, files))
+
+    return work
 
 
 def start_diff(generation: int, work: DiffWork, relay: DiffRelay) -> None:
