@@ -149,10 +149,10 @@ def test_a_vite_react_element_is_picked_with_its_source_line(qapp, qtbot, panel,
                 await asyncio.sleep(0.05)
             controls.button.click()
             hover(view, center(heading))
-            await wait_until(lambda: controls.hover_text() == "<h1> “Stock Reports”", 5,
+            await wait_until(lambda: controls.hover_text() == "<h1> “Stock Reports”", 20,
                              "the heading to be outlined")
             click(view, center(heading))
-            await wait_until(lambda: picked, 5, "the pick")
+            await wait_until(lambda: picked, 20, "the pick")
         finally:
             await server.stop()
 
