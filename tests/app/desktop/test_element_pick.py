@@ -45,9 +45,9 @@ async def pick(desk: Desk, selector: str) -> None:
     rect = json.loads(await js_async(view, rect_js(selector)))
     controls.button.click()
     hover(view, center(rect))
-    await wait_until(lambda: controls.hover_text().startswith("<button>"), 5, "the outline")
+    await wait_until(lambda: controls.hover_text().startswith("<button>"), 20, "the outline")
     click(view, center(rect))
-    await wait_until(lambda: not controls.picker.is_active(), 5, "the pick")
+    await wait_until(lambda: not controls.picker.is_active(), 20, "the pick")
     await desk.controller.ops.wait_idle()
 
 
