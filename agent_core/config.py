@@ -17,6 +17,12 @@ class Provider(StrEnum):
 REPLY_FORMATS = ("auto", "text", "structured")
 """The values of ``RoleConfig.reply_format``."""
 
+VISION_MODES = ("auto", "yes", "no")
+"""The values of ``RoleConfig.vision``: guess from the model's name, or say so."""
+
+IMAGE_MAX_SIDE = 1568
+"""Longest side, in pixels, of an image the user attaches (larger ones are scaled down)."""
+
 
 class Role(StrEnum):
     """The three model roles of the WebGen-Agent loop."""
@@ -57,6 +63,9 @@ class RoleConfig:
         reply_format: ``text`` (free text: the Bolt tags for the coder), ``structured``
             (JSON constrained by a schema where the server accepts one) or ``auto`` (text
             first; the coder switches to structured when it keeps missing the format).
+        vision: Whether the model reads images: ``yes``, ``no`` or ``auto`` (guessed from
+            the model's name). A coder that does not gets the critic's description of each
+            image the user attached instead of the image.
     """
 
     provider: Provider = Provider.OPENAI
@@ -69,6 +78,7 @@ class RoleConfig:
     timeout_s: float = 600.0
     max_retries: int = 3
     reply_format: str = "auto"
+    vision: str = "auto"
 
     @property
     def reply_limit(self) -> int:
@@ -188,6 +198,8 @@ class RunConfig:
         gui_testing: Test the site's features with the GUI agent on ``screenshot_validated``.
         gui_max_turns: Interactions the GUI agent may make per test.
         sandbox: How the model's code and its pages are confined.
+        image_max_side: Longest side in pixels of an attached image; larger ones are scaled
+            down before they are stored and sent.
     """
 
     max_steps: int = 20
@@ -201,6 +213,7 @@ class RunConfig:
     gui_testing: bool = True
     gui_max_turns: int = 15
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    image_max_side: int = IMAGE_MAX_SIDE
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""

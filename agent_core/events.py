@@ -217,6 +217,27 @@ class CoderContext(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ImagesAttached(Event):
+    """The user attached ``images`` (paths under the run's ``inputs/``) to their instruction
+    (``request`` empty) or to the follow-up ``request``; the pictures stay on disk."""
+
+    kind: ClassVar[str] = "images_attached"
+    images: tuple[str, ...]
+    request: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceCompared(Event):
+    """The critic compared step ``index``'s screenshot with the attached reference images:
+    ``grade`` 0-5 (None: unreadable) and a ``note`` on what matches and what differs."""
+
+    kind: ClassVar[str] = "reference_compared"
+    index: int
+    grade: int | None
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunFailed(Event):
     """The run stopped on an error it could not turn into feedback."""
 
@@ -256,6 +277,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RunCancelled,
         ReplyFormatChanged,
         CoderContext,
+        ImagesAttached,
+        ReferenceCompared,
     )
 }
 
@@ -265,8 +288,9 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     cls = EVENT_TYPES[data["kind"]]
     names = {f.name for f in fields(cls)}
     values = {k: v for k, v in data.items() if k in names}
-    if isinstance(values.get("errors"), list):  # JSON has no tuples
-        values["errors"] = tuple(values["errors"])
+    for key in ("errors", "images"):
+        if isinstance(values.get(key), list):  # JSON has no tuples
+            values[key] = tuple(values[key])
     return cls(**values)
 
 

@@ -16,14 +16,22 @@ from agent_core.agent.services import AgentModels
 from agent_core.config import ModelSettings, Role, RunConfig
 from agent_core.errors import ConfigError, RunStoreError, WebGenError
 from agent_core.events import EventBus
+from agent_core.protocol.images import ImageInputError, PreparedImage, read_image_file
 from agent_core.runtime.processes import reap_orphans
+from agent_core.store.inputs import attach_to_instruction
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings
 from app.batch_cmd import add_batch_parser, run_batch_cmd
 from app.bench import add_bench_parser, run_bench
 from app.export_cmd import add_export_parser, run_export
-from app.flags import add_role_flags, add_sandbox_flags, apply_run_flags, role_flags
+from app.flags import (
+    add_role_flags,
+    add_sandbox_flags,
+    apply_run_flags,
+    positive_int,
+    role_flags,
+)
 from app.import_cmd import add_import_parser, run_import
 from app.progress import ProgressPrinter, print_warnings
 from app.rejudge_cmd import add_rejudge_parser, run_rejudge
@@ -53,6 +61,8 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="skip functional testing with the GUI agent")
     parser.add_argument("--chromium", default=None, metavar="PATH",
                         help="browser executable (default: found automatically)")
+    parser.add_argument("--image-max-side", type=positive_int, default=None, metavar="PX",
+                        help="scale attached images down to this longest side (default 1568)")
     add_sandbox_flags(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON summary")
     parser.add_argument("--stream", action="store_true", help="print the coder's tokens")
@@ -90,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("instruction", help="what the website should be and do")
     run.add_argument("--out", required=True, type=Path, metavar="RUN_DIR",
                      help="the run folder to create")
+    run.add_argument("--image", action="append", default=[], type=Path, metavar="FILE",
+                     help="a PNG, JPEG or WebP picture to build from: a screenshot or mockup "
+                     "(repeatable); kept in RUN_DIR/inputs")
     _add_run_flags(run)
     resume = sub.add_parser("resume", help="continue a run from its last committed step")
     resume.add_argument("run_dir", type=Path)
@@ -156,10 +169,24 @@ def _print_summary(store: RunStore, args: argparse.Namespace) -> None:
 def _start_run(args: argparse.Namespace) -> int:
     model_settings = settings.resolve_model_settings(role_flags(args))
     config = _run_config(args)
+    # Every picture is checked before the run folder is made: a bad one changes nothing.
+    images = _read_images(args.image, config.image_max_side, quiet=args.quiet)
     store = RunStore.create(args.out, args.instruction,
                            models=model_settings.to_public_dict(), config=config.to_dict())
     store.lock()
+    attach_to_instruction(store, [(i.file_name, i.data) for i in images])
     return asyncio.run(_drive(store, model_settings, config, args))
+
+
+def _read_images(paths: list[Path], max_side: int, *, quiet: bool) -> list[PreparedImage]:
+    """The ``--image`` files, checked and scaled; ImageInputError names the first bad one."""
+    images = [read_image_file(path, max_side) for path in paths]
+    for image in images:
+        if image.scaled_from and not quiet:
+            width, height = image.scaled_from
+            print(f"webgen: {image.source} ({width}x{height}) scaled to "
+                  f"{image.width}x{image.height}", file=sys.stderr)
+    return images
 
 
 def _resume_run(args: argparse.Namespace) -> int:
@@ -263,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except WebGenError as exc:
         print(f"webgen: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, ConfigError | RunStoreError) else EXIT_FAILED
+        usage = isinstance(exc, ConfigError | RunStoreError | ImageInputError)
+        return EXIT_USAGE if usage else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import platformdirs
 
 from agent_core.config import (
     REPLY_FORMATS,
+    VISION_MODES,
     ModelSettings,
     Provider,
     Role,
@@ -29,13 +30,13 @@ APP_NAME = "webgen-studio"
 ROLE_FIELDS = {
     "provider": str, "base_url": str, "model": str, "api_key_env": str,
     "temperature": float, "max_tokens": int, "context_length": int, "timeout_s": float,
-    "max_retries": int, "reply_format": str,
+    "max_retries": int, "reply_format": str, "vision": str,
 }
 ENV_NAMES = {
     "provider": "PROVIDER", "base_url": "BASE_URL", "model": "MODEL",
     "temperature": "TEMPERATURE", "max_tokens": "MAX_TOKENS",
     "context_length": "CONTEXT_LENGTH", "timeout_s": "TIMEOUT",
-    "reply_format": "REPLY_FORMAT",
+    "reply_format": "REPLY_FORMAT", "vision": "VISION",
 }
 SECRET_KEYS = ("api_key", "apikey", "key", "token", "password", "secret")
 
@@ -123,7 +124,9 @@ def _convert(name: str, value: Any, source: str) -> Any:
     if name == "reply_format" and str(converted).lower() not in REPLY_FORMATS:
         raise ConfigError(
             f"{source}: reply format must be {', '.join(REPLY_FORMATS)}, not '{value}'")
-    return str(converted).lower() if name == "reply_format" else converted
+    if name == "vision" and str(converted).lower() not in VISION_MODES:
+        raise ConfigError(f"{source}: vision must be {', '.join(VISION_MODES)}, not '{value}'")
+    return str(converted).lower() if name in ("reply_format", "vision") else converted
 
 
 def role_values(

@@ -18,12 +18,14 @@ PHASE_LABELS = {
     "screenshot": "Screenshot",
     "critic": "Critic",
     "gui_test": "GUI test",
+    "reference": "Reference match",
     "commit": "Saving",
     "command": "Command",
 }
 """Short names of the phases, for done phases in the progress line and the phase timings."""
 
-CURRENT_PHASE_LABELS = {**PHASE_LABELS, "command": "Running a command"}
+CURRENT_PHASE_LABELS = {**PHASE_LABELS, "command": "Running a command",
+                        "reference": "Comparing with the reference"}
 """Names of the phase in progress (a bare "Command" would not say that it is running)."""
 
 KIND_LABELS = {StepKind.EDIT: "Edit", StepKind.GUI_TEST: "GUI test", StepKind.FINISH: "Finish"}

@@ -19,7 +19,9 @@ from agent_core.events import (
     ContextTrimmed,
     Event,
     FileWritten,
+    ImagesAttached,
     PhaseChanged,
+    ReferenceCompared,
     ReplyFormatChanged,
     RunCancelled,
     RunFailed,
@@ -77,6 +79,9 @@ class StepCard:
     fragments: int = 0
     """Streamed reply fragments, about one token each."""
     abandoned_reason: str = ""
+    reference_grade: int | None = None
+    """How closely the screenshot matches the attached reference images, 0-5."""
+    reference_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class ChatItem:
         level: A notice's level (info, success, warning, error); ``error`` on a feedback
             marks an error step.
         done: False while a reply is still streaming.
+        images: Images the user attached to this message (paths in the run folder).
     """
 
     kind: str
@@ -98,6 +104,7 @@ class ChatItem:
     step: int | None = None
     level: str = "info"
     done: bool = True
+    images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -320,6 +327,18 @@ def _step_finished(state: RunState, e: StepFinished) -> RunState:
     return replace(state, head=e.index, usage=usage, running_step=running, streamed_chars=0)
 
 
+def _images_attached(state: RunState, e: ImagesAttached) -> RunState:
+    for position in range(len(state.chat) - 1, -1, -1):
+        item = state.chat[position]
+        if item.kind == "user":
+            return _set_item(state, position, replace(item, images=(*item.images, *e.images)))
+    return replace(state, chat=(*state.chat, ChatItem("user", e.request, images=e.images)))
+
+
+def _reference_compared(state: RunState, e: ReferenceCompared) -> RunState:
+    return _update_card(state, e.index, reference_grade=e.grade, reference_note=e.note)
+
+
 def _backtracked(state: RunState, e: Backtracked) -> RunState:
     state = replace(state, head=e.to_index)
     if not e.consecutive_errors:
@@ -389,4 +408,6 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], RunState]] = {
     RunFinished: _finished,
     RunFailed: _failed,
     RunCancelled: _cancelled,
+    ImagesAttached: _images_attached,
+    ReferenceCompared: _reference_compared,
 }
