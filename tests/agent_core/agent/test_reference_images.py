@@ -17,14 +17,15 @@ from agent_core.protocol.images import prepare_image
 from agent_core.state.from_store import load_state
 from agent_core.store.inputs import attach_to_instruction, save_input_images
 from agent_core.store.run_store import RunStore
-from tests.fakes.model_server import RecordedRequest, Reply, ScriptedModelServer, queue
+from tests.fakes.model_server import ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
     CRITIC,
+    DESCRIPTION,
     FAST_TIMEOUTS,
+    ReferenceCritic,
     bakery_page,
     coder_reply,
-    graded,
     make_agent,
     settings_for,
 )
@@ -32,28 +33,7 @@ from tests.support.pictures import mockup, size_and_format
 
 pytestmark = pytest.mark.slow
 INSTRUCTION = "A one-page site for a bakery, laid out like the attached mockup."
-DESCRIPTION = "A mockup: a red header band reading 'Crumb & Co' above a cream page."
 CONFIG = RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS)
-
-
-class ReferenceCritic:
-    """The critic's model: describes attached pictures, grades the match, reviews the page."""
-
-    def __init__(self, grades: int, match: dict | str) -> None:
-        self.review = graded(*([4] * grades))
-        self.match = match
-        self.described: list[RecordedRequest] = []
-        self.compared: list[RecordedRequest] = []
-
-    def __call__(self, request: RecordedRequest) -> Reply | str:
-        system = request.texts[0] if request.texts else ""
-        if system.startswith("You turn pictures into words"):
-            self.described.append(request)
-            return DESCRIPTION
-        if system.startswith("You compare a website"):
-            self.compared.append(request)
-            return self.match if isinstance(self.match, str) else json.dumps(self.match)
-        return self.review(request)
 
 
 def _attach(store: RunStore, *pictures: bytes) -> list[str]:
