@@ -16,6 +16,7 @@ from typing import Any
 import platformdirs
 
 from agent_core.config import (
+    IMAGE_MAX_SIDE,
     REPLY_FORMATS,
     VISION_MODES,
     ModelSettings,
@@ -91,6 +92,21 @@ def sandbox_settings(data: Mapping[str, Any] | None = None) -> SandboxConfig:
         data = load_settings_file()
     stored = data.get("sandbox")
     return SandboxConfig.from_dict(stored if isinstance(stored, dict) else None)
+
+
+def image_max_side(data: Mapping[str, Any] | None = None, default: int = IMAGE_MAX_SIDE) -> int:
+    """The longest side attached pictures are scaled to: the file's ``"image_max_side"``.
+
+    Args:
+        data: The file's content; None reads the file.
+        default: When the file does not say (or says something that is not a size).
+    """
+    if data is None:
+        data = load_settings_file()
+    value = data.get("image_max_side")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 64:
+        return value
+    return default
 
 
 def sandbox_to_dict(config: SandboxConfig) -> dict[str, Any]:

@@ -15,7 +15,9 @@ from agent_core.events import (
     ContextTrimmed,
     Event,
     FileWritten,
+    ImagesAttached,
     PhaseChanged,
+    ReferenceCompared,
     ReplyFormatChanged,
     RunCancelled,
     RunFailed,
@@ -51,6 +53,8 @@ _SIGNAL_OF: dict[type[Event], str] = {
     RunFinished: "runEnded",
     RunFailed: "runEnded",
     RunCancelled: "runEnded",
+    ImagesAttached: "imagesAttached",
+    ReferenceCompared: "referenceCompared",
 }
 
 
@@ -77,6 +81,8 @@ class EventBridge(QObject):
     contextTrimmed = Signal(object)
     testInstructionWritten = Signal(object)
     runEnded = Signal(object)
+    imagesAttached = Signal(object)
+    referenceCompared = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

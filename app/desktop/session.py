@@ -17,6 +17,7 @@ from agent_core.config import ModelSettings, RunConfig
 from agent_core.errors import RunStoreError, WebGenError
 from agent_core.events import BestSelected, Event, EventBus, EventSink, StepRestored
 from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback
+from agent_core.store.inputs import attach_to_instruction, save_input_images
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import answering_latest_request, explain_best
@@ -77,11 +78,13 @@ class RunSession:
 
     @classmethod
     def create(cls, run_dir: Path, instruction: str, settings: ModelSettings,
-               config: RunConfig, sink: EventSink) -> RunSession:
-        """A new run in ``run_dir``."""
+               config: RunConfig, sink: EventSink,
+               images: Sequence[tuple[str, bytes]] = ()) -> RunSession:
+        """A new run in ``run_dir``; ``images`` (file name, bytes) come with the instruction."""
         store = RunStore.create(run_dir, instruction, models=settings.to_public_dict(),
                                 config=config.to_dict())
         store.lock()
+        attach_to_instruction(store, images)
         return cls(store, sink, config)
 
     @classmethod
@@ -117,11 +120,17 @@ class RunSession:
                                                store.logs_dir, self.config, _NoCritic())
         return self.services
 
+    async def save_images(self, images: Sequence[tuple[str, bytes]]) -> tuple[str, ...]:
+        """Keep pictures for the next request in the run folder; returns their paths."""
+        self._check_writable()
+        return await asyncio.to_thread(save_input_images, self.store, images)
+
     async def run(self, models: AgentModels, config: RunConfig,
-                  request: str | None = None) -> RunOutcome:
+                  request: str | None = None, images: Sequence[str] = ()) -> RunOutcome:
         """Take steps until finish or the step limit (see ``WebGenAgent.run``).
 
-        The caller's models are closed when the run ends.
+        The caller's models are closed when the run ends. ``images`` are the paths
+        ``save_images`` returned for the pictures sent with ``request``.
         """
         self._check_writable()
         if self.running:
@@ -130,7 +139,7 @@ class RunSession:
         services = self._services()
         services.use_critic(models.critic)
         agent = WebGenAgent(self.store, models, config, self.bus, services=services)
-        self.task = asyncio.create_task(agent.run(request))
+        self.task = asyncio.create_task(agent.run(request, images))
         self._set_status(SessionStatus.RUNNING)
         try:
             outcome = await self.task

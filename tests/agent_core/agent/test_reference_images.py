@@ -51,7 +51,7 @@ async def test_a_vision_coder_gets_the_picture_and_the_critic_grades_the_match(t
         paths = _attach(agent.store, mockup(2400, 1200))
         await agent.run()
         await agent.models.close()
-        first = [r for r in server.chat_requests if r.model == CODER][0]
+        first = next(r for r in server.chat_requests if r.model == CODER)
 
     stored = (agent.store.run_dir / paths[0]).read_bytes()
     # Stored scaled to the limit, and sent as an OpenAI image part: a PNG data URL.

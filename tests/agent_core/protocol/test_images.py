@@ -53,7 +53,7 @@ def test_a_damaged_png_is_refused_with_the_reason():
 
 
 def test_a_text_file_named_png_is_refused():
-    with pytest.raises(ImageInputError, match="notes.png is not a PNG"):
+    with pytest.raises(ImageInputError, match=r"notes\.png is not a PNG"):
         prepare_image(b"just some notes\n" * 10, "notes.png")
 
 
