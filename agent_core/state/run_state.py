@@ -331,7 +331,8 @@ def _images_attached(state: RunState, e: ImagesAttached) -> RunState:
     for position in range(len(state.chat) - 1, -1, -1):
         item = state.chat[position]
         if item.kind == "user":
-            return _set_item(state, position, replace(item, images=(*item.images, *e.images)))
+            images = tuple(dict.fromkeys((*item.images, *e.images)))  # a restart says it again
+            return _set_item(state, position, replace(item, images=images))
     return replace(state, chat=(*state.chat, ChatItem("user", e.request, images=e.images)))
 
 
