@@ -7,6 +7,7 @@ import asyncio
 import json
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from agent_core.errors import ConfigError, RunStoreError, WebGenError
 from agent_core.events import EventBus
 from agent_core.protocol.images import ImageInputError, PreparedImage, read_image_file
 from agent_core.runtime.processes import reap_orphans
-from agent_core.store.inputs import attach_to_instruction
+from agent_core.store.inputs import attach_to_instruction, save_input_images
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings
@@ -106,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_flags(run)
     resume = sub.add_parser("resume", help="continue a run from its last committed step")
     resume.add_argument("run_dir", type=Path)
+    resume.add_argument("--request", default=None, metavar="TEXT",
+                        help="a follow-up request: the run continues from its current step "
+                        "to answer it (a finished run too)")
+    resume.add_argument("--image", action="append", default=[], type=Path, metavar="FILE",
+                        help="a PNG, JPEG or WebP picture sent with the request (repeatable)")
     _add_run_flags(resume)
     show = sub.add_parser("show", help="print a run's steps and scores")
     show.add_argument("run_dir", type=Path)
@@ -132,7 +138,7 @@ def _run_config(args: argparse.Namespace, stored: dict[str, Any] | None = None) 
 
 
 async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConfig,
-                 args: argparse.Namespace) -> int:
+                 args: argparse.Namespace, images: tuple[str, ...] = ()) -> int:
     bus = EventBus()
     printer = None if args.quiet else ProgressPrinter(stream_tokens=args.stream)
     bus.subscribe(printer or print_warnings)
@@ -144,7 +150,8 @@ async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConf
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, task.cancel)
     try:
-        outcome = await asyncio.create_task(agent.run())
+        request = getattr(args, "request", None)
+        outcome = await asyncio.create_task(agent.run(request, images))
     except asyncio.CancelledError:
         _print_summary(store, args)
         return EXIT_CANCELLED
@@ -191,7 +198,8 @@ def _read_images(paths: list[Path], max_side: int, *, quiet: bool) -> list[Prepa
 
 def _resume_run(args: argparse.Namespace) -> int:
     store = RunStore.open(args.run_dir)
-    if store.manifest.status is RunStatus.FINISHED:
+    follow_up = bool(args.request or args.image)
+    if store.manifest.status is RunStatus.FINISHED and not follow_up:
         print(f"webgen: {args.run_dir} already finished ({store.manifest.end_reason}); "
               "nothing to resume", file=sys.stderr)
         _print_summary(store, args)
@@ -200,8 +208,12 @@ def _resume_run(args: argparse.Namespace) -> int:
     model_settings = settings.resolve_model_settings(role_flags(args), env={}, file_data={},
                                                      base=stored)
     config = _run_config(args, store.manifest.config)
+    images = _read_images(args.image, config.image_max_side, quiet=args.quiet)
     store.lock()
-    return asyncio.run(_drive(store, model_settings, config, args))
+    if follow_up:  # the steps taken so far stay; the limit counts from here
+        config = replace(config, max_steps=len(store.steps()) + config.max_steps)
+    paths = save_input_images(store, [(i.file_name, i.data) for i in images])
+    return asyncio.run(_drive(store, model_settings, config, args, paths))
 
 
 def _list_models(args: argparse.Namespace) -> int:

@@ -53,3 +53,27 @@ def test_a_bad_image_is_refused_before_the_run_folder_is_made(tmp_path):
     assert done.returncode == 2
     assert "webgen: notes.png is not a PNG, JPEG, WebP image" in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_resume_with_a_request_and_a_picture_continues_a_finished_run(tmp_path):
+    (tmp_path / "green.png").write_bytes(mockup(600, 400, band=(30, 160, 60)))
+    critic = ReferenceCritic(2, {"note": "Green header as in the picture.", "match": 5})
+    coder = queue(coder_reply(PAGE), coder_reply(PAGE))
+    run_dir = str(tmp_path / "run")
+    with ScriptedModelServer({CODER: coder, CRITIC: critic}) as server:
+        env = cli_env(server, tmp_path)
+        first = webgen("run", INSTRUCTION, "--out", run_dir, "--max-steps", "1",
+                       "--no-gui-testing", "--coder-vision", "yes", env=env)
+        again = webgen("resume", run_dir, "--request", "Make the header green like this.",
+                       "--image", str(tmp_path / "green.png"), "--max-steps", "1", env=env)
+        asked = [r for r in server.chat_requests if r.model == CODER]
+
+    assert first.returncode == 0, first.stderr
+    assert again.returncode == 0, again.stderr
+    step = json.loads((tmp_path / "run" / "steps" / "000002.json").read_text())
+    assert step["request"] == "Make the header green like this."
+    picture = (tmp_path / "run" / step["images"][0]).read_bytes()
+    assert size_and_format(picture) == (600, 400, "PNG")
+    assert "Make the header green like this." in asked[1].messages[-1]["content"][0]["text"]
+    assert asked[1].images == [picture] and not asked[0].images
+    assert step["reference"]["match_grade"] == 5
