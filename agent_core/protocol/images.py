@@ -93,7 +93,11 @@ def prepare_image(data: bytes, source: str, max_side: int = IMAGE_MAX_SIDE) -> P
     if scaled:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, Image.Resampling.LANCZOS)
-    encoded, suffix = _encode(image, keep_png=_format_of(data) == "PNG")
+    try:
+        encoded, suffix = _encode(image, keep_png=_format_of(data) == "PNG")
+    except (OSError, ValueError) as exc:  # an unusual colour mode Pillow cannot convert
+        raise ImageInputError(f"{source} cannot be converted ({exc}); save it as an "
+                              "ordinary RGB PNG or JPEG and attach it again") from exc
     return PreparedImage(encoded, suffix, image.width, image.height, source,
                          original if scaled else None)
 

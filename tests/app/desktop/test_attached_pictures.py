@@ -111,3 +111,25 @@ def test_a_run_built_from_a_picture_shows_it_and_the_match_live_and_reopened(
         assert again.window.timeline.card(1).reference_label.text() == "Match 3/5"
 
     drive(qapp, again, reopen)
+
+
+def test_a_start_that_cannot_happen_keeps_the_words_and_the_pictures(qapp, qtbot, tmp_path,
+                                                                    monkeypatch):
+    from tests.support.pictures import mockup
+
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))  # no model set up
+    (tmp_path / "mockup.jpg").write_bytes(mockup(500, 300, fmt="JPEG"))
+    desk = make_desk(qtbot, tmp_path, NO_GUI)
+    chat = desk.window.chat
+
+    async def scenario() -> None:
+        chat.imagesOffered.emit([str(tmp_path / "mockup.jpg")])
+        await wait_until(lambda: chat.image_strip().count() == 1, 10, "the strip")
+        await desk.send(qtbot, "A bakery like this.")
+        await desk.controller.ops.wait_idle()
+        assert desk.controller.session is None
+        assert desk.controller.notifier.history[-1][0] == "error"
+        assert chat.instruction_edit().toPlainText() == "A bakery like this."
+        assert chat.image_strip().names() == ["mockup.jpg"]
+
+    drive(qapp, desk, scenario)
