@@ -193,7 +193,7 @@ class ChatPanel(QWidget):
         self._button.clicked.connect(lambda: self._submit(self._edit.toPlainText()))
         self._attach = QToolButton()
         self._attach.setObjectName("attachButton")
-        self._attach.setText("📎")
+        self._attach.setText("Attach…")
         self._attach.setToolTip("Attach pictures (PNG, JPEG, WebP): a screenshot or mockup to "
                                 "build from. You can also paste or drop them into the box.")
         self._attach.clicked.connect(self._pick_images)
