@@ -19,6 +19,12 @@ class Provider(StrEnum):
 REPLY_FORMATS = ("auto", "text", "structured")
 """The values of ``RoleConfig.reply_format``."""
 
+VISION_MODES = ("auto", "yes", "no")
+"""The values of ``RoleConfig.vision``: guess from the model's name, or say so."""
+
+IMAGE_MAX_SIDE = 1568
+"""Longest side, in pixels, of an image the user attaches (larger ones are scaled down)."""
+
 
 class Role(StrEnum):
     """The three model roles of the WebGen-Agent loop."""
@@ -61,6 +67,9 @@ class RoleConfig:
             first; the coder switches to structured when it keeps missing the format).
         seed: Sampling seed sent with every request (None: none is sent). Servers that do
             not honour one ignore it.
+        vision: Whether the model reads images: ``yes``, ``no`` or ``auto`` (guessed from
+            the model's name). A coder that does not gets the critic's description of each
+            image the user attached instead of the image.
     """
 
     provider: Provider = Provider.OPENAI
@@ -74,6 +83,7 @@ class RoleConfig:
     max_retries: int = 3
     reply_format: str = "auto"
     seed: int | None = None
+    vision: str = "auto"
 
     @property
     def reply_limit(self) -> int:
@@ -209,6 +219,8 @@ class RunConfig:
             ``screenshot`` (plus the vision critic) or ``full`` (plus the GUI agent).
         backtracking: Go back to the best valid step after ``error_limit`` errors in a row.
         select_best: End the run on the best step (False: the last step is the result).
+        image_max_side: Longest side in pixels of an attached image; larger ones are scaled
+            down before they are stored and sent.
     """
 
     max_steps: int = 20
@@ -225,6 +237,7 @@ class RunConfig:
     feedback: FeedbackLevel = FeedbackLevel.FULL
     backtracking: bool = True
     select_best: bool = True
+    image_max_side: int = IMAGE_MAX_SIDE
 
     @property
     def uses_critic(self) -> bool:

@@ -245,6 +245,27 @@ class CoderContext(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ImagesAttached(Event):
+    """The user attached ``images`` (paths under the run's ``inputs/``) to their instruction
+    (``request`` empty) or to the follow-up ``request``; the pictures stay on disk."""
+
+    kind: ClassVar[str] = "images_attached"
+    images: tuple[str, ...]
+    request: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceCompared(Event):
+    """The critic compared step ``index``'s screenshot with the attached reference images:
+    ``grade`` 0-5 (None: unreadable) and a ``note`` on what matches and what differs."""
+
+    kind: ClassVar[str] = "reference_compared"
+    index: int
+    grade: int | None
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunFailed(Event):
     """The run stopped on an error it could not turn into feedback."""
 
@@ -322,6 +343,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AnswerToken,
         QuestionAnswered,
         ElementScoped,
+        ImagesAttached,
+        ReferenceCompared,
     )
 }
 
@@ -331,7 +354,7 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     cls = EVENT_TYPES[data["kind"]]
     names = {f.name for f in fields(cls)}
     values = {k: v for k, v in data.items() if k in names}
-    for name in ("errors", "paths"):
+    for name in ("errors", "paths", "images"):
         if isinstance(values.get(name), list):  # JSON has no tuples
             values[name] = tuple(values[name])
     return cls(**values)

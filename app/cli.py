@@ -7,6 +7,7 @@ import asyncio
 import json
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from agent_core.agent.services import AgentModels
 from agent_core.config import ModelSettings, Role, RunConfig
 from agent_core.errors import ConfigError, RunStoreError, WebGenError
 from agent_core.events import EventBus
+from agent_core.protocol.images import ImageInputError, PreparedImage, read_image_file
 from agent_core.runtime.processes import reap_orphans
+from agent_core.store.inputs import attach_to_instruction, save_input_images
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
 from app import settings, starts
@@ -30,6 +33,7 @@ from app.flags import (
     add_role_flags,
     add_sandbox_flags,
     apply_run_flags,
+    positive_int,
     role_flags,
 )
 from app.import_cmd import add_import_parser, run_import
@@ -61,6 +65,8 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="skip functional testing with the GUI agent")
     parser.add_argument("--chromium", default=None, metavar="PATH",
                         help="browser executable (default: found automatically)")
+    parser.add_argument("--image-max-side", type=positive_int, default=None, metavar="PX",
+                        help="scale attached images down to this longest side (default 1568)")
     add_sandbox_flags(parser)
     add_condition_flags(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON summary")
@@ -103,9 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="start from a template (" + ", ".join(starts.TEMPLATE_NAMES) + ") or "
                      "a copy of a project folder (without node_modules and .git) instead of "
                      "an empty project")
+    run.add_argument("--image", action="append", default=[], type=Path, metavar="FILE",
+                     help="a PNG, JPEG or WebP picture to build from: a screenshot or mockup "
+                     "(repeatable); kept in RUN_DIR/inputs")
     _add_run_flags(run)
     resume = sub.add_parser("resume", help="continue a run from its last committed step")
     resume.add_argument("run_dir", type=Path)
+    resume.add_argument("--request", default=None, metavar="TEXT",
+                        help="a follow-up request: the run continues from its current step "
+                        "to answer it (a finished run too)")
+    resume.add_argument("--image", action="append", default=[], type=Path, metavar="FILE",
+                        help="a PNG, JPEG or WebP picture sent with the request (repeatable)")
     _add_run_flags(resume)
     show = sub.add_parser("show", help="print a run's steps and scores")
     show.add_argument("run_dir", type=Path)
@@ -134,7 +148,7 @@ def _run_config(args: argparse.Namespace, stored: dict[str, Any] | None = None) 
 
 
 async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConfig,
-                 args: argparse.Namespace) -> int:
+                 args: argparse.Namespace, images: tuple[str, ...] = ()) -> int:
     bus = EventBus()
     printer = None if args.quiet else ProgressPrinter(stream_tokens=args.stream)
     bus.subscribe(printer or print_warnings)
@@ -146,7 +160,8 @@ async def _drive(store: RunStore, model_settings: ModelSettings, config: RunConf
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, task.cancel)
     try:
-        outcome = await asyncio.create_task(agent.run())
+        request = getattr(args, "request", None)
+        outcome = await asyncio.create_task(agent.run(request, images))
     except asyncio.CancelledError:
         _print_summary(store, args)
         return EXIT_CANCELLED
@@ -173,9 +188,12 @@ def _start_run(args: argparse.Namespace) -> int:
     config = _run_config(args)
     choice = starts.resolve_start(args.start_from) if args.start_from else starts.EMPTY
     seed = starts.read_start(choice)  # a folder over the limits is refused before the run
+    # Every picture is checked before the run folder is made: a bad one changes nothing.
+    images = _read_images(args.image, config.image_max_side, quiet=args.quiet)
     store = RunStore.create(args.out, args.instruction,
                            models=model_settings.to_public_dict(), config=config.to_dict())
     store.lock()
+    attach_to_instruction(store, [(i.file_name, i.data) for i in images])
     if seed is not None:
         asyncio.run(starts.apply_start(store, choice, seed))
         if not args.quiet:
@@ -184,9 +202,21 @@ def _start_run(args: argparse.Namespace) -> int:
     return asyncio.run(_drive(store, model_settings, config, args))
 
 
+def _read_images(paths: list[Path], max_side: int, *, quiet: bool) -> list[PreparedImage]:
+    """The ``--image`` files, checked and scaled; ImageInputError names the first bad one."""
+    images = [read_image_file(path, max_side) for path in paths]
+    for image in images:
+        if image.scaled_from and not quiet:
+            width, height = image.scaled_from
+            print(f"webgen: {image.source} ({width}x{height}) scaled to "
+                  f"{image.width}x{image.height}", file=sys.stderr)
+    return images
+
+
 def _resume_run(args: argparse.Namespace) -> int:
     store = RunStore.open(args.run_dir)
-    if store.manifest.status is RunStatus.FINISHED:
+    follow_up = bool(args.request or args.image)
+    if store.manifest.status is RunStatus.FINISHED and not follow_up:
         print(f"webgen: {args.run_dir} already finished ({store.manifest.end_reason}); "
               "nothing to resume", file=sys.stderr)
         _print_summary(store, args)
@@ -195,8 +225,12 @@ def _resume_run(args: argparse.Namespace) -> int:
     model_settings = settings.resolve_model_settings(role_flags(args), env={}, file_data={},
                                                      base=stored)
     config = _run_config(args, store.manifest.config)
+    images = _read_images(args.image, config.image_max_side, quiet=args.quiet)
     store.lock()
-    return asyncio.run(_drive(store, model_settings, config, args))
+    if follow_up:  # the steps taken so far stay; the limit counts from here
+        config = replace(config, max_steps=len(store.steps()) + config.max_steps)
+    paths = save_input_images(store, [(i.file_name, i.data) for i in images])
+    return asyncio.run(_drive(store, model_settings, config, args, paths))
 
 
 def _list_models(args: argparse.Namespace) -> int:
@@ -289,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except WebGenError as exc:
         print(f"webgen: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, ConfigError | RunStoreError) else EXIT_FAILED
+        usage = isinstance(exc, ConfigError | RunStoreError | ImageInputError)
+        return EXIT_USAGE if usage else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from agent_core.config import (
 from agent_core.errors import ConfigError
 
 ROLE_FLAGS = ("provider", "base-url", "model", "api-key-env", "temperature", "max-tokens",
-              "context-length", "timeout", "reply-format")  # fmt: skip
+              "context-length", "timeout", "reply-format", "vision")  # fmt: skip
 _ROLE_FLAG_HELP = {
     "provider": ("NAME", "openai (any OpenAI-compatible server) or ollama"),
     "base-url": ("URL", "the server, e.g. http://localhost:8000/v1 or http://localhost:11434"),
@@ -31,6 +31,8 @@ _ROLE_FLAG_HELP = {
                      "structured when the model keeps missing the format)"),
     "context-length": ("N", "tokens the model attends to; sent to Ollama as num_ctx"),
     "timeout": ("SECONDS", "give up on one request after this long"),
+    "vision": ("yes|no|auto", "whether the model reads images (auto: guessed from its name); "
+               "a coder that does not gets the critic's description of attached images"),
 }
 
 
@@ -161,5 +163,7 @@ def apply_run_flags(config: RunConfig, args: argparse.Namespace) -> RunConfig:
         changes["backtracking"] = False
     if getattr(args, "no_select_best", False):
         changes["select_best"] = False
+    if getattr(args, "image_max_side", None) is not None:
+        changes["image_max_side"] = args.image_max_side
     changes["sandbox"] = _sandbox_changes(config, args)
     return RunConfig(**{**config.__dict__, **changes})

@@ -12,7 +12,9 @@ from agent_core.events import (
     ContextTrimmed,
     Event,
     FileWritten,
+    ImagesAttached,
     PhaseChanged,
+    ReferenceCompared,
     ReplyFormatChanged,
     RunCancelled,
     RunFailed,
@@ -113,6 +115,10 @@ class ProgressPrinter:
                 return f"webgen: run failed: {error}"
             case RunCancelled():
                 return "webgen: run cancelled"
+            case ImagesAttached(images=images):
+                return f"  attached: {', '.join(images)}"
+            case ReferenceCompared(index=index, grade=grade, note=note):
+                return f"  step {index}: reference match {_grade(grade)}: {note[:300]}"
             case StepRolledBack(index=index, to_index=to, files=n):
                 where = f"step {to}" if to else "the empty start"
                 return f"webgen: step {index} did not finish; {n} file(s) put back as at {where}"

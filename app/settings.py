@@ -16,7 +16,9 @@ from typing import Any
 import platformdirs
 
 from agent_core.config import (
+    IMAGE_MAX_SIDE,
     REPLY_FORMATS,
+    VISION_MODES,
     ModelSettings,
     Provider,
     Role,
@@ -29,13 +31,13 @@ APP_NAME = "webgen-studio"
 ROLE_FIELDS = {
     "provider": str, "base_url": str, "model": str, "api_key_env": str,
     "temperature": float, "max_tokens": int, "context_length": int, "timeout_s": float,
-    "max_retries": int, "reply_format": str,
+    "max_retries": int, "reply_format": str, "vision": str,
 }
 ENV_NAMES = {
     "provider": "PROVIDER", "base_url": "BASE_URL", "model": "MODEL",
     "temperature": "TEMPERATURE", "max_tokens": "MAX_TOKENS",
     "context_length": "CONTEXT_LENGTH", "timeout_s": "TIMEOUT",
-    "reply_format": "REPLY_FORMAT",
+    "reply_format": "REPLY_FORMAT", "vision": "VISION",
 }
 SECRET_KEYS = ("api_key", "apikey", "key", "token", "password", "secret")
 
@@ -92,6 +94,21 @@ def sandbox_settings(data: Mapping[str, Any] | None = None) -> SandboxConfig:
     return SandboxConfig.from_dict(stored if isinstance(stored, dict) else None)
 
 
+def image_max_side(data: Mapping[str, Any] | None = None, default: int = IMAGE_MAX_SIDE) -> int:
+    """The longest side attached pictures are scaled to: the file's ``"image_max_side"``.
+
+    Args:
+        data: The file's content; None reads the file.
+        default: When the file does not say (or says something that is not a size).
+    """
+    if data is None:
+        data = load_settings_file()
+    value = data.get("image_max_side")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 64:
+        return value
+    return default
+
+
 def sandbox_to_dict(config: SandboxConfig) -> dict[str, Any]:
     """``config`` as the settings file keeps it."""
     return {"mode": str(config.mode), "dependency_scripts": str(config.dependency_scripts),
@@ -123,7 +140,9 @@ def _convert(name: str, value: Any, source: str) -> Any:
     if name == "reply_format" and str(converted).lower() not in REPLY_FORMATS:
         raise ConfigError(
             f"{source}: reply format must be {', '.join(REPLY_FORMATS)}, not '{value}'")
-    return str(converted).lower() if name == "reply_format" else converted
+    if name == "vision" and str(converted).lower() not in VISION_MODES:
+        raise ConfigError(f"{source}: vision must be {', '.join(VISION_MODES)}, not '{value}'")
+    return str(converted).lower() if name in ("reply_format", "vision") else converted
 
 
 def role_values(

@@ -18,6 +18,7 @@ def run_summary(store: RunStore) -> dict[str, Any]:
         "status": str(manifest.status),
         "end_reason": manifest.end_reason,
         "instruction": manifest.instruction,
+        "images": list(manifest.images),
         "best_step": manifest.best_step,
         "head": store.head,
         "steps": [
@@ -36,6 +37,9 @@ def run_summary(store: RunStore) -> dict[str, Any]:
                 "usage": _step_usage(s.usage),
                 "reply_format": s.runtime.reply_format or "text",
                 "reply_cut": s.runtime.reply_cut,
+                "images": list(s.images),
+                "reference_match": s.reference.match_grade if s.reference else None,
+                "reference_note": s.reference.match_note if s.reference else "",
             }
             for s in store.steps()
         ],

@@ -7,8 +7,10 @@ reply lives in :mod:`ui.reply_bubble`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtGui import QFont, QImage, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,6 +20,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ui.image_strip import ImageStrip
 
 NOTICE_LEVELS = {
     "info": ("ℹ", "#3b7dd8"),
@@ -139,11 +143,19 @@ class UserMessage(ChatEntry):
         inner = QVBoxLayout(bubble)
         inner.setContentsMargins(10, 6, 10, 6)
         inner.addWidget(text_label(text, "userText"))
+        self.pictures = ImageStrip(bubble, removable=False, size=96)
+        inner.addWidget(self.pictures)
         layout.addWidget(bubble)
 
+    def set_pictures(self, items: Sequence[tuple[str, QImage]]) -> None:
+        """Show the pictures sent with the message (``(name, thumbnail)`` pairs)."""
+        self.pictures.set_images(items)
+        self.content_changed()
+
     def visible_text(self) -> str:
-        """The instruction as shown."""
-        return self._text
+        """The instruction as shown, and the pictures' names when it has any."""
+        names = self.pictures.names()
+        return self._text + (f" [pictures: {', '.join(names)}]" if names else "")
 
 
 class FeedbackItem(ChatEntry):

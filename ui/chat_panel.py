@@ -8,16 +8,19 @@ sends an instruction, or :attr:`ChatPanel.asked` when the Ask toggle beside Send
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from PySide6.QtCore import QKeyCombination, QRect, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtCore import QKeyCombination, QMimeData, QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QImage, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +29,7 @@ from ui.ask_messages import STYLE as ASK_STYLE
 from ui.ask_messages import AnswerBubble, QuestionMessage
 from ui.chat_messages import ChatEntry, FeedbackItem, NoticeLine, UserMessage
 from ui.element_chip import ElementChip
+from ui.image_strip import ImageStrip, images_in, open_image_picker
 from ui.reply_bubble import ReplyBubble
 from ui.shortcuts_dialog import declare_keys
 
@@ -71,6 +75,8 @@ class InstructionEdit(QPlainTextEdit):
 
     submitted = Signal(str)
     """The box's whole text, on Ctrl+Enter (the receiver decides whether to accept it)."""
+    imagesOffered = Signal(list)
+    """Pictures pasted or dropped into the box: image file paths, or one ``QImage``."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +96,18 @@ class InstructionEdit(QPlainTextEdit):
             self.submitted.emit(self.toPlainText())
             return
         super().keyPressEvent(event)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        """Text as usual, and pictures: image files or a copied bitmap."""
+        return bool(images_in(source)) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        """A pasted or dropped picture is offered as an attachment; text is inserted."""
+        pictures = images_in(source)
+        if pictures and not self.isReadOnly():
+            self.imagesOffered.emit(pictures)
+            return
+        super().insertFromMimeData(source)
 
     def setPlaceholderText(self, text: str) -> None:
         """Show ``text`` while the box is empty, at a height that shows all of it."""
@@ -131,9 +149,14 @@ class ChatPanel(QWidget):
     """
 
     submitted = Signal(str)
-    """A non-empty, stripped instruction the user sent (the box is cleared)."""
+    """A stripped instruction the user sent (the box is cleared); empty only when pictures
+    are attached."""
     asked = Signal(str)
     """A non-empty, stripped question the user asked with Ask on (the box is cleared)."""
+    imagesOffered = Signal(list)
+    """Pictures to attach: file paths (picked, pasted or dropped files) or one ``QImage``."""
+    attachmentRemoved = Signal(int)
+    """The user removed the attached picture at this position."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -170,17 +193,29 @@ class ChatPanel(QWidget):
         self._element_chip = ElementChip()
         layout.addWidget(self._element_chip)
 
+        self._strip = ImageStrip(self)
+        self._strip.setContentsMargins(8, 0, 8, 0)
+        self._strip.removeRequested.connect(self.attachmentRemoved)
+        layout.addWidget(self._strip)
         row = QHBoxLayout()
         row.setContentsMargins(8, 0, 8, 8)
         self._edit = InstructionEdit()
         self._edit.submitted.connect(self._submit)
+        self._edit.imagesOffered.connect(self.imagesOffered)
         self._button = QPushButton()
         self._button.setObjectName("sendButton")
         self._button.clicked.connect(lambda: self._submit(self._edit.toPlainText()))
         self._ask = QCheckBox("Ask")
         self._ask.setObjectName("askToggle")
         self._ask.toggled.connect(self._apply_ask)
+        self._attach = QToolButton()
+        self._attach.setObjectName("attachButton")
+        self._attach.setText("Attach…")
+        self._attach.setToolTip("Attach pictures (PNG, JPEG, WebP): a screenshot or mockup to "
+                                "build from. You can also paste or drop them into the box.")
+        self._attach.clicked.connect(self._pick_images)
         row.addWidget(self._edit, 1)
+        row.addWidget(self._attach, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self._ask, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self._button, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(row)
@@ -204,6 +239,7 @@ class ChatPanel(QWidget):
             raise ValueError(
                 f"unknown input mode {mode!r}; use 'first', 'follow_up', 'busy' or 'locked'")
         self._edit.setReadOnly(mode == "locked")
+        self._attach.setEnabled(mode != "locked")
         if mode == "locked":
             self._edit.setPlaceholderText(hint)
             self._edit.viewport().update()
@@ -262,10 +298,28 @@ class ChatPanel(QWidget):
         """The chip naming the element the next request is about (hidden when none)."""
         return self._element_chip
 
+    def attach_button(self) -> QToolButton:
+        """The button that opens the picture picker."""
+        return self._attach
+
+    def image_strip(self) -> ImageStrip:
+        """The pictures attached to the next message."""
+        return self._strip
+
+    def set_attachments(self, items: Sequence[tuple[str, QImage]]) -> None:
+        """Show the pictures attached to the next message (``(name, thumbnail)`` pairs)."""
+        self._strip.set_images(items)
+
+    @Slot()
+    def _pick_images(self) -> QFileDialog:
+        dialog = open_image_picker(self)
+        dialog.filesSelected.connect(lambda paths: self.imagesOffered.emit(list(paths)))
+        return dialog
+
     @Slot(str)
     def _submit(self, text: str) -> None:
         instruction = text.strip()
-        if self._mode in ("busy", "locked") or not instruction:
+        if self._mode in ("busy", "locked") or not (instruction or self._strip.count()):
             return
         self._edit.clear()
         if self._ask.isChecked() and self._ask.isEnabled():
@@ -275,10 +329,16 @@ class ChatPanel(QWidget):
 
     # -- messages -------------------------------------------------------------------------
 
-    def add_user_message(self, text: str) -> None:
+    def add_user_message(self, text: str) -> UserMessage:
         """Show an instruction the user sent; the view jumps to the bottom."""
         self._follow = True
-        self._add(UserMessage(text))
+        message = UserMessage(text)
+        self._add(message)
+        return message
+
+    def entry_at(self, position: int) -> ChatEntry | None:
+        """The entry at ``position`` in the conversation, if there is one."""
+        return self._entries[position] if 0 <= position < len(self._entries) else None
 
     def begin_reply(self, index: int) -> None:
         """Open the coder bubble of step ``index`` ("Step 3 · coder")."""

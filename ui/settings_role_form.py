@@ -54,6 +54,12 @@ def set_status(label: QLabel, text: str, colour: str | None = None, status: str 
     label.setProperty("status", status)
 
 
+VISION_CHOICES = (
+    ("auto", "Guess from the model's name"),
+    ("yes", "Yes"),
+    ("no", "No: describe pictures to it"),
+)
+"""The values of ``RoleConfig.vision`` and what the Models dialog calls them."""
 REPLY_FORMAT_CHOICES = (
     ("auto", "Auto: structured when the model keeps missing the format"),
     ("text", "Text"),
@@ -117,6 +123,13 @@ class RoleForm(QWidget):
             "Structured replies are JSON that the server holds to a schema, for models that "
             "do not keep to the reply format")
         form.addRow("Reply &format:", self.reply_format_combo)
+        self.vision_combo = named(QComboBox(), "visionCombo")
+        for value, text in VISION_CHOICES:
+            self.vision_combo.addItem(text, value)
+        self.vision_combo.setToolTip(
+            "Whether the model is sent the pictures you attach. A coder that cannot read "
+            "images gets the critic model's description of each picture instead.")
+        form.addRow("Reads &images:", self.vision_combo)
         form.addRow("", self._build_test())
         form.addRow(self.result_label)
 
@@ -186,6 +199,7 @@ class RoleForm(QWidget):
         self.temperature_spin.setValue(config.temperature)
         self.reply_format_combo.setCurrentIndex(
             max(0, self.reply_format_combo.findData(config.reply_format)))
+        self.vision_combo.setCurrentIndex(max(0, self.vision_combo.findData(config.vision)))
         self._apply_provider(config.provider)
         self.provider_combo.currentIndexChanged.connect(self._provider_changed)
 
@@ -206,6 +220,7 @@ class RoleForm(QWidget):
             max_tokens=self.max_tokens_spin.value(),
             context_length=self.context_spin.value(),
             reply_format=str(self.reply_format_combo.currentData()),
+            vision=str(self.vision_combo.currentData()),
         )
 
     def api_key(self) -> str | None:

@@ -30,6 +30,8 @@ from ui.step_format import (
     grade_text,
     kind_label,
     phase_label,
+    reference_of,
+    short_note,
 )
 
 CARD_WIDTH = 196
@@ -151,6 +153,7 @@ class StepCard(QFrame):
             font.setBold(True)
             self.thumbnail.setFont(font)
         self._add_grades_row(step.appearance_grade, step.gui_grade)
+        self._add_reference(*reference_of(step))
         self._add_bottom_row(format_duration(step.seconds))
         if step.has_error or step.errors:
             self.error_badge.setToolTip("\n".join(step.errors) or "This step has an error")
@@ -176,6 +179,19 @@ class StepCard(QFrame):
         row.addStretch(1)
         row.addWidget(self.gui_label)
         self._layout.addLayout(row)
+
+    def _add_reference(self, grade: int | None, note: str) -> None:
+        """How closely the screenshot matches the user's pictures, and the critic's note."""
+        self.reference_label = _label(grade_text("Match", grade), self, name="referenceGrade",
+                                      colour=grade_colour(grade))
+        self.reference_note = _label(short_note(note), self, name="referenceNote")
+        self.reference_note.setWordWrap(True)
+        tip = f"How closely the page matches the attached pictures (0-5):\n{note}".strip()
+        for widget in (self.reference_label, self.reference_note):
+            widget.setToolTip(tip)
+            widget.setVisible(grade is not None or bool(note))
+            self._layout.addWidget(widget)
+        self.reference_note.setVisible(bool(note))
 
     def _add_backtrack_note(self, step: StepRecord | None) -> None:
         self.backtrack_label = _label("", self, name="backtrackNote")

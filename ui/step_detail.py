@@ -154,6 +154,8 @@ class StepDetailPanel(QWidget):
     def _build_sections(self, body: QWidget, layout: QVBoxLayout) -> None:
         self.critic_heading = _heading("Screenshot critic", body)
         self.critic_label = _wrapped(body, "criticText")
+        self.reference_heading = _heading("Attached pictures", body)
+        self.reference_label = _wrapped(body, "referenceText")
         self.gui_heading = _heading("GUI test", body)
         self.gui_label = _wrapped(body, "guiText")
         self.turn_list = QListWidget(body)
@@ -174,6 +176,8 @@ class StepDetailPanel(QWidget):
         for widget in (
             self.critic_heading,
             self.critic_label,
+            self.reference_heading,
+            self.reference_label,
             self.gui_heading,
             self.gui_label,
             self.turn_list,
@@ -201,6 +205,10 @@ class StepDetailPanel(QWidget):
         self._show_errors(step)
         self.screenshot.set_image(screenshot, _no_screenshot_text(step))
         self._show_critic(step)
+        reference = parts.reference_text(step.reference)
+        self.reference_label.setText(reference)
+        self.reference_heading.setVisible(bool(reference))
+        self.reference_label.setVisible(bool(reference))
         self._show_gui(step)
         self.feedback_box.set_text(step.feedback)
         self.feedback_heading.setVisible(bool(step.feedback))
@@ -271,6 +279,11 @@ class StepDetailPanel(QWidget):
     def critic_text(self) -> str:
         """The critic's description, suggestions and grade analysis."""
         return self.critic_label.text() if self._step and not self.critic_label.isHidden() else ""
+
+    def reference_text(self) -> str:
+        """The attached pictures' match and descriptions, as shown ('' when hidden)."""
+        shown = self._step and not self.reference_label.isHidden()
+        return self.reference_label.text() if shown else ""
 
     def gui_text(self) -> str:
         """The GUI test's summary followed by the numbered turns."""

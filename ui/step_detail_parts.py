@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_core.store.evidence import CriticReview, GuiTest, GuiTurn
+from agent_core.store.evidence_reference import ReferenceReview
 from agent_core.store.records import StepRecord
 from agent_core.store.step_kinds import edits_files
 from ui.step_format import format_duration, grade_text, kind_label, phase_label
@@ -91,6 +92,21 @@ def critic_text(critic: CriticReview | None) -> str:
     lines += _labelled("", critic.description)
     lines += _bullets("Suggestions:", critic.suggestions)
     lines += _labelled("Grade: ", critic.grade_analysis)
+    return "\n".join(lines)
+
+
+def reference_text(reference: ReferenceReview | None) -> str:
+    """The pictures a step was built from, their descriptions and the match ('' if none)."""
+    if reference is None:
+        return ""
+    grade = "–" if reference.match_grade is None else f"{reference.match_grade}/5"
+    lines = [f"Match with the attached pictures: {grade}"]
+    lines += _labelled("", reference.match_note)
+    lines.append("Pictures: " + ", ".join(reference.images))
+    if reference.sent_as == "descriptions":
+        lines.append("The coder does not read images; it was given the critic's descriptions.")
+    lines += [f"Description of {d.image}:\n{d.text.strip()}" for d in reference.descriptions]
+    lines += _bullets("Problems:", reference.problems)
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ same way: "Look 4/5", "GUI –", "12.5 s", "1 m 05 s".
 
 from __future__ import annotations
 
-from agent_core.store.records import StepKind
+from agent_core.state import StepCard as CardState
+from agent_core.store.records import StepKind, StepRecord
 
 PHASES = ("coding", "install", "serve", "screenshot", "critic", "gui_test", "commit")
 """Phase ids the engine emits, in their usual order ("command" and, for the user's own
@@ -19,13 +20,15 @@ PHASE_LABELS = {
     "screenshot": "Screenshot",
     "critic": "Critic",
     "gui_test": "GUI test",
+    "reference": "Reference match",
     "commit": "Saving",
     "command": "Command",
     "write": "Writing your edit",
 }
 """Short names of the phases, for done phases in the progress line and the phase timings."""
 
-CURRENT_PHASE_LABELS = {**PHASE_LABELS, "command": "Running a command"}
+CURRENT_PHASE_LABELS = {**PHASE_LABELS, "command": "Running a command",
+                        "reference": "Comparing with the reference"}
 """Names of the phase in progress (a bare "Command" would not say that it is running)."""
 
 KIND_LABELS = {StepKind.EDIT: "Edit", StepKind.GUI_TEST: "GUI test", StepKind.FINISH: "Finish",
@@ -84,3 +87,21 @@ def abandoned_text(reason: str) -> str:
     if reason.lower() in ("", "stopped", "cancelled", "canceled"):
         return "stopped"
     return f"failed: {reason}"
+
+
+NOTE_CHARS = 70
+
+
+def reference_of(step: StepRecord | CardState) -> tuple[int | None, str]:
+    """The reference match of a record or of a timeline card (None and '' without one)."""
+    if isinstance(step, CardState):
+        return step.reference_grade, step.reference_note
+    if step.reference is None:
+        return None, ""
+    return step.reference.match_grade, step.reference.match_note
+
+
+def short_note(note: str) -> str:
+    """A note on one or two lines of a card (the whole note goes in the tooltip)."""
+    note = " ".join(note.split())
+    return note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS - 1].rstrip() + "…"

@@ -18,6 +18,8 @@ CHARS_PER_TOKEN = 3.0
 
 SKIPPED_IN_STATE = ("package-lock.json", "yarn.lock", "pnpm-lock.yaml")
 FEEDBACK_LOG_CHARS = 300
+IMAGE_TOKENS = 1600
+"""What one attached picture of at most 1568 px costs in the prompt, about (servers differ)."""
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,9 @@ class Turn:
     """One earlier step as the coder saw it: its reply and the feedback that followed.
 
     ``request`` is the user's follow-up message (already worded for the coder) that came
-    just before the reply, if any. ``by_user`` marks the user's own edit of the files: there
-    is no reply, and ``feedback`` (what the user changed) joins the user message before the
-    coder's next reply.
+    just before the reply, if any, and ``images`` the pictures attached to it. ``by_user``
+    marks the user's own edit of the files: there is no reply, and ``feedback`` (what the
+    user changed) joins the user message before the coder's next reply.
     """
 
     index: int
@@ -36,6 +38,7 @@ class Turn:
     summary: str = ""
     request: str = ""
     by_user: bool = False
+    images: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN) + 4
 
 
+def message_tokens(message: Message) -> int:
+    """Rough token count of a message, its pictures included."""
+    return estimate_tokens(message.content) + IMAGE_TOKENS * len(message.images)
+
+
 def prompt_budget(context_length: int, max_tokens: int) -> int:
     """Tokens available for the prompt once the reply's room is kept free."""
     reply_room = min(max_tokens, context_length // 3)
@@ -72,6 +80,8 @@ def fit_conversation(
     closing: str,
     pending: str = "",
     binary: Mapping[str, int] | None = None,
+    first_images: Sequence[bytes] = (),
+    pending_images: Sequence[bytes] = (),
 ) -> FittedPrompt:
     """Build the coder's messages within ``budget`` tokens.
 
@@ -85,46 +95,52 @@ def fit_conversation(
         pending: A follow-up request (worded for the coder) to add to the last user message.
         binary: Files that are not UTF-8 text, with their sizes: the state note names them
             ("binary, N bytes, not shown") rather than leaving them out.
+        first_images: Pictures the user attached to the instruction (a vision coder's).
+        pending_images: Pictures attached to the pending request.
     """
     binary = binary or {}
+    opening = (first_user, tuple(first_images))
+    waiting = (pending, tuple(pending_images))
     if not turns and (files or binary):  # a run started from a template or a folder
         note = _start_note(files, budget // 2, binary)
-        messages = _assemble(system, first_user, note, [], closing, pending)
-        return FittedPrompt(messages, 0, sum(estimate_tokens(m.content) for m in messages))
+        messages = _assemble(system, opening, note, [], closing, waiting)
+        return FittedPrompt(messages, 0, sum(message_tokens(m) for m in messages))
     for keep in range(len(turns), -1, -1):
         dropped = turns[: len(turns) - keep]
         note = _state_note(dropped, files, budget // 2, binary) if dropped else ""
-        messages = _assemble(system, first_user, note, turns[len(turns) - keep :], closing, pending)
-        tokens = sum(estimate_tokens(m.content) for m in messages)
+        messages = _assemble(system, opening, note, turns[len(turns) - keep :], closing, waiting)
+        tokens = sum(message_tokens(m) for m in messages)
         if tokens <= budget:
             return FittedPrompt(messages, len(dropped), tokens)
     # Even the newest turn is too large: send the state note with file names only.
     note = _state_note(turns, files, 0, binary)
-    messages = _assemble(system, first_user, note, [], closing, pending)
-    return FittedPrompt(messages, len(turns), sum(estimate_tokens(m.content) for m in messages))
+    messages = _assemble(system, opening, note, [], closing, waiting)
+    return FittedPrompt(messages, len(turns), sum(message_tokens(m) for m in messages))
 
 
 def _assemble(
-    system: str, first_user: str, note: str, kept: Sequence[Turn], closing: str, pending: str
+    system: str, opening: tuple[str, tuple[bytes, ...]], note: str, kept: Sequence[Turn],
+    closing: str, pending: tuple[str, tuple[bytes, ...]],
 ) -> list[Message]:
-    opening = first_user if not note else f"{first_user}\n\n{note}"
-    messages = [Message("system", system), Message("user", opening)]
+    first_user, first_images = opening
+    text = first_user if not note else f"{first_user}\n\n{note}"
+    messages = [Message("system", system), Message("user", text, images=first_images)]
     for turn in kept:
         if turn.request:
-            _extend_last(messages, turn.request)
+            _extend_last(messages, turn.request, turn.images)
         if turn.by_user:
             _extend_last(messages, turn.feedback)
             continue
         messages.append(Message("assistant", turn.reply))
         messages.append(Message("user", turn.feedback or closing))
-    if pending:
-        _extend_last(messages, pending)
+    if pending[0]:
+        _extend_last(messages, *pending)
     return messages
 
 
-def _extend_last(messages: list[Message], text: str) -> None:
+def _extend_last(messages: list[Message], text: str, images: tuple[bytes, ...] = ()) -> None:
     last = messages[-1]
-    messages[-1] = Message(last.role, f"{last.content}\n\n{text}")
+    messages[-1] = Message(last.role, f"{last.content}\n\n{text}", (*last.images, *images))
 
 
 def _state_note(dropped: Sequence[Turn], files: Mapping[str, str], file_budget: int,

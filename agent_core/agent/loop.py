@@ -6,16 +6,23 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from agent_core.agent import steps as step_kinds
-from agent_core.agent.context import FittedPrompt, fit_conversation, prompt_budget
+from agent_core.agent.context import FittedPrompt, Turn, fit_conversation, prompt_budget
 from agent_core.agent.conversation import turn_of_step
 from agent_core.agent.head import (
     apply_best_step,
     keep_last_step,
     restore_step_files,
     roll_back_unfinished,
+)
+from agent_core.agent.reference import (
+    DEFAULT_REQUEST,
+    StepReferences,
+    gather_references,
+    images_event,
 )
 from agent_core.agent.reply_format import (
     NO_WORKING_STEP,
@@ -48,6 +55,7 @@ from agent_core.events import (
 )
 from agent_core.gui.interface import FunctionalTester, WritesTestInstruction
 from agent_core.llm.server_context import served_context_length
+from agent_core.llm.vision import reads_images
 from agent_core.protocol.coder_prompt import (
     effective_instruction,
     first_user_message,
@@ -163,7 +171,7 @@ class WebGenAgent:
         requests.append(self.store.manifest.pending_request)
         return effective_instruction(self.store.manifest.instruction, requests)
 
-    async def run(self, request: str | None = None,
+    async def run(self, request: str | None = None, images: Sequence[str] = (),
                   element: ElementRef | None = None) -> RunOutcome:
         """Take steps until finish or ``max_steps``, then restore the best step.
 
@@ -173,9 +181,13 @@ class WebGenAgent:
         Args:
             request: A follow-up request from the user; the next step continues from the
                 head with this request added to the conversation.
+            images: Pictures attached to ``request``, already saved in the run folder
+                (``agent_core.store.inputs``); with no words, a default request is sent.
             element: The element of the site the request is about (with its source); the
                 coder gets it with the request. Ignored without a request.
         """
+        if images and not (request or "").strip():
+            request = DEFAULT_REQUEST
         unsubscribe = self.bus.subscribe(self.store.append_event)
         resumed = bool(self.store.steps())
         try:
@@ -189,7 +201,11 @@ class WebGenAgent:
                     await self.emit(element.scoped_event(self.run_id))
                 # A new request changes what the GUI test must check: write it afresh.
                 await self.store.update_manifest_async(
-                    pending_request=scoped_request(request, element), test_instruction=None)
+                    pending_request=scoped_request(request, element),
+                    pending_images=list(images), test_instruction=None)
+            attached = images_event(self.store.manifest, request, images, resumed=resumed)
+            if attached is not None:
+                await self.emit(attached)
             if resumed:
                 await self.restore_step(self.store.head, emit=False)
             await self.store.update_manifest_async(status=RunStatus.RUNNING, end_reason="")
@@ -337,42 +353,62 @@ class WebGenAgent:
         await self.restore_step(to_index, emit=False)
         return to_index, head
 
-    def _prompt(self, index: int, parent: int | None) -> FittedPrompt:
+    def _prompt(self, index: int, parent: int | None,
+                refs: StepReferences | None = None) -> FittedPrompt:
+        refs = refs or StepReferences.none()
         steps = {s.index: s for s in self.store.steps()}
-        turns = [turn_of_step(s, _summary(s)) for s in parent_chain(steps, parent)]
-        instruction = self.store.manifest.instruction
-        pending = self.store.manifest.pending_request
+        turns = [_with_pictures(turn_of_step(s, _summary(s)), s.images, refs)
+                 for s in parent_chain(steps, parent)]
+        manifest = self.store.manifest
+        instruction = manifest.instruction
+        pending = manifest.pending_request
         files = self.services.workspace.snapshot()
         text_files = {p: _as_text(b) for p, b in files.items()}
         coder = self.models.settings.coder
         budget = prompt_budget(coder.context_length, coder.max_tokens)
         return fit_conversation(
-            system_prompt(self.formats.current), first_user_message(instruction), turns,
+            system_prompt(self.formats.current),
+            first_user_message(instruction) + refs.note(manifest.images), turns,
             {p: t for p, t in text_files.items() if t is not None}, budget,
             closing=reminder(self.instruction_for(parent)),
-            pending=follow_up_message(pending) if pending else "",
+            pending=follow_up_message(pending) + refs.note(manifest.pending_images)
+            if pending else "",
             binary={p: len(files[p]) for p, t in text_files.items() if t is None},
+            first_images=refs.images(manifest.images),
+            pending_images=refs.images(manifest.pending_images) if pending else (),
         )
 
     async def _take_step(self, parent: int | None, left: int | None) -> StepRecord:
         index = self.store.next_index()
-        prompt = await asyncio.to_thread(self._prompt, index, parent)
+        refs = await gather_references(
+            self.store, parent, as_images=reads_images(self.models.settings.coder),
+            critic=self.models.critic, instruction=self.instruction_for(parent))
+        prompt = await asyncio.to_thread(self._prompt, index, parent, refs)
         if prompt.trimmed:
             await self.emit(ContextTrimmed(
                 run_id=self.run_id, index=index, dropped_turns=prompt.dropped_turns,
                 prompt_tokens_estimate=prompt.tokens_estimate,
             ))
-        runner = step_kinds.StepRunner(self._step_context(parent), index, parent, left,
+        runner = step_kinds.StepRunner(self._step_context(parent, refs), index, parent, left,
                                        time.time())
         return await runner.run(prompt)
 
-    def _step_context(self, parent: int | None) -> step_kinds.StepContext:
+    def _step_context(self, parent: int | None,
+                      refs: StepReferences | None = None) -> step_kinds.StepContext:
         """What a step continuing from ``parent`` needs from this run."""
         return step_kinds.StepContext(
             store=self.store, services=self.services, coder=self.models.coder,
             coder_settings=self.models.settings.coder, reply_format=self.formats.current,
             instruction=self.instruction_for(parent), tester=self.gui_tester, emit=self.emit,
+            references=refs,
         )
+
+
+def _with_pictures(turn: Turn, images: Sequence[str], refs: StepReferences) -> Turn:
+    """``turn`` with the pictures its request came with (or their descriptions)."""
+    if not turn.request:
+        return turn
+    return replace(turn, request=turn.request + refs.note(images), images=refs.images(images))
 
 
 def _summary(step: StepRecord) -> str:

@@ -12,6 +12,7 @@ from agent_core.agent import feedback as fb
 from agent_core.agent.coder_turn import CoderTurn, run_coder_turn
 from agent_core.agent.context import FittedPrompt
 from agent_core.agent.edit_step import EditOutcome, run_edit_phases
+from agent_core.agent.reference import StepReferences, compare_with_reference
 from agent_core.agent.services import StepServices
 from agent_core.config import RoleConfig
 from agent_core.errors import ModelBadRequest
@@ -25,8 +26,9 @@ from agent_core.events import (
 )
 from agent_core.gui.interface import FunctionalTester
 from agent_core.llm.base import ChatModel, Usage
-from agent_core.state.from_store import step_finished_event
+from agent_core.state.from_store import reference_event, step_finished_event
 from agent_core.store.evidence import CriticReview, GuiTest, RuntimeResult
+from agent_core.store.evidence_reference import ReferenceReview
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 from agent_core.store.start import read_start
@@ -45,6 +47,7 @@ class StepContext:
         instruction: The task as it stands for this step (follow-up requests included).
         tester: Runs GUI-test steps; None means functional testing is unavailable.
         emit: Sends an event to the run's subscribers.
+        references: The pictures the user attached, as this step uses them (None: none).
     """
 
     store: RunStore
@@ -55,6 +58,7 @@ class StepContext:
     instruction: str
     tester: FunctionalTester | None
     emit: Callable[[Event], Awaitable[None]]
+    references: StepReferences | None = None
 
     @property
     def run_id(self) -> str:
@@ -96,6 +100,7 @@ class _Result:
     critic: CriticReview | None = None
     runtime: RuntimeResult = field(default_factory=RuntimeResult)
     gui_test: GuiTest | None = None
+    reference: ReferenceReview | None = None
 
 
 class StepRunner:
@@ -163,7 +168,26 @@ class StepRunner:
             result.feedback = f"{fb.cut_note(turn.cut, limit)}\n\n{result.feedback}"
         result.runtime = replace(result.runtime, reply_format=turn.reply_format,
                                  reply_cut=turn.cut)
+        result.reference = await self._reference(result)
         return result
+
+    async def _reference(self, result: _Result) -> ReferenceReview | None:
+        """The attached images' evidence; after an edit, the critic's match with them."""
+        refs = self.context.references
+        if refs is None:
+            return None
+        if refs.usage.reported:
+            self.usage["describe"] = _usage_dict(refs.usage)
+        if result.kind is not StepKind.EDIT or result.screenshot is None:
+            return refs.review()
+        await self._phase("reference", "")
+        started = time.perf_counter()
+        review, usage = await compare_with_reference(
+            refs, self.context.services.critic.model, result.screenshot,
+            self.context.instruction)
+        self.phases["reference"] = round(time.perf_counter() - started, 4)
+        self.usage["reference"] = _usage_dict(usage)
+        return review
 
     async def _act_on_kind(self, turn: CoderTurn) -> _Result:
         instruction = self.context.instruction
@@ -236,10 +260,14 @@ class StepRunner:
             errors=result.errors, phases=self.phases,
             usage=self.usage, context_trimmed=trimmed, backtracked_from=self.backtracked_from,
             request=context.store.manifest.pending_request,
+            images=list(context.store.manifest.pending_images), reference=result.reference,
             started_at=self.started_at, finished_at=time.time(),
         )
         record = await asyncio.to_thread(context.store.commit_step, record, result.screenshot)
         if record.request:
-            await context.store.update_manifest_async(pending_request="")
+            await context.store.update_manifest_async(pending_request="", pending_images=[])
         await context.emit(step_finished_event(context.run_id, record))
+        compared = reference_event(context.run_id, record)
+        if compared is not None:
+            await context.emit(compared)
         return record

@@ -96,6 +96,11 @@ class ScreenshotCritic:
     def __init__(self, model: ChatModel) -> None:
         self._model = model
 
+    @property
+    def model(self) -> ChatModel:
+        """The vision model it asks (the reference match asks it too)."""
+        return self._model
+
     async def review(
         self, png: bytes, instruction: str, *, console_errors: Sequence[str] = ()
     ) -> CriticReport:

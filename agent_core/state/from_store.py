@@ -15,6 +15,8 @@ from typing import Any
 from agent_core.events import (
     Backtracked,
     Event,
+    ImagesAttached,
+    ReferenceCompared,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -57,12 +59,23 @@ def step_finished_event(run_id: str, record: StepRecord) -> StepFinished:
     )
 
 
+def reference_event(run_id: str, record: StepRecord) -> ReferenceCompared | None:
+    """The event that announces ``record``'s reference match, when the critic gave one."""
+    reference = record.reference
+    if reference is None or (reference.match_grade is None and not reference.match_note):
+        return None
+    return ReferenceCompared(run_id=run_id, at=record.finished_at, index=record.index,
+                             grade=reference.match_grade, note=reference.match_note)
+
+
 def events_from_records(manifest: Manifest, records: Iterable[StepRecord]) -> list[Event]:
     """The events a run with these records would have logged (for runs without a log)."""
     run_id = manifest.run_id
     events: list[Event] = [RunStarted(run_id=run_id, at=manifest.created_at,
                                       instruction=manifest.instruction, run_dir="",
                                       workspace="")]
+    if manifest.images:
+        events.append(ImagesAttached(run_id=run_id, images=tuple(manifest.images)))
     for record in sorted(records, key=lambda r: r.index):
         if record.kind is StepKind.USER_EDIT:
             events.append(UserEditStarted(run_id=run_id, at=record.started_at,
@@ -73,10 +86,16 @@ def events_from_records(manifest: Manifest, records: Iterable[StepRecord]) -> li
             events.append(RunStarted(run_id=run_id, instruction=manifest.instruction,
                                      run_dir="", workspace="", resumed=True,
                                      request=record.request))
+            if record.images:
+                events.append(ImagesAttached(run_id=run_id, images=tuple(record.images),
+                                             request=record.request))
         if record.backtracked_from is not None:
             events.append(Backtracked(run_id=run_id, from_index=record.backtracked_from,
                                       to_index=record.parent, consecutive_errors=0))
         events.append(step_finished_event(run_id, record))
+        compared = reference_event(run_id, record)
+        if compared is not None:
+            events.append(compared)
     ending = _ending(manifest)
     if ending is not None:
         events.append(ending)
@@ -132,6 +151,8 @@ def load_state(store: RunStore, *, running_elsewhere: bool = False) -> RunState:
         card = state.card(record.index)
         if card is None or card.status is not CardStatus.DONE:
             state = reduce(state, step_finished_event(state.run_id, record))
+            compared = reference_event(state.run_id, record)
+            state = reduce(state, compared) if compared is not None else state
     if not running_elsewhere:
         state = interrupted(state)
     manifest = store.manifest

@@ -21,9 +21,11 @@ from agent_core.events import (
     ElementScoped,
     Event,
     FileWritten,
+    ImagesAttached,
     PhaseChanged,
     QuestionAnswered,
     QuestionAsked,
+    ReferenceCompared,
     ReplyFormatChanged,
     RunCancelled,
     RunFailed,
@@ -82,6 +84,9 @@ class StepCard:
     fragments: int = 0
     """Streamed reply fragments, about one token each."""
     abandoned_reason: str = ""
+    reference_grade: int | None = None
+    """How closely the screenshot matches the attached reference images, 0-5."""
+    reference_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class ChatItem:
         level: A notice's level (info, success, warning, error); ``error`` on a feedback
             marks an error step.
         done: False while a reply is still streaming.
+        images: Images the user attached to this message (paths in the run folder).
     """
 
     kind: str
@@ -105,6 +111,7 @@ class ChatItem:
     step: int | None = None
     level: str = "info"
     done: bool = True
+    images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -382,6 +389,19 @@ def _answered(state: RunState, e: QuestionAnswered) -> RunState:
     return _end_answer(state, e.answer, e.error)
 
 
+def _images_attached(state: RunState, e: ImagesAttached) -> RunState:
+    for position in range(len(state.chat) - 1, -1, -1):
+        item = state.chat[position]
+        if item.kind == "user":
+            images = tuple(dict.fromkeys((*item.images, *e.images)))  # a restart says it again
+            return _set_item(state, position, replace(item, images=images))
+    return replace(state, chat=(*state.chat, ChatItem("user", e.request, images=e.images)))
+
+
+def _reference_compared(state: RunState, e: ReferenceCompared) -> RunState:
+    return _update_card(state, e.index, reference_grade=e.grade, reference_note=e.note)
+
+
 def _backtracked(state: RunState, e: Backtracked) -> RunState:
     state = replace(state, head=e.to_index)
     if not e.consecutive_errors:
@@ -458,4 +478,6 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], RunState]] = {
     QuestionAsked: _asked,
     AnswerToken: _answer_token,
     QuestionAnswered: _answered,
+    ImagesAttached: _images_attached,
+    ReferenceCompared: _reference_compared,
 }

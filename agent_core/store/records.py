@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from agent_core.store.evidence import CriticReview, GuiTest, RuntimeResult
+from agent_core.store.evidence_reference import ReferenceReview
 
 SCHEMA_VERSION = 1
 
@@ -59,6 +60,9 @@ class StepRecord:
         context_trimmed: Older turns were folded to fit the coder's context.
         backtracked_from: Set when the run backtracked before this step (the step it left).
         request: A follow-up request the user sent before this step (empty for most steps).
+        images: Images the user attached to ``request`` (paths under ``inputs/``).
+        reference: The attached images the step was built from, their descriptions for a
+            text-only coder, and how closely the screenshot matches them.
         started_at: Wall-clock start (epoch seconds).
         finished_at: Wall-clock end (epoch seconds).
     """
@@ -84,6 +88,8 @@ class StepRecord:
     context_trimmed: bool = False
     backtracked_from: int | None = None
     request: str = ""
+    images: list[str] = field(default_factory=list)
+    reference: ReferenceReview | None = None
     started_at: float = 0.0
     finished_at: float = 0.0
 
@@ -99,6 +105,7 @@ class StepRecord:
             "critic": self.critic.to_dict() if self.critic is not None else None,
             "runtime": self.runtime.to_dict(),
             "gui": self.gui.to_dict() if self.gui is not None else None,
+            "reference": self.reference.to_dict() if self.reference is not None else None,
         }
         return {f.name: typed[f.name] if f.name in typed else copy.deepcopy(getattr(self, f.name))
                 for f in fields(self)}
@@ -113,6 +120,9 @@ class StepRecord:
         values["critic"] = CriticReview.from_dict(critic) if isinstance(critic, Mapping) else None
         values["runtime"] = RuntimeResult.from_dict(values.get("runtime") or {})
         values["gui"] = GuiTest.from_dict(gui) if isinstance(gui, Mapping) else None
+        reference = values.get("reference")
+        values["reference"] = (ReferenceReview.from_dict(reference)
+                               if isinstance(reference, Mapping) else None)
         return cls(**values)
 
 
@@ -135,6 +145,8 @@ class Manifest:
         end_reason: Why the run ended (finish, max_steps, an error message...).
         test_instruction: The GUI agent's test instruction, once written.
         pending_request: A follow-up request not yet answered by a committed step.
+        images: Images the user attached to the instruction (paths under ``inputs/``).
+        pending_images: Images attached to ``pending_request``.
         schema_version: Layout version of the run directory.
         app_version: Version of WebGen Studio that wrote the run.
     """
@@ -152,6 +164,8 @@ class Manifest:
     end_reason: str = ""
     test_instruction: str | None = None
     pending_request: str = ""
+    images: list[str] = field(default_factory=list)
+    pending_images: list[str] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
     app_version: str = ""
 

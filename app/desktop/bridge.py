@@ -17,9 +17,11 @@ from agent_core.events import (
     ElementScoped,
     Event,
     FileWritten,
+    ImagesAttached,
     PhaseChanged,
     QuestionAnswered,
     QuestionAsked,
+    ReferenceCompared,
     ReplyFormatChanged,
     RunCancelled,
     RunFailed,
@@ -61,6 +63,8 @@ _SIGNAL_OF: dict[type[Event], str] = {
     QuestionAsked: "questionAsked",
     AnswerToken: "answerStreamed",
     QuestionAnswered: "questionAnswered",
+    ImagesAttached: "imagesAttached",
+    ReferenceCompared: "referenceCompared",
 }
 
 
@@ -93,6 +97,8 @@ class EventBridge(QObject):
     answerStreamed = Signal(object)
     """A fragment of an answer (the chat draws it with the others from the run state)."""
     questionAnswered = Signal(object)
+    imagesAttached = Signal(object)
+    referenceCompared = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -22,6 +22,7 @@ from agent_core.store.run_store import RunStore
 from app import settings as app_settings
 from app.desktop import example, preflight
 from app.desktop.ask import STILL_ANSWERING, AskFlow
+from app.desktop.attachments import Attached, Attachments
 from app.desktop.bridge import EventBridge
 from app.desktop.element_pick import ElementPickFlow
 from app.desktop.help import HelpFlow
@@ -41,6 +42,9 @@ from app.desktop.views import show_files_of_step
 from app.desktop.warmup import RunCollector
 from app.desktop.welcome import WelcomeFlow
 from ui.main_window import MainWindow
+
+PICTURES_ONLY = "Build the website shown in the attached picture(s)."
+"""The instruction of a new run the user started with pictures and no words."""
 
 
 class MainController(QObject):
@@ -77,6 +81,8 @@ class MainController(QObject):
         self.settings_flow = SettingsFlow(window, self.ops, self.notifier)
         self.settings_flow.on_saved.append(self.load_sandbox_settings)
         self.load_sandbox_settings()
+        self.attachments = Attachments(window.chat, self.ops, self.notifier,
+                                       lambda: self.base_config.image_max_side)
         self.research = ResearchController(window, self.ops, self.notifier, self._store,
                                            self.show_step, self.open_run, runs_dir)
         self.bridge.stepFinished.connect(lambda _e: self.research.run_changed())
@@ -124,12 +130,15 @@ class MainController(QObject):
         w.preview.openInBrowserRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
 
     def load_sandbox_settings(self) -> None:
-        """Runs started from now on use the settings file's sandbox choice (a small file)."""
+        """Runs started from now on use the settings file's sandbox choice and picture size
+        limit (a small file)."""
         try:
             sandbox = app_settings.sandbox_settings()
+            max_side = app_settings.image_max_side(default=self.base_config.image_max_side)
         except ConfigError:
             sandbox = SandboxConfig()  # the broken file is reported where the models are read
-        self.base_config = replace(self.base_config, sandbox=sandbox)
+            max_side = self.base_config.image_max_side
+        self.base_config = replace(self.base_config, sandbox=sandbox, image_max_side=max_side)
         self.window.preview.set_internet_allowed(sandbox.page_internet)
 
     def _store(self) -> RunStore | None:
@@ -186,26 +195,30 @@ class MainController(QObject):
     # -- starting and stopping ---------------------------------------------------------
 
     def submit(self, text: str) -> None:
-        """The user sent text from the chat box: a new project, or a follow-up request."""
+        """The user sent text (and pictures) from the chat: a new project, or a follow-up."""
         session = self.session
-        if session is None:
-            self._launch(instruction=text)
-        elif session.running:
+        if session is not None and session.running:
             self.notifier.notify("A run is in progress; send your request when it ends.", "info")
-        elif not session.store.steps() and not session.store.manifest.pending_request:
+            return
+        images = self.attachments.take()
+        if session is None:
+            self._launch(instruction=text or PICTURES_ONLY, images=images)
+        elif (not session.store.steps() and not session.store.manifest.pending_request
+              and not images):
             self._launch(request=None)
         else:
-            self._launch(request=text)
+            self._launch(request=text, images=images)
 
     def start(self) -> None:
         """Start (or continue) with what is in the chat box, if anything."""
         text = self.window.chat.instruction_edit().toPlainText().strip()
         self.window.show_welcome(False)
-        if self.session is None and not text:
+        pictures = bool(self.attachments.items)
+        if self.session is None and not (text or pictures):
             self.notifier.notify("Describe the website in the box on the left, then press "
                                  "Start (or Ctrl+Enter in the box).", "info")
             return
-        if text:
+        if text or pictures:
             self.window.chat.instruction_edit().clear()
             self.submit(text)
         else:
@@ -215,8 +228,11 @@ class MainController(QObject):
         """Continue the open run from its current step (e.g. Retry after a failure)."""
         self._launch(request=None)
 
-    def _launch(self, *, instruction: str | None = None, request: str | None = None) -> None:
+    def _launch(self, *, instruction: str | None = None, request: str | None = None,
+                images: list[Attached] | None = None) -> None:
+        images = images or []
         if self._starting:
+            self.attachments.give_back(images)
             return
         if self.asks.busy:
             self.notifier.notify(f"{STILL_ANSWERING} Send this when the answer is in.", "info")
@@ -224,53 +240,60 @@ class MainController(QObject):
             return
         if self._example and instruction is None:
             self.notifier.notify(example.CHAT_HINT, "info", [("New run", self.new_run)])
-            self._give_back(request)
+            self._give_back(request, images)
             return
         settings = self._check_ready()
         if settings is None:
-            self._give_back(instruction or request)
+            self._give_back(instruction or request, images)
             return
         self.window.notices.dismiss()
         self._starting = True
-        self.ops.run("Start", self._start(settings, instruction, request))
+        self.ops.run("Start", self._start(settings, instruction, request, images))
 
     async def _start(self, settings: ModelSettings, instruction: str | None,
-                     request: str | None) -> None:
+                     request: str | None, images: list[Attached]) -> None:
         """Check the model servers, then open the run (a new one for ``instruction``)."""
         try:
             problem = await server_problem(settings)
             if problem is None and instruction is not None:
-                await self._new_session(instruction, settings)
+                await self._new_session(instruction, settings, images)
+                images = []  # they came with the instruction
         except Exception as exc:  # one notification path for every failure
             problem = f"Could not start: {exc}"
         if problem is not None:
             self._starting = False
             self.notifier.notify(problem, "error", [("Models…", self.settings_flow.open)])
-            self._give_back(instruction or request)
+            self._give_back(instruction or request, images)
             return
         session = self.session
         assert session is not None
         config = self._run_config(session)
-        self.ops.run("Run", self._run(session, settings, config, request),
+        self.ops.run("Run", self._run(session, settings, config, request, images),
                      on_success=self._run_ended, on_failure=lambda _e: self._update_actions(),
                      actions=[("Retry", self.continue_run),
                               ("Models…", self.settings_flow.open)])
 
     async def _run(self, session: RunSession, settings: ModelSettings, config: RunConfig,
-                   request: str | None) -> RunOutcome:
+                   request: str | None, images: list[Attached]) -> RunOutcome:
         try:
+            paths = await session.save_images([(a.image.file_name, a.image.data)
+                                               for a in images])
             # Clients load TLS certificates when built (~0.1 s each): not on the UI thread.
             models = await asyncio.to_thread(AgentModels.from_settings, settings)
+        except BaseException:
+            self._give_back(request, images)
+            raise
         finally:
             self._starting = False
         element = self.element_pick.take(session.store) if request else None
-        return await session.run(models, config, request, element)
+        return await session.run(models, config, request, paths, element)
 
-    def _give_back(self, text: str | None) -> None:
-        """A start that did not happen leaves the user's text in the box, not lost."""
+    def _give_back(self, text: str | None, images: list[Attached] | None = None) -> None:
+        """A start that did not happen leaves the user's text and pictures, not lost."""
         box = self.window.chat.instruction_edit()
-        if text and not box.toPlainText().strip():
+        if text and text != PICTURES_ONLY and not box.toPlainText().strip():
             box.setPlainText(text)
+        self.attachments.give_back(images or [])
 
     def _check_ready(self) -> ModelSettings | None:
         settings = preflight.model_settings()
@@ -284,11 +307,13 @@ class MainController(QObject):
             return None
         return settings
 
-    async def _new_session(self, instruction: str, settings: ModelSettings) -> None:
+    async def _new_session(self, instruction: str, settings: ModelSettings,
+                           images: list[Attached]) -> None:
         run_dir = new_run_dir(self.runs_dir, instruction)
         start, seed = await self.starts.take()  # a folder too big is refused before the run
-        session = await asyncio.to_thread(RunSession.create, run_dir, instruction, settings,
-                                          self.base_config, self._sink)
+        session = await asyncio.to_thread(
+            RunSession.create, run_dir, instruction, settings, self.base_config, self._sink,
+            [(a.image.file_name, a.image.data) for a in images])
         await self.starts.seed(session.store, start, seed)
         self.window.code.clear()
         self.window.detail.clear()

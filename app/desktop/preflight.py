@@ -13,6 +13,8 @@ from agent_core.browser.chromium import find_chromium
 from agent_core.config import ModelSettings, Provider, RoleConfig
 from agent_core.errors import ConfigError, WebGenError
 from agent_core.llm.factory import list_server_models
+from agent_core.llm.vision import VISION_HINTS as VISION_HINTS  # re-exported
+from agent_core.llm.vision import looks_like_vision_model as looks_like_vision_model
 from app import settings as app_settings
 
 log = logging.getLogger(__name__)
@@ -21,19 +23,6 @@ OLLAMA_URL = "http://localhost:11434"
 OLLAMA_PORT = 11434
 DETECT_TIMEOUT_S = 5.0
 """A local Ollama lists its models at once; a silent address must not stall first start."""
-VISION_HINTS = (
-    "vl",
-    "llava",
-    "vision",
-    "gemma3",
-    "minicpm-v",
-    "moondream",
-    "pixtral",
-    "llama4",
-    "mistral-small3",
-    "internvl",
-)
-"""Parts of model names that mark a model able to read images (the critic's job)."""
 
 
 def ollama_url() -> str:
@@ -63,15 +52,6 @@ def ollama_url() -> str:
         host = f"[{host}]"
     path = parts.path.strip("/")
     return f"{scheme}://{host}:{port}" + (f"/{path}" if path else "")
-
-
-def looks_like_vision_model(name: str) -> bool:
-    """Whether a model name suggests it reads images (``qwen2.5vl:7b``, ``llava``...).
-
-    A guess from the name alone: servers do not say which models take images.
-    """
-    base = name.lower().rsplit("/", 1)[-1]
-    return any(hint in base for hint in VISION_HINTS)
 
 
 def same_server(url_a: str, url_b: str) -> bool:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 from agent_core.events import FileWritten, RunFinished, SandboxPrepared, StepFinished
 from agent_core.state import CardStatus, ChatItem, RunState, Status, StepCard
 from agent_core.store.run_store import RunStore
+from app.desktop.attachments import show_pictures
 from app.desktop.bridge import EventBridge
 from app.desktop.ops import Notifier
 from app.desktop.run_model import RunModel
@@ -27,6 +28,7 @@ from app.desktop.views import (
     read_workspace_file,
     show_files_of_step,
 )
+from ui.chat_messages import UserMessage
 from ui.main_window import MainWindow
 from ui.step_format import phase_label
 
@@ -62,7 +64,8 @@ class RunView(QObject):
         self._clock.timeout.connect(self._tick)
         for name in ("runStarted", "elementScoped", "stepStarted", "userEditStarted",
                      "replyFormatChanged", "phaseChanged", "backtracked", "bestSelected",
-                     "stepRestored", "stepRolledBack", "contextTrimmed", "runEnded"):
+                     "stepRestored", "stepRolledBack", "contextTrimmed", "runEnded",
+                     "imagesAttached", "referenceCompared"):
             getattr(bridge, name).connect(lambda _e: self.render())
         bridge.tokens.connect(lambda _i, _t: self.render())
         for signal in (bridge.questionAsked, bridge.answerStreamed, bridge.questionAnswered):
@@ -106,20 +109,32 @@ class RunView(QObject):
             self.window.chat.clear()
             old = ()
         chat = self.window.chat
-        for before, after in zip(old, new, strict=False):
+        for position, (before, after) in enumerate(zip(old, new, strict=False)):
             if before is not after and after.kind == "reply":
                 chat.append_reply(after.step or 0, after.text[len(before.text):])
                 if after.done and not before.done:
                     chat.end_reply(after.step or 0)
             elif before != after and after.kind == "answer":
                 draw_answer(chat, after, after.text[len(before.text):])
+            elif before.images != after.images:
+                self._show_pictures(chat.entry_at(position), after.images)
         for item in new[len(old):]:
             self._add_item(item, state)
+
+    def _show_pictures(self, message: object, images: tuple[str, ...]) -> None:
+        """Thumbnails of a sent message's pictures, read from the run folder off the loop."""
+        if images and isinstance(message, UserMessage):
+            self._spawn(self._load_pictures(message, images))
+
+    async def _load_pictures(self, message: UserMessage, images: tuple[str, ...]) -> None:
+        store = self._store()  # looked up once drawn: a reopened run's store is set by then
+        if store is not None:
+            await show_pictures(message, store.run_dir, images)
 
     def _add_item(self, item: ChatItem, state: RunState) -> None:
         chat = self.window.chat
         if item.kind == "user":
-            chat.add_user_message(item.text)
+            self._show_pictures(chat.add_user_message(item.text), item.images)
         elif item.kind == "reply":
             chat.begin_reply(item.step or 0)
             chat.append_reply(item.step or 0, item.text)
@@ -239,9 +254,12 @@ class RunView(QObject):
 
 
 def _extends(before: ChatItem, after: ChatItem) -> bool:
-    """``after`` is ``before`` or the same reply grown (drawn by appending)."""
+    """``after`` is ``before``, the same reply grown, or the same message with more pictures
+    (drawn by appending)."""
     if before is after or before == after:
         return True
+    if before.kind == after.kind == "user" and before.text == after.text:
+        return after.images[:len(before.images)] == before.images
     return (before.kind == after.kind and after.kind in ("reply", "answer")
             and before.step == after.step
             and after.text.startswith(before.text) and (after.done or not before.done))

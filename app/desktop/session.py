@@ -20,6 +20,7 @@ from agent_core.errors import RunStoreError, WebGenError
 from agent_core.events import BestSelected, Event, EventBus, EventSink, StepRestored
 from agent_core.llm.base import ChatModel, Completion, JsonSchema, Message, TokenCallback
 from agent_core.protocol.element_ref import ElementRef
+from agent_core.store.inputs import attach_to_instruction, save_input_images
 from agent_core.store.records import RunStatus, StepRecord
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import answering_latest_request, explain_best
@@ -82,11 +83,13 @@ class RunSession:
 
     @classmethod
     def create(cls, run_dir: Path, instruction: str, settings: ModelSettings,
-               config: RunConfig, sink: EventSink) -> RunSession:
-        """A new run in ``run_dir``."""
+               config: RunConfig, sink: EventSink,
+               images: Sequence[tuple[str, bytes]] = ()) -> RunSession:
+        """A new run in ``run_dir``; ``images`` (file name, bytes) come with the instruction."""
         store = RunStore.create(run_dir, instruction, models=settings.to_public_dict(),
                                 config=config.to_dict())
         store.lock()
+        attach_to_instruction(store, images)
         return cls(store, sink, config)
 
     @classmethod
@@ -125,11 +128,18 @@ class RunSession:
             self.services.server.source_tags = True
         return self.services
 
+    async def save_images(self, images: Sequence[tuple[str, bytes]]) -> tuple[str, ...]:
+        """Keep pictures for the next request in the run folder; returns their paths."""
+        self._check_writable()
+        return await asyncio.to_thread(save_input_images, self.store, images)
+
     async def run(self, models: AgentModels, config: RunConfig,
-                  request: str | None = None, element: ElementRef | None = None) -> RunOutcome:
+                  request: str | None = None, images: Sequence[str] = (),
+                  element: ElementRef | None = None) -> RunOutcome:
         """Take steps until finish or the step limit (see ``WebGenAgent.run``).
 
-        The caller's models are closed when the run ends.
+        The caller's models are closed when the run ends. ``images`` are the paths
+        ``save_images`` returned for the pictures sent with ``request``.
         """
         self._check_writable()
         if self.running:
@@ -138,7 +148,7 @@ class RunSession:
         services = self._services()
         services.use_critic(models.critic)
         agent = WebGenAgent(self.store, models, config, self.bus, services=services)
-        self.task = asyncio.create_task(agent.run(request, element))
+        self.task = asyncio.create_task(agent.run(request, images, element))
         self._set_status(SessionStatus.RUNNING)
         try:
             outcome = await self.task

@@ -206,6 +206,35 @@ class FeedbackScript:
         return json.dumps(answer) if isinstance(answer, dict) else answer
 
 
+DESCRIPTION = "A mockup: a red header band reading 'Crumb & Co' above a cream page."
+"""What the scripted critic says of every attached picture."""
+
+
+class ReferenceCritic:
+    """The critic's model: describes attached pictures, grades the match, reviews the page.
+
+    Args:
+        grades: Screenshots to review (each graded 4).
+        match: The match answer: a dict sent as JSON, or a raw string.
+    """
+
+    def __init__(self, grades: int, match: dict | str) -> None:
+        self.review = graded(*([4] * grades))
+        self.match = match
+        self.described: list[RecordedRequest] = []
+        self.compared: list[RecordedRequest] = []
+
+    def __call__(self, request: RecordedRequest) -> Reply | str:
+        system = request.texts[0] if request.texts else ""
+        if system.startswith("You turn pictures into words"):
+            self.described.append(request)
+            return DESCRIPTION
+        if system.startswith("You compare a website"):
+            self.compared.append(request)
+            return self.match if isinstance(self.match, str) else json.dumps(self.match)
+        return self.review(request)
+
+
 async def run(agent: WebGenAgent):
     """Run ``agent`` to its end and close its model clients."""
     try:

@@ -431,3 +431,12 @@ def test_each_role_has_a_reply_format(make_dialog: MakeDialog) -> None:
     configs = dialog.configs()
     assert (configs[Role.CODER].reply_format, configs[Role.CRITIC].reply_format) == (
         "structured", "text")
+
+
+def test_each_role_says_whether_it_reads_images(make_dialog: MakeDialog) -> None:
+    dialog = make_dialog(stored={})
+    coder = dialog.role_form(Role.CODER)
+    assert coder.vision_combo.currentText() == "Guess from the model's name"  # the default
+    coder.vision_combo.setCurrentIndex(coder.vision_combo.findData("no"))
+    assert coder.vision_combo.currentText() == "No: describe pictures to it"
+    assert dialog.configs()[Role.CODER].vision == "no"
