@@ -197,8 +197,10 @@ class ChatPanel(QWidget):
         self._strip.setContentsMargins(8, 0, 8, 0)
         self._strip.removeRequested.connect(self.attachmentRemoved)
         layout.addWidget(self._strip)
+        box = QVBoxLayout()  # the box takes the whole width; its buttons go under it
+        box.setContentsMargins(8, 0, 8, 8)
+        box.setSpacing(4)
         row = QHBoxLayout()
-        row.setContentsMargins(8, 0, 8, 8)
         self._edit = InstructionEdit()
         self._edit.submitted.connect(self._submit)
         self._edit.imagesOffered.connect(self.imagesOffered)
@@ -214,11 +216,13 @@ class ChatPanel(QWidget):
         self._attach.setToolTip("Attach pictures (PNG, JPEG, WebP): a screenshot or mockup to "
                                 "build from. You can also paste or drop them into the box.")
         self._attach.clicked.connect(self._pick_images)
-        row.addWidget(self._edit, 1)
-        row.addWidget(self._attach, 0, Qt.AlignmentFlag.AlignBottom)
-        row.addWidget(self._ask, 0, Qt.AlignmentFlag.AlignBottom)
-        row.addWidget(self._button, 0, Qt.AlignmentFlag.AlignBottom)
-        layout.addLayout(row)
+        row.addWidget(self._attach)
+        row.addWidget(self._ask)
+        row.addStretch(1)
+        row.addWidget(self._button)
+        box.addWidget(self._edit, 1)
+        box.addLayout(row)
+        layout.addLayout(box)
 
     # -- input ----------------------------------------------------------------------------
 
