@@ -1,0 +1,147 @@
+"""A real Ray cluster on loopback for the Ray tier: a head node and one joined worker node.
+
+Both nodes are started with ``ray start`` as a user would, every port on 127.0.0.1 (the
+dashboard's too) and Ray's files in a folder of the test session. Each node offers one CPU
+and one ``browser``, so two runs go at once, one per node. ``stop`` runs ``ray stop
+--force`` and then checks that no process of the cluster (nor one a worker started) is
+left; the suite's own check after the last test looks again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.procs import cmdline, descendants, wait_until_gone
+
+RAY = Path(sys.executable).parent / "ray"
+HOST = "127.0.0.1"
+NODE_PORTS = ("node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
+              "dashboard-agent-grpc-port", "runtime-env-agent-port", "metrics-export-port")
+HEAD_PORTS = ("port", "dashboard-port", "ray-client-server-port")
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports free on loopback now."""
+    sockets, ports = [], []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.bind((HOST, 0))
+        sockets.append(sock)
+        ports.append(sock.getsockname()[1])
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def cluster_env(repo: Path) -> dict[str, str]:
+    """The nodes' environment: this one, with the repository importable and no usage stats."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(repo) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
+                                     else "")  # fmt: skip
+    env["RAY_USAGE_STATS_ENABLED"] = "0"
+    return env
+
+
+@dataclass
+class LoopbackCluster:
+    """A running cluster.
+
+    Attributes:
+        address: The head's GCS address, ``127.0.0.1:PORT``.
+        dashboard: The dashboard's URL (the state API is served there).
+        client: The Ray Client address, ``ray://127.0.0.1:PORT``.
+        temp_dir: Ray's folder (``session_*`` with the logs).
+        env: The environment the nodes were started with.
+    """
+
+    address: str
+    dashboard: str
+    client: str
+    temp_dir: Path
+    env: dict[str, str]
+    worker_nodes: list[dict[str, int]] = field(default_factory=list)
+
+    def add_node(self, cpus: int = 1, browsers: int = 1) -> None:
+        """Join another worker node."""
+        ports = dict(zip(NODE_PORTS, free_ports(len(NODE_PORTS)), strict=True))
+        low = free_ports(1)[0]
+        args = [f"--address={self.address}", *_node_args(ports, cpus, browsers, low)]
+        _ray_start(args, self.env)
+        self.worker_nodes.append(ports)
+
+    def stop(self) -> list[str]:
+        """``ray stop --force``; returns the processes of the cluster still alive after it."""
+        subprocess.run([str(RAY), "stop", "--force"], env=self.env, capture_output=True,
+                       timeout=120, check=False)  # fmt: skip
+        left = wait_until_gone([p for p in descendants() if _of_cluster(p, self)], 20.0)
+        return [f"{pid}: {cmdline(pid)[:160]}" for pid in left]
+
+
+def _of_cluster(pid: int, cluster: LoopbackCluster) -> bool:
+    line = cmdline(pid)
+    return "ray" in line or str(cluster.temp_dir) in line or "chrom" in line or "node" in line
+
+
+def _node_args(ports: dict[str, int], cpus: int, browsers: int, low_port: int) -> list[str]:
+    return [
+        f"--node-ip-address={HOST}", f"--num-cpus={cpus}",
+        f"--resources={json.dumps({'browser': browsers})}", "--disable-usage-stats",
+        *(f"--{name}={port}" for name, port in ports.items()),
+        f"--min-worker-port={low_port}", f"--max-worker-port={low_port + 40}",
+    ]  # fmt: skip
+
+
+def _ray_start(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run([str(RAY), "start", *args], env=env, capture_output=True, text=True,
+                          timeout=180, check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"ray start failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+def start_cluster(temp_dir: Path, repo: Path) -> LoopbackCluster:
+    """Start the head node and one worker node; wait until both are alive."""
+    if temp_dir.exists():
+        shutil.rmtree(temp_dir)
+    env = cluster_env(repo)
+    head = dict(zip(HEAD_PORTS, free_ports(len(HEAD_PORTS)), strict=True))
+    ports = dict(zip(NODE_PORTS, free_ports(len(NODE_PORTS)), strict=True))
+    low = free_ports(1)[0]
+    args = ["--head", f"--port={head['port']}", f"--dashboard-host={HOST}",
+            f"--dashboard-port={head['dashboard-port']}", "--include-dashboard=true",
+            f"--ray-client-server-port={head['ray-client-server-port']}",
+            f"--temp-dir={temp_dir}", *_node_args(ports, 1, 1, low)]  # fmt: skip
+    cluster = LoopbackCluster(f"{HOST}:{head['port']}", f"http://{HOST}:{head['dashboard-port']}",
+                              f"ray://{HOST}:{head['ray-client-server-port']}", temp_dir, env)
+    try:
+        _ray_start(args, env)
+        cluster.add_node()
+        _wait_for_nodes(cluster, 2)
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+def _wait_for_nodes(cluster: LoopbackCluster, count: int, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        done = subprocess.run([str(RAY), "list", "nodes", "--address", cluster.dashboard,
+                               "--format", "json"], env=cluster.env, capture_output=True,
+                              text=True, timeout=60, check=False)  # fmt: skip
+        if done.returncode == 0:
+            nodes = json.loads(done.stdout or "[]")
+            if sum(1 for n in nodes if n.get("state") == "ALIVE") >= count:
+                return
+        time.sleep(1.0)
+    raise RuntimeError(f"the cluster at {cluster.address} did not show {count} live nodes")
+
+
+__all__ = ["LoopbackCluster", "free_ports", "start_cluster"]
