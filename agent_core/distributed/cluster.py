@@ -98,6 +98,11 @@ class Cluster:
         """The cluster's address in words."""
         return self.choice.where
 
+    @property
+    def job_id(self) -> str:
+        """This driver's Ray job id (hex), as the state API lists it."""
+        return str(self.ray.get_runtime_context().get_job_id())
+
     def resources(self) -> dict[str, float]:
         """What the cluster offers in total (blocking)."""
         return dict(self.ray.cluster_resources())

@@ -145,3 +145,43 @@ def _wait_for_nodes(cluster: LoopbackCluster, count: int, timeout_s: float = 120
 
 
 __all__ = ["LoopbackCluster", "free_ports", "start_cluster"]
+
+
+def cluster_tasks(cluster: LoopbackCluster, prefix: str) -> list[dict]:
+    """Every attempt of the tasks whose name starts with ``prefix``, from Ray's state API."""
+    from ray.util.state import list_tasks
+
+    found = list_tasks(address=cluster.dashboard, detail=True, limit=10_000,
+                       raise_on_missing_output=False)  # fmt: skip
+    return [dict(t.__dict__) if not isinstance(t, dict) else t
+            for t in found if (t["name"] if isinstance(t, dict) else t.name).startswith(prefix)]
+
+
+def files_holding(folder: Path, text: str) -> list[str]:
+    """Files under ``folder`` that contain ``text`` (the ones that can be read)."""
+    needle = text.encode()
+    hits = []
+    for path in sorted(folder.rglob("*")):
+        try:
+            if path.is_file() and not path.is_socket() and needle in path.read_bytes():
+                hits.append(str(path))
+        except OSError:
+            continue
+    return hits
+
+
+def settled_tasks(cluster: LoopbackCluster, prefix: str, job_id: str, attempts: int,
+                  timeout_s: float = 30.0) -> list[dict]:  # fmt: skip
+    """The job's task attempts named ``prefix...`` once ``attempts`` of them have ended.
+
+    The state API hears of a task's end a moment after the driver does, so it is asked
+    again until it has (or ``timeout_s`` passed; the caller's assertions then say what
+    was missing).
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = [t for t in cluster_tasks(cluster, prefix) if t["job_id"] == job_id]
+        ended = [t for t in found if t["state"] in ("FINISHED", "FAILED")]
+        if len(ended) >= attempts or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from agent_core.experiments import BATCH_FILE, BatchItem, run_batch
 from tests.agent_core.experiments.batch_support import SharedModels, page, vision
 from tests.fakes.model_server import RecordedRequest, ScriptedModelServer
 from tests.support.agent import CRITIC, FAST_TIMEOUTS, coder_reply, role
+from tests.support.ray_cluster import files_holding, settled_tasks
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -52,21 +55,25 @@ def comparable(out) -> dict:
 
 @pytest.mark.parametrize("files", [FilesMode.SHARED, FilesMode.COPY])
 async def test_a_batch_on_the_cluster_writes_the_report_of_an_in_process_batch(
-        tmp_path, dispatcher_for, files):  # fmt: skip
+        tmp_path, dispatcher_for, ray_cluster, monkeypatch, files):  # fmt: skip
+    key = f"sk-test-{secrets.token_hex(12)}"  # coder-b's key, known only to this process
+    monkeypatch.setenv("WEBGEN_TEST_CODER_B_KEY", key)
     scripts = {"coder-a": item_coder, "coder-b": item_coder, CRITIC: vision}
     with ScriptedModelServer(scripts) as server:
         shared = SharedModels(server)
-        coders = [role(server, "openai", "coder-a"), role(server, "ollama", "coder-b")]
+        coders = [role(server, "openai", "coder-a"),
+                  role(server, "openai", "coder-b", api_key_env="WEBGEN_TEST_CODER_B_KEY")]
         settings = ModelSettings(coders[0], shared.critic_config, shared.feedback_config)
         try:
-            await run_batch(ITEMS, coders, 1, out_dir=tmp_path / "local",
-                            make_models=shared, config=CONFIG, concurrency=2)
+            await run_batch(ITEMS, coders, 1, out_dir=tmp_path / "local", make_models=shared,
+                            config=CONFIG, concurrency=2)  # fmt: skip
             dispatcher = await dispatcher_for(files)
             remote = await run_batch_on_ray(ITEMS, coders, 1, out_dir=tmp_path / "ray",
                                             shared=settings, config=CONFIG,
                                             dispatcher=dispatcher)  # fmt: skip
         finally:
             await shared.close()
+        b_requests = [r for r in server.chat_requests if r.model == "coder-b"]
 
     assert [r.status for r in remote.runs] == ["finished"] * 4
     assert comparable(tmp_path / "ray") == comparable(tmp_path / "local")
@@ -74,3 +81,24 @@ async def test_a_batch_on_the_cluster_writes_the_report_of_an_in_process_batch(
         steps = sorted(p.name for p in (run.run_dir / "steps").iterdir())
         assert steps == ["000001.json", "000002.json"]
         assert (run.run_dir / "screenshots" / "000001.png").is_file()
+
+    # Each run was one Ray task, finished at its first attempt, asking for a CPU and a
+    # browser; together they used both nodes.
+    tasks = await asyncio.to_thread(settled_tasks, ray_cluster, "webgen batch ",
+                                    dispatcher.cluster.job_id, 4)  # fmt: skip
+    mine = {t["name"]: t for t in tasks}
+    assert sorted(mine) == sorted(f"webgen batch {r.run_dir.relative_to(tmp_path / 'ray')}"
+                                  for r in remote.runs)  # fmt: skip
+    assert {t["state"] for t in mine.values()} == {"FINISHED"}
+    assert {t["attempt_number"] for t in mine.values()} == {0}
+    assert all(t["required_resources"] == {"CPU": 1.0, "browser": 1.0} for t in mine.values())
+    assert len({t["node_id"] for t in mine.values()}) == 2
+
+    # coder-b's key reached its server, from the workers' environment only.
+    assert b_requests and {r.headers.get("authorization") for r in b_requests} == {
+        f"Bearer {key}"}
+    assert files_holding(tmp_path, key) == []
+    # Ray's runtime-env agent logs the environments it creates (docs/scale.md says so);
+    # no other file of Ray's session holds the key: no worker log, no spilled object.
+    in_ray = {Path(p).name for p in files_holding(ray_cluster.temp_dir, key)}
+    assert {name.split(".")[0] for name in in_ray} <= {"runtime_env_agent"}, in_ray
