@@ -54,9 +54,9 @@ class ClusterView:
         """Take one update and redraw."""
         self.progress.apply(update)
         if update.state == "note" and self._notes:
-            self._console.print(f"{update.label}: {update.text}", markup=False)
+            self._say(f"{update.label}: {update.text}")
         elif update.state == "failed":
-            self._console.print(f"{update.label}: failed: {update.text}", markup=False)
+            self._say(f"{update.label}: failed: {update.text}")
         if self._live is not None:
             self._live.update(self._render())
         else:
@@ -76,8 +76,12 @@ class ClusterView:
         )
         line = self.summary() + (f" | {nodes}" if nodes else "")
         if line != self._last_line:
-            self._console.print(line, markup=False)
+            self._say(line)
             self._last_line = line
+
+    def _say(self, text: str) -> None:
+        """Print a line as it is: no markup, no wrapping (logs are read by programs too)."""
+        self._console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def _render(self) -> Group:
         p = self.progress

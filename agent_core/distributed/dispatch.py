@@ -99,9 +99,9 @@ class Dispatcher:
             await self.drain()
         with contextlib.suppress(Exception):
             self._ray.kill(self._exchange)
-        for path in self._probes:
+        for path, _ in self._probes.values():
             with contextlib.suppress(OSError):
-                await asyncio.to_thread(path.unlink, True)
+                await asyncio.to_thread(Path(path).unlink, True)
 
     async def run(self, unit: Unit, function: Callable[..., Any], payload: Any, *,
                   env: Mapping[str, str] | None = None) -> Any:  # fmt: skip
