@@ -21,7 +21,7 @@ from typing import Any
 from agent_core.distributed.cluster import BROWSER, Cluster
 from agent_core.distributed.exchange import Exchange, Push
 from agent_core.distributed.files import TransferError, read_tree, write_tree
-from agent_core.distributed.progress import RunUpdate
+from agent_core.distributed.progress import RunState, RunUpdate
 from agent_core.distributed.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ class Dispatcher:
             for push in pushes:
                 await self._apply(push)
 
-    async def _finish(self, unit: Unit, state: str, reason: str) -> None:
+    async def _finish(self, unit: Unit, state: RunState, reason: str) -> None:
         await self.drain()
         await self._call(self._exchange.forget, unit.key)
         node = self._nodes.get(unit.key, "")

@@ -57,7 +57,7 @@ class Snapshot:
 
 @dataclass
 class _Run:
-    files: dict[str, bytes] | None = None
+    files: FileChanges | None = None
     records: list[dict[str, Any]] = field(default_factory=list)
     provided: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -106,8 +106,16 @@ def _ray_start(args: list[str], env: dict[str, str]) -> None:
         raise RuntimeError(f"ray start failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
-def start_cluster(temp_dir: Path, repo: Path) -> LoopbackCluster:
-    """Start the head node and one worker node; wait until both are alive."""
+def start_cluster(temp_dir: Path, repo: Path, *, head_cpus: int = 1,
+                  head_browsers: int = 1) -> LoopbackCluster:  # fmt: skip
+    """Start the head node and one worker node; wait until both are alive.
+
+    Args:
+        temp_dir: Ray's folder (created afresh).
+        repo: Put on the nodes' PYTHONPATH, so workers import this tree's ``agent_core``.
+        head_cpus: CPUs the head offers to runs (0: it only hosts the control plane).
+        head_browsers: ``browser`` resources the head offers.
+    """
     if temp_dir.exists():
         shutil.rmtree(temp_dir)
     env = cluster_env(repo)
@@ -117,7 +125,7 @@ def start_cluster(temp_dir: Path, repo: Path) -> LoopbackCluster:
     args = ["--head", f"--port={head['port']}", f"--dashboard-host={HOST}",
             f"--dashboard-port={head['dashboard-port']}", "--include-dashboard=true",
             f"--ray-client-server-port={head['ray-client-server-port']}",
-            f"--temp-dir={temp_dir}", *_node_args(ports, 1, 1, low)]  # fmt: skip
+            f"--temp-dir={temp_dir}", *_node_args(ports, head_cpus, head_browsers, low)]
     cluster = LoopbackCluster(f"{HOST}:{head['port']}", f"http://{HOST}:{head['dashboard-port']}",
                               f"ray://{HOST}:{head['ray-client-server-port']}", temp_dir, env)
     try:
