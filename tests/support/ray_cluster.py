@@ -28,17 +28,35 @@ NODE_PORTS = ("node-manager-port", "object-manager-port", "dashboard-agent-liste
 HEAD_PORTS = ("port", "dashboard-port", "ray-client-server-port")
 
 
+WORKER_PORTS = 40
+_HANDED_OUT: set[int] = set()
+"""Ports given to a node of this process's clusters: Ray refuses two components on one."""
+
+
 def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports free on loopback now."""
+    """``count`` distinct ports free on loopback now, none handed out before."""
     sockets, ports = [], []
-    for _ in range(count):
+    while len(ports) < count:
         sock = socket.socket()
         sock.bind((HOST, 0))
         sockets.append(sock)
-        ports.append(sock.getsockname()[1])
+        port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            ports.append(port)
     for sock in sockets:
         sock.close()
+    _HANDED_OUT.update(ports)
     return ports
+
+
+def worker_port_range() -> int:
+    """The lowest of ``WORKER_PORTS + 1`` ports in a row that no other component was given."""
+    while True:
+        low = free_ports(1)[0]
+        block = set(range(low, low + WORKER_PORTS + 1))
+        if not block & (_HANDED_OUT - {low}):
+            _HANDED_OUT.update(block)
+            return low
 
 
 def cluster_env(repo: Path) -> dict[str, str]:
@@ -72,7 +90,7 @@ class LoopbackCluster:
     def add_node(self, cpus: int = 1, browsers: int = 1) -> None:
         """Join another worker node."""
         ports = dict(zip(NODE_PORTS, free_ports(len(NODE_PORTS)), strict=True))
-        low = free_ports(1)[0]
+        low = worker_port_range()
         args = [f"--address={self.address}", *_node_args(ports, cpus, browsers, low)]
         _ray_start(args, self.env)
         self.worker_nodes.append(ports)
@@ -95,7 +113,7 @@ def _node_args(ports: dict[str, int], cpus: int, browsers: int, low_port: int) -
         f"--node-ip-address={HOST}", f"--num-cpus={cpus}",
         f"--resources={json.dumps({'browser': browsers})}", "--disable-usage-stats",
         *(f"--{name}={port}" for name, port in ports.items()),
-        f"--min-worker-port={low_port}", f"--max-worker-port={low_port + 40}",
+        f"--min-worker-port={low_port}", f"--max-worker-port={low_port + WORKER_PORTS}",
     ]  # fmt: skip
 
 
@@ -121,7 +139,7 @@ def start_cluster(temp_dir: Path, repo: Path, *, head_cpus: int = 1,
     env = cluster_env(repo)
     head = dict(zip(HEAD_PORTS, free_ports(len(HEAD_PORTS)), strict=True))
     ports = dict(zip(NODE_PORTS, free_ports(len(NODE_PORTS)), strict=True))
-    low = free_ports(1)[0]
+    low = worker_port_range()
     args = ["--head", f"--port={head['port']}", f"--dashboard-host={HOST}",
             f"--dashboard-port={head['dashboard-port']}", "--include-dashboard=true",
             f"--ray-client-server-port={head['ray-client-server-port']}",
