@@ -98,6 +98,11 @@ async def test_a_batch_on_the_cluster_writes_the_report_of_an_in_process_batch(
     assert b_requests and {r.headers.get("authorization") for r in b_requests} == {
         f"Bearer {key}"}
     assert files_holding(tmp_path, key) == []
+    # What docs/scale.md warns about: the state API shows a task's environment, key included.
+    b_tasks = [t for name, t in mine.items() if "/coder-b/" in name]
+    assert b_tasks and all(key in str(t["runtime_env_info"]) for t in b_tasks)
+    assert all(key not in str(t["runtime_env_info"]) for name, t in mine.items()
+               if "/coder-a/" in name)  # fmt: skip
     # Ray's runtime-env agent logs the environments it creates (docs/scale.md says so);
     # no other file of Ray's session holds the key: no worker log, no spilled object.
     in_ray = {Path(p).name for p in files_holding(ray_cluster.temp_dir, key)}
