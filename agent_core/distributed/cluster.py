@@ -146,9 +146,10 @@ def _init(ray: ModuleType, choice: ClusterChoice) -> None:
     if choice.address is None:
         cpus = os.cpu_count() or 1
         browsers = choice.browsers if choice.browsers is not None else cpus
-        # Only this machine takes part: the instance listens on loopback.
-        ray.init(num_cpus=cpus, resources={BROWSER: float(browsers)}, include_dashboard=False,
-                 _node_ip_address="127.0.0.1", **options)  # fmt: skip
+        # A new instance even when this machine is a node of a cluster ("local"); only this
+        # machine takes part, so it listens on loopback.
+        ray.init(address="local", num_cpus=cpus, resources={BROWSER: float(browsers)},
+                 include_dashboard=False, _node_ip_address="127.0.0.1", **options)  # fmt: skip
         return
     ray.init(address=choice.address, **options)
 

@@ -75,7 +75,8 @@ def test_ray_starts_a_local_instance_for_the_job_and_stops_it(tmp_path):
                "judge-7b": SummaryScript(json.dumps(NEW_SUMMARY), json.dumps(NEW_SUMMARY))}
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEBGEN_")}
     env.update({"WEBGEN_CONFIG_DIR": str(tmp_path / "config"),
-                "WEBGEN_STATE_DIR": str(tmp_path / "state"), "PYTHONPATH": str(REPO)})
+                "WEBGEN_STATE_DIR": str(tmp_path / "state"), "PYTHONPATH": str(REPO),
+                "HOME": str(tmp_path / "home")})  # Ray keeps the instance's token in ~/.ray
     with ScriptedModelServer(scripts) as server:
         done = subprocess.run(
             [sys.executable, "-m", "app", "rejudge", str(run_dir), "--label", "local-ray",
@@ -87,5 +88,7 @@ def test_ray_starts_a_local_instance_for_the_job_and_stops_it(tmp_path):
     report = json.loads(done.stdout)
     assert [s["new_appearance"] for s in report["steps"]] == [3, 2, None, 3, 5]
     assert (run_dir / "judgements" / "local-ray.json").is_file()
+    # Ray turned on token authentication for the instance; its token stays in that HOME.
+    assert (tmp_path / "home" / ".ray" / "auth_token").is_file()
     # Every process of the local instance ended with the command (the suite's leak check
     # after this test would name any left).

@@ -60,11 +60,16 @@ def worker_port_range() -> int:
 
 
 def cluster_env(repo: Path) -> dict[str, str]:
-    """The nodes' environment: this one, with the repository importable and no usage stats."""
+    """The nodes' environment: this one, with the repository importable, no usage stats and
+    no token authentication."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(repo) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
                                      else "")  # fmt: skip
     env["RAY_USAGE_STATS_ENABLED"] = "0"
+    # No token authentication: the cluster lives on loopback in the suite's own network
+    # namespace. Set explicitly, as a token left in ~/.ray by a local `ray.init()` (the
+    # `--ray` test) would otherwise turn it on for the head but not for a joining node.
+    env["RAY_AUTH_MODE"] = "disabled"
     return env
 
 
