@@ -1,4 +1,5 @@
-"""The Ray tier's cluster: started once for the tier, stopped (and checked) afterwards."""
+"""The Ray tier's cluster: started once for this package's tests, stopped (and checked) after
+its last one, so the rest of the suite runs without it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.support.ray_cluster import LoopbackCluster, start_cluster
 REPO = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ray_cluster() -> Iterator[LoopbackCluster]:
     """A head node and one worker node on loopback, Ray's files in a short private folder
     (its socket paths must stay under the kernel's 107 characters)."""
