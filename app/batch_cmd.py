@@ -22,9 +22,18 @@ from typing import Any
 from agent_core.agent.services import AgentModels
 from agent_core.bench import BenchDataError, load_tasks, select_tasks
 from agent_core.config import Condition, ModelSettings, Provider, Role, RoleConfig, RunConfig
+from agent_core.distributed import run_batch_on_ray
 from agent_core.errors import ConfigError, WebGenError
 from agent_core.events import StepFinished
-from agent_core.experiments import BatchError, BatchEvent, BatchItem, item_id_for, run_batch
+from agent_core.experiments import (
+    BatchError,
+    BatchEvent,
+    BatchItem,
+    BatchReport,
+    item_id_for,
+    run_batch,
+)
+from agent_core.experiments.batch import ModelsFactory
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.processes import reap_orphans
 from app import settings
@@ -37,6 +46,7 @@ from app.flags import (
     positive_int,
     role_flags,
 )
+from app.ray_flags import add_ray_flags, cluster_choice, open_cluster
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 DEFAULT_BENCH_FILE = (Path(__file__).resolve().parents[1] / ".." / "shared" / "webgen-bench"
@@ -125,6 +135,7 @@ def _add_run_and_role_flags(batch: argparse.ArgumentParser) -> None:
     batch.add_argument("--chromium", default=None, metavar="PATH")
     add_sandbox_flags(batch)
     add_condition_flags(batch, several=True)
+    add_ray_flags(batch)
     group = batch.add_argument_group(
         "models (flags beat WEBGEN_<ROLE>_* variables and the settings file; the critic and "
         "feedback are shared by all runs, the coder settings apply to every --coder-model)"
@@ -219,11 +230,8 @@ async def _batch(items: list[BatchItem], coders: list[RoleConfig], shared: Model
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, task.cancel)
     try:
-        report = await asyncio.create_task(run_batch(
-            items, coders, args.samples, out_dir=args.out, make_models=make_models,
-            config=config, concurrency=args.concurrency,
-            on_event=None if args.quiet else _progress, conditions=conditions,
-        ))  # fmt: skip
+        report = await asyncio.create_task(
+            _run(items, coders, shared, config, args, conditions, make_models))
     except asyncio.CancelledError:
         print(f"webgen batch: interrupted; finished runs are kept in {args.out}; run the same "
               "command again to continue", file=sys.stderr)  # fmt: skip
@@ -245,6 +253,23 @@ async def _batch(items: list[BatchItem], coders: list[RoleConfig], shared: Model
               file=sys.stderr)  # fmt: skip
         return EXIT_FAILED
     return EXIT_OK
+
+
+async def _run(items: list[BatchItem], coders: list[RoleConfig], shared: ModelSettings,
+               config: RunConfig, args: argparse.Namespace, conditions: list[Condition] | None,
+               make_models: ModelsFactory) -> BatchReport:  # fmt: skip
+    """The batch, in this process or (``--ray``, ``--ray-address``) on a cluster."""
+    choice = cluster_choice(args)
+    if choice is None:
+        return await run_batch(
+            items, coders, args.samples, out_dir=args.out, make_models=make_models,
+            config=config, concurrency=args.concurrency,
+            on_event=None if args.quiet else _progress, conditions=conditions,
+        )  # fmt: skip
+    async with open_cluster(choice, quiet=args.quiet) as dispatcher:
+        return await run_batch_on_ray(items, coders, args.samples, out_dir=args.out,
+                                      shared=shared, config=config, dispatcher=dispatcher,
+                                      conditions=conditions)  # fmt: skip
 
 
 def _progress(update: BatchEvent) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -32,6 +33,7 @@ from agent_core.bench import (
     select_tasks,
 )
 from agent_core.config import Condition, ModelSettings, RoleConfig, RunConfig
+from agent_core.distributed import Dispatcher, RayBenchRunner, run_conditions_on_ray
 from agent_core.errors import ConfigError, WebGenError
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.processes import reap_orphans
@@ -46,6 +48,7 @@ from app.flags import (
     positive_int,
     role_flags,
 )
+from app.ray_flags import add_ray_flags, cluster_choice, open_cluster
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 DEFAULT_RUNS_DIR = Path("bench-runs")
@@ -94,6 +97,7 @@ def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
     _add_judge_flags(bench)
     add_condition_flags(bench, several=True)
     _add_generation_and_model_flags(bench)
+    add_ray_flags(bench)
     bench.set_defaults(handler=run_bench)
     return bench
 
@@ -180,21 +184,22 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
 
 
 async def _bench(plan: _Plan, args: argparse.Namespace) -> int:
+    choice = cluster_choice(args)
     bar = None if args.quiet else ProgressBar(sys.stderr)
+    if bar is not None and choice is not None:
+        bar.tty = False  # the cluster's live display owns the terminal: plain lines here
     # The judge has its own client: the published temperature and seed must not change how
     # the loop's critic grades while it generates.
     judge = make_chat_model(plan.options.judge.role(plan.model_settings.critic), "critic")
-    agent_models = (None if args.evaluate_only
+    agent_models = (None if args.evaluate_only or choice is not None
                     else AgentModels.from_settings(plan.model_settings))  # fmt: skip
-    if plan.conditions is None:
-        work: Awaitable[BenchReport | AblationReport] = BenchRunner(
-            plan.tasks, plan.options, critic=judge, agent_models=agent_models, on_progress=bar
-        ).run()
-    else:
-        work = run_conditions(plan.tasks, plan.options, plan.conditions, critic=judge,
-                              agent_models=agent_models, on_progress=bar)  # fmt: skip
     try:
-        report = await _cancellable(work)
+        async with contextlib.AsyncExitStack() as stack:
+            dispatcher = None
+            if choice is not None:
+                dispatcher = await stack.enter_async_context(
+                    open_cluster(choice, quiet=args.quiet))
+            report = await _cancellable(_work(plan, judge, agent_models, dispatcher, bar))
     except asyncio.CancelledError:
         _end_bar(bar)
         print(f"webgen bench: interrupted; finished cases are kept in {plan.options.runs_dir}; "
@@ -211,6 +216,25 @@ async def _bench(plan: _Plan, args: argparse.Namespace) -> int:
     _end_bar(bar)
     _print_report(report, args)
     return EXIT_OK
+
+
+def _work(plan: _Plan, judge: Any, agent_models: AgentModels | None,
+          dispatcher: Dispatcher | None,
+          bar: ProgressBar | None) -> Awaitable[BenchReport | AblationReport]:  # fmt: skip
+    """The bench (or the benches of the conditions), in this process or on the cluster."""
+    if dispatcher is not None:
+        role = plan.options.judge.role(plan.model_settings.critic)
+        ray_kw: dict[str, Any] = {"critic": judge, "judge_role": role,
+                                  "model_settings": plan.model_settings,
+                                  "dispatcher": dispatcher, "on_progress": bar}  # fmt: skip
+        if plan.conditions is None:
+            return RayBenchRunner(plan.tasks, plan.options, **ray_kw).run()
+        return run_conditions_on_ray(plan.tasks, plan.options, plan.conditions, **ray_kw)
+    if plan.conditions is None:
+        return BenchRunner(plan.tasks, plan.options, critic=judge, agent_models=agent_models,
+                           on_progress=bar).run()  # fmt: skip
+    return run_conditions(plan.tasks, plan.options, plan.conditions, critic=judge,
+                          agent_models=agent_models, on_progress=bar)  # fmt: skip
 
 
 async def _cancellable(work: Awaitable[Any]) -> Any:

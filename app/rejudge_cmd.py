@@ -16,12 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from agent_core.config import Role, RoleConfig
+from agent_core.distributed import RunLost, rejudge_on_ray
 from agent_core.errors import ConfigError, RunStoreError, WebGenError
-from agent_core.experiments import RejudgeError, RejudgeProgress, check_label, rejudge_run
+from agent_core.experiments import (
+    RejudgeError,
+    RejudgeProgress,
+    RejudgeReport,
+    check_label,
+    rejudge_run,
+)
 from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
 from app import settings
 from app.flags import ROLE_FLAGS, positive_int, role_flags
+from app.ray_flags import add_ray_flags, cluster_choice, open_cluster
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 JUDGE_ROLES = (Role.CRITIC, Role.FEEDBACK)
@@ -60,6 +68,7 @@ def add_rejudge_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
+    add_ray_flags(parser)
     group = parser.add_argument_group(
         "models (flags beat WEBGEN_<ROLE>_* variables and the settings file; the feedback "
         "role falls back to the critic's settings)"
@@ -124,21 +133,14 @@ def run_rejudge(args: argparse.Namespace) -> int:
 
 async def _rejudge(args: argparse.Namespace, critic_config: RoleConfig | None,
                    feedback_config: RoleConfig | None) -> int:  # fmt: skip
-    critic = make_chat_model(critic_config, "critic") if critic_config else None
-    feedback = make_chat_model(feedback_config, "feedback") if feedback_config else None
     try:
-        report = await rejudge_run(
-            args.run_dir, critic=critic, feedback=feedback, label=args.label,
-            concurrency=args.concurrency, on_progress=None if args.quiet else _progress,
-        )  # fmt: skip
+        report = await _report(args, critic_config, feedback_config)
     except (RejudgeError, RunStoreError) as exc:
         print(f"webgen rejudge: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except WebGenError as exc:
+    except (WebGenError, RunLost) as exc:
         print(f"webgen rejudge: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    finally:
-        await _close(critic, feedback)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.format_table())
     failed = [step.index for step in report.steps if step.error]
     if failed:
@@ -147,6 +149,26 @@ async def _rejudge(args: argparse.Namespace, critic_config: RoleConfig | None,
               "above)", file=sys.stderr)  # fmt: skip
         return EXIT_FAILED
     return EXIT_OK
+
+
+async def _report(args: argparse.Namespace, critic_config: RoleConfig | None,
+                  feedback_config: RoleConfig | None) -> RejudgeReport:  # fmt: skip
+    """The re-judgement, in this process or (``--ray``, ``--ray-address``) on a cluster."""
+    choice = cluster_choice(args)
+    if choice is not None:
+        async with open_cluster(choice, quiet=args.quiet, notes=False) as dispatcher:
+            return await rejudge_on_ray(args.run_dir, critic=critic_config,
+                                        feedback=feedback_config, label=args.label,
+                                        concurrency=args.concurrency, dispatcher=dispatcher)
+    critic = make_chat_model(critic_config, "critic") if critic_config else None
+    feedback = make_chat_model(feedback_config, "feedback") if feedback_config else None
+    try:
+        return await rejudge_run(
+            args.run_dir, critic=critic, feedback=feedback, label=args.label,
+            concurrency=args.concurrency, on_progress=None if args.quiet else _progress,
+        )  # fmt: skip
+    finally:
+        await _close(critic, feedback)
 
 
 def _progress(progress: RejudgeProgress) -> None:

@@ -9,7 +9,7 @@ table, and ``format_comparison`` shows accuracy and appearance per condition.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +19,9 @@ from agent_core.bench.runner import BenchOptions, BenchReport, BenchRunner, Prog
 from agent_core.bench.table import write_table
 from agent_core.config import Condition
 from agent_core.llm.base import ChatModel
+
+RunnerFactory = Callable[[Sequence[BenchTask], BenchOptions], BenchRunner]
+"""Makes the runner of one condition's bench (e.g. one that runs its tasks on a cluster)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ async def run_conditions(
     critic: ChatModel,
     agent_models: AgentModels | None = None,
     on_progress: ProgressCallback | None = None,
+    make_runner: RunnerFactory | None = None,
 ) -> AblationReport:
     """Run the bench once per condition, then write the comparison table.
 
@@ -75,6 +79,8 @@ async def run_conditions(
         critic: The judge.
         agent_models: The loop's clients (not needed with ``evaluate_only``).
         on_progress: Called with counts and notes of the condition running.
+        make_runner: Makes each condition's runner (default: an in-process ``BenchRunner``
+            with ``critic`` and ``agent_models``).
 
     Returns:
         The reports. An interrupted or failed condition raises as ``BenchRunner.run`` does;
@@ -85,8 +91,11 @@ async def run_conditions(
     results: list[ConditionResult] = []
     for condition in conditions:
         sub = condition_options(options, condition)
-        runner = BenchRunner(tasks, sub, critic=critic, agent_models=agent_models,
-                             on_progress=on_progress)  # fmt: skip
+        if make_runner is not None:
+            runner = make_runner(tasks, sub)
+        else:
+            runner = BenchRunner(tasks, sub, critic=critic, agent_models=agent_models,
+                                 on_progress=on_progress)  # fmt: skip
         if on_progress is not None:
             runner.note(f"condition {condition.name}: {sub.runs_dir}")
         results.append(ConditionResult(condition, await runner.run()))
@@ -119,6 +128,7 @@ def _percent(value: float | None) -> str:
 __all__ = [
     "AblationReport",
     "ConditionResult",
+    "RunnerFactory",
     "condition_options",
     "format_comparison",
     "run_conditions",

@@ -22,22 +22,16 @@ from typing import Any
 
 from agent_core.agent.services import AgentModels
 from agent_core.bench.dataset import BenchTask
-from agent_core.bench.evaluate import (
-    MAX_ACTIONS,
-    JudgeSettings,
-    SiteJudge,
-    start_failed_appearance,
-    start_failed_case,
-)
-from agent_core.bench.generate import check_run_dir, generate_site, run_condition
+from agent_core.bench.evaluate import MAX_ACTIONS, JudgeSettings, SiteJudge
+from agent_core.bench.generate import check_run_dir, run_condition
 from agent_core.bench.journal import BenchJournal
 from agent_core.bench.results import AppearanceResult, CaseResult
 from agent_core.bench.scoring import BenchSummary, Tally, summarize
-from agent_core.bench.site import RunSite
 from agent_core.bench.table import write_table
+from agent_core.bench.task_bench import TaskBench
 from agent_core.browser.session import BrowserSession
 from agent_core.config import Condition, RunConfig
-from agent_core.errors import ModelError, WebGenError
+from agent_core.errors import WebGenError
 from agent_core.llm.base import ChatModel
 from agent_core.store.atomic import write_json_atomic
 from agent_core.store.locks import LockHeld, take_pid_lock
@@ -130,6 +124,9 @@ class BenchReport:
 class BenchRunner:
     """Runs the benchmark over ``tasks``.
 
+    Subclasses may run the tasks elsewhere by overriding ``_task`` (the folder's lock, the
+    journal, the counts and the result files stay here).
+
     Args:
         tasks: The selected tasks.
         options: Folder, concurrency, mode and limits.
@@ -138,6 +135,9 @@ class BenchRunner:
         agent_models: The loop's three clients, needed unless ``evaluate_only``.
         on_progress: Called with counts and notes (from the event loop's thread).
     """
+
+    needs_local_models = True
+    """Whether generating needs ``agent_models`` in this process (not when tasks run elsewhere)."""
 
     def __init__(
         self,
@@ -148,7 +148,7 @@ class BenchRunner:
         agent_models: AgentModels | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> None:
-        if not options.evaluate_only and agent_models is None:
+        if not options.evaluate_only and agent_models is None and self.needs_local_models:
             raise ValueError("generating sites needs agent_models (or use evaluate_only)")
         self.tasks = list(tasks)
         self.options = options
@@ -164,6 +164,10 @@ class BenchRunner:
         self._judge: SiteJudge | None = None
         self._judge_lock = asyncio.Lock()
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
+        self._task_bench = TaskBench(
+            self.runs_dir, options.run_config, self, self._get_judge,
+            None if options.evaluate_only else agent_models, self._progress,
+        )  # fmt: skip
 
     async def run(self) -> BenchReport:
         """Run every task that has results missing, then score and write the results.
@@ -207,62 +211,27 @@ class BenchRunner:
         async with self._slots:
             if self._journal.task_done(task):
                 return
-            run_dir = self.runs_dir / task.id
-            if not self.options.evaluate_only:
-                await self._generate(task, run_dir)
-            await self._evaluate(task, run_dir)
+            await self._task_bench.run(task)
 
-    async def _generate(self, task: BenchTask, run_dir: Path) -> None:
-        assert self._agent_models is not None
-        self._progress(f"{task.id}: generating the site in {run_dir}")
-        outcome = await generate_site(
-            run_dir, task, self._agent_models, self.options.run_config, on_note=self._progress
-        )
-        state = "generated" if outcome.ran else "already generated"
-        self._progress(
-            f"{task.id}: {state} ({outcome.status}, {outcome.reason or 'no reason'}); "
-            f"best step {outcome.best_step}"
-        )
+    # -- the task bench's sink ---------------------------------------------------------
 
-    async def _evaluate(self, task: BenchTask, run_dir: Path) -> None:
-        site = RunSite(run_dir, self.options.run_config)
-        try:
-            served = await site.start()
-            if served.url is None:
-                self._progress(f"{task.id}: the site did not start: {served.problem}")
-                await self._record_start_failure(task, served.problem)
-                return
-            self._progress(f"{task.id}: testing step {served.best_step} at {served.url}")
-            judge = await self._get_judge()
-            if task.id not in self._journal.appearance:
-                await self._grade(judge, task, served.url)
-            for index in self._journal.missing_cases(task):
-                await self._add_case(await judge.run_case(task, task.cases[index], served.url))
-        finally:
-            await asyncio.shield(site.stop())
+    def graded(self, task_id: str) -> bool:
+        """Whether the task's appearance grade is recorded (``ResultSink``)."""
+        return task_id in self._journal.appearance
 
-    async def _grade(self, judge: SiteJudge, task: BenchTask, url: str) -> None:
-        try:
-            result = await judge.grade_appearance(task, url)
-        except (ModelError, RuntimeError) as error:
-            # Not recorded: the same command grades it again. Until then it counts 0.
-            self._progress(f"{task.id}: appearance not graded, the judge failed: {error}")
-            return
-        await self._add_appearance(result)
+    def missing_cases(self, task: BenchTask) -> list[int]:
+        """Indexes of the task's cases without a result (``ResultSink``)."""
+        return self._journal.missing_cases(task)
 
-    async def _record_start_failure(self, task: BenchTask, problem: str) -> None:
-        if task.id not in self._journal.appearance:
-            await self._add_appearance(start_failed_appearance(task, problem))
-        for index in self._journal.missing_cases(task):
-            await self._add_case(start_failed_case(task, task.cases[index], problem))
-
-    async def _add_case(self, result: CaseResult) -> None:
+    async def add_case(self, result: CaseResult) -> None:
+        """Record a finished case, count it and show the counts (``ResultSink``)."""
         await self._journal.add_case(result)
         self._tally.add(result.verdict, result.start_failed)
         self._evaluated += 1
         self._progress("")
 
-    async def _add_appearance(self, result: AppearanceResult) -> None:
+    async def add_appearance(self, result: AppearanceResult) -> None:
+        """Record an appearance grade and show it (``ResultSink``)."""
         await self._journal.add_appearance(result)
         self._progress(f"{result.task_id}: appearance {result.grade}/5 ({result.read})")
 

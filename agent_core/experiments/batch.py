@@ -19,27 +19,23 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from agent_core.agent.loop import WebGenAgent
 from agent_core.agent.services import AgentModels
-from agent_core.bench.generate import check_run_dir
 from agent_core.config import Condition, RoleConfig, RunConfig
 from agent_core.errors import WebGenError
-from agent_core.events import Event, EventBus
-from agent_core.experiments.batch_report import (
-    BatchItem,
-    BatchReport,
-    BatchRun,
-    CoderRow,
-    read_run,
+from agent_core.experiments.batch_job import (
+    BatchEvent,
+    BatchJob,
+    EventCallback,
+    coder_slug,
+    run_job,
 )
+from agent_core.experiments.batch_report import BatchItem, BatchReport, BatchRun, CoderRow
 from agent_core.store.atomic import write_json_atomic
 from agent_core.store.locks import LockHeld, take_pid_lock
-from agent_core.store.records import RunStatus
-from agent_core.store.run_store import MANIFEST, RunStore
 
 log = logging.getLogger(__name__)
 BATCH_FILE = "batch.json"
@@ -50,36 +46,13 @@ ModelsFactory = Callable[[RoleConfig], AgentModels]
 """Builds the clients for the runs of one coder: that coder plus the shared critic and
 feedback clients. Called once per coder; the batch closes only the coder client."""
 
+JobExecutor = Callable[[BatchJob, Path, RunConfig], Awaitable[BatchRun]]
+"""Runs one job somewhere else (e.g. on a cluster) and returns its outcome, with the run's
+folder in place in the batch folder; it must not raise but for cancellation."""
+
 
 class BatchError(WebGenError):
     """The batch cannot start: bad items or coders, or its folder is in use."""
-
-
-@dataclass(frozen=True)
-class BatchEvent:
-    """Something happened in one run of a batch.
-
-    Attributes:
-        item_id: The run's item.
-        coder: The run's coder model.
-        sample: The run's sample number (from 1).
-        run_dir: The run directory.
-        note: A line about the run as a whole ('' when ``event`` is set): started, resumed,
-            skipped, finished, failed.
-        event: An engine event of the run (tokens included), or None for a note.
-        condition: The run's ablation condition ('' when the batch names none).
-    """
-
-    item_id: str
-    coder: str
-    sample: int
-    run_dir: Path
-    note: str = ""
-    event: Event | None = None
-    condition: str = ""
-
-
-EventCallback = Callable[[BatchEvent], None]
 
 
 def item_id_for(instruction: str) -> str:
@@ -93,23 +66,18 @@ def item_id_for(instruction: str) -> str:
     return f"{stem}-{hashlib.sha256(instruction.strip().encode()).hexdigest()[:6]}"
 
 
-def coder_slug(model: str) -> str:
-    """A folder name for a coder model, e.g. ``qwen2.5-coder:7b`` -> ``qwen2.5-coder-7b``."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model).strip("-.")
-    return slug or "coder"
-
-
 async def run_batch(
     instructions: Sequence[BatchItem],
     coders: Sequence[RoleConfig],
     samples: int,
     *,
     out_dir: Path,
-    make_models: ModelsFactory,
+    make_models: ModelsFactory | None,
     config: RunConfig,
     concurrency: int,
     on_event: EventCallback | None = None,
     conditions: Sequence[Condition] | None = None,
+    executor: JobExecutor | None = None,
 ) -> BatchReport:
     """Run every instruction with every coder ``samples`` times and compare the coders.
 
@@ -120,12 +88,14 @@ async def run_batch(
         out_dir: The batch folder.
         make_models: Builds a coder's clients with the shared critic and feedback clients
             (those belong to the caller, who closes them); a failure to build is recorded
-            as a failure of that coder's runs.
+            as a failure of that coder's runs. None only with ``executor``.
         config: Limits of every run (also used when a run is resumed).
         concurrency: Runs at the same time.
         on_event: Called with notes and engine events of every run.
         conditions: Ablation conditions to run each (item, coder, sample) under, each in
             its own folder; None runs ``config`` as it is.
+        executor: Runs each job elsewhere (``make_models`` is then not called); None runs
+            them in this process, ``concurrency`` at a time.
 
     Returns:
         The report; ``OUT/batch.json`` holds it too.
@@ -143,6 +113,7 @@ async def run_batch(
     out, lock = await asyncio.to_thread(_take_folder, Path(out_dir))
     batch = _Batch(items, list(coders), samples, out, make_models, config, concurrency, on_event)
     batch.conditions = list(conditions) if conditions else [None]
+    batch.executor = executor
     try:
         try:
             await batch.run_all()
@@ -160,14 +131,15 @@ class _Batch:
     """The runs of one batch invocation, with their shared coder clients."""
 
     def __init__(self, items: list[BatchItem], coders: list[RoleConfig], samples: int,
-                 out: Path, make_models: ModelsFactory, config: RunConfig, concurrency: int,
-                 on_event: EventCallback | None) -> None:  # fmt: skip
+                 out: Path, make_models: ModelsFactory | None, config: RunConfig,
+                 concurrency: int, on_event: EventCallback | None) -> None:  # fmt: skip
         self.items, self.coders, self.samples, self.out = items, coders, samples, out
         self.make_models, self.config, self.on_event = make_models, config, on_event
         self.slots = asyncio.Semaphore(max(1, concurrency))
         self.models: dict[str, AgentModels | str] = {}
         self.done: dict[tuple[int, int, int, int], BatchRun] = {}
         self.conditions: list[Condition | None] = [None]
+        self.executor: JobExecutor | None = None
 
     def results(self) -> tuple[BatchRun, ...]:
         """The outcomes so far, in (item, coder, condition, sample) order."""
@@ -175,17 +147,20 @@ class _Batch:
 
     async def run_all(self) -> None:
         """Set up each coder's clients, then run every (item, coder, condition, sample) job."""
-        for coder in self.coders:
-            self.models[coder.model] = self._build(coder)
+        if self.executor is None:
+            for coder in self.coders:
+                self.models[coder.model] = self._build(coder)
         async with asyncio.TaskGroup() as group:
             for i, item in enumerate(self.items):
                 for c, coder in enumerate(self.coders):
                     for k, condition in enumerate(self.conditions):
                         for sample in range(1, self.samples + 1):
-                            job = _Job(item, coder.model, condition, sample)
+                            job = BatchJob(item, coder.model, condition, sample)
                             group.create_task(self._job((i, c, k, sample), job))
 
     def _build(self, coder: RoleConfig) -> AgentModels | str:
+        if self.make_models is None:
+            return f"the coder {coder.model} has no client: no models factory was given"
         try:
             return self.make_models(coder)
         except WebGenError as exc:
@@ -198,103 +173,27 @@ class _Batch:
                 with contextlib.suppress(Exception):
                     await models.coder.close()
 
-    async def _job(self, key: tuple[int, int, int, int], job: _Job) -> None:
+    async def _job(self, key: tuple[int, int, int, int], job: BatchJob) -> None:
         run_dir = job.run_dir(self.out)
-        async with self.slots:
-            result = await self._one(job, run_dir)
+        if self.executor is not None:
+            result = await self.executor(job, run_dir, self.config)
+        else:
+            async with self.slots:
+                result = await run_job(job, run_dir, self.models[job.coder], self.config,
+                                       self.on_event)  # fmt: skip
         self.done[key] = result
         if result.finished and result.ran:
             self._note(job, run_dir, f"finished ({result.reason}); best step {result.best_step}")
         elif not result.finished:
             self._note(job, run_dir, f"{result.status}: {result.reason}")
 
-    async def _one(self, job: _Job, run_dir: Path) -> BatchRun:
-        """Create, resume or skip the run; never raises but for cancellation."""
-        config = job.condition.apply(self.config) if job.condition else self.config
-        where = (job.item.id, job.coder, job.sample, run_dir)
-        name = job.condition.name if job.condition else ""
-        try:
-            store = await asyncio.to_thread(self._store_for, job, run_dir, config)
-            if store is None:
-                self._note(job, run_dir, "finished earlier; skipped")
-                return await asyncio.to_thread(read_run, *where, ran=False, condition=name)
-            await self._run(store, job, config)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if not isinstance(exc, WebGenError):
-                log.exception("run %s failed unexpectedly", run_dir)
-            error = str(exc) or type(exc).__name__
-            return await asyncio.to_thread(read_run, *where, ran=True, error=error,
-                                           condition=name)  # fmt: skip
-        return await asyncio.to_thread(read_run, *where, ran=True, condition=name)
-
-    def _store_for(self, job: _Job, run_dir: Path, config: RunConfig) -> RunStore | None:
-        """The run's store, locked (None: it finished before).
-
-        Raises:
-            WebGenError: The coder could not be set up, the folder is not a run (of this
-                condition), or the run is in use by another process.
-        """
-        check_run_dir(run_dir, config)
-        if (run_dir / MANIFEST).exists():
-            store = RunStore.open(run_dir)
-            if store.manifest.status is RunStatus.FINISHED:
-                return None
-        else:
-            store = None
-        models = self.models[job.coder]
-        if isinstance(models, str):
-            raise WebGenError(models)
-        if store is None:
-            store = RunStore.create(run_dir, job.item.instruction,
-                                    models=models.settings.to_public_dict(),
-                                    config=config.to_dict())  # fmt: skip
-        store.lock()
-        return store
-
-    async def _run(self, store: RunStore, job: _Job, config: RunConfig) -> None:
-        models = self.models[job.coder]
-        assert isinstance(models, AgentModels)
-        resumed = bool(store.steps())
-        note = f"resumed after step {store.head}" if resumed else "started"
-        self._note(job, store.run_dir, note)
-        bus = EventBus()
-        if self.on_event is not None:
-            sink = self.on_event
-            bus.subscribe(lambda e: sink(job.event(store.run_dir, event=e)))
-        try:
-            await WebGenAgent(store, models, config, bus).run()
-        finally:
-            store.unlock()
-
-    def _note(self, job: _Job, run_dir: Path, note: str) -> None:
+    def _note(self, job: BatchJob, run_dir: Path, note: str) -> None:
         if self.on_event is None:
             return
         try:
             self.on_event(job.event(run_dir, note=note))
         except Exception:  # a listener's bug must not stop the batch
             log.exception("batch event listener failed")
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One run of the batch: which item, coder, condition and sample."""
-
-    item: BatchItem
-    coder: str
-    condition: Condition | None
-    sample: int
-
-    def run_dir(self, out: Path) -> Path:
-        folder = out / self.item.id / coder_slug(self.coder)
-        if self.condition is not None:
-            folder = folder / self.condition.name
-        return folder / f"sample-{self.sample}"
-
-    def event(self, run_dir: Path, *, note: str = "", event: Event | None = None) -> BatchEvent:
-        name = self.condition.name if self.condition else ""
-        return BatchEvent(self.item.id, self.coder, self.sample, run_dir, note, event, name)
 
 
 def _check_items(items: Sequence[BatchItem]) -> list[BatchItem]:
@@ -358,10 +257,12 @@ __all__ = [
     "BatchError",
     "BatchEvent",
     "BatchItem",
+    "BatchJob",
     "BatchReport",
     "BatchRun",
     "CoderRow",
     "EventCallback",
+    "JobExecutor",
     "ModelsFactory",
     "coder_slug",
     "item_id_for",
