@@ -397,8 +397,8 @@ class MainController(QObject):
         await self._close_session()
         self.window.notices.dismiss()
         self.model.reset(state)
+        self._set_session(session)  # before drawing: the view reads the thumbnails from it
         self.view.show()
-        self._set_session(session)
         store = session.store
         self.window.detail.clear()
         await show_files_of_step(self.window, store, store.head)

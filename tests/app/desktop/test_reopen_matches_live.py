@@ -9,6 +9,7 @@ from app.desktop.session import SessionStatus
 from tests.fakes.model_server import ScriptedModelServer, queue
 from tests.support.agent import CODER, CRITIC, FAST_TIMEOUTS, coder_reply, graded, settings_for
 from tests.support.desktop import drive, make_desk, write_settings
+from tests.support.qtasync import wait_until
 
 pytestmark = pytest.mark.slow
 PAGE = {"index.html": "<!doctype html><title>Bakery</title><h1>Fresh bread</h1>",
@@ -63,6 +64,9 @@ def test_a_reopened_run_shows_the_same_chat_notices_and_cards_as_live(qapp, qtbo
         await again.controller.ops.wait_idle()
         assert again.window.chat.transcript() == seen["chat"]
         assert cards(again.window) == seen["cards"]
+        first = again.window.timeline.card(1)  # step 1 has a screenshot: its thumbnail shows
+        await wait_until(lambda: first.thumbnail.pixmap() is not None
+                         and not first.thumbnail.pixmap().isNull(), 20, "the thumbnail")
         assert again.window.run_status.phase_label.text() == seen["status"] == "Finished"
 
     drive(qapp, again, reopen)
