@@ -221,6 +221,10 @@ class RunConfig:
         select_best: End the run on the best step (False: the last step is the result).
         image_max_side: Longest side in pixels of an attached image; larger ones are scaled
             down before they are stored and sent.
+        candidates: Coder replies tried at each edit step, each on its own copy of the site;
+            the best continues and the others are kept as its siblings (1: one reply).
+        candidates_served: How many candidates install, serve and are graded at once; the
+            rest wait their turn.
     """
 
     max_steps: int = 20
@@ -238,6 +242,13 @@ class RunConfig:
     backtracking: bool = True
     select_best: bool = True
     image_max_side: int = IMAGE_MAX_SIDE
+    candidates: int = 1
+    candidates_served: int = 2
+
+    def __post_init__(self) -> None:
+        if self.candidates < 1 or self.candidates_served < 1:
+            raise ValueError("candidates and candidates served must be at least 1, got "
+                             f"{self.candidates} and {self.candidates_served}")
 
     @property
     def uses_critic(self) -> bool:
@@ -257,6 +268,8 @@ class RunConfig:
         data["viewport"] = list(self.viewport)
         data["sandbox"] = {**data["sandbox"], "mode": str(self.sandbox.mode),
                            "dependency_scripts": str(self.sandbox.dependency_scripts)}
+        if self.candidates == 1:  # a one-reply run's manifest stays as it always was
+            del data["candidates"], data["candidates_served"]
         return data
 
     @classmethod

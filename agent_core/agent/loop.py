@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from agent_core.agent import steps as step_kinds
+from agent_core.agent.candidates import CandidateStep
 from agent_core.agent.context import FittedPrompt, Turn, fit_conversation, prompt_budget
 from agent_core.agent.conversation import turn_of_step
 from agent_core.agent.head import (
@@ -54,6 +55,8 @@ from agent_core.events import (
     TestInstructionWritten,
 )
 from agent_core.gui.interface import FunctionalTester, WritesTestInstruction
+from agent_core.llm.base import ChatModel
+from agent_core.llm.factory import make_chat_model
 from agent_core.llm.server_context import served_context_length
 from agent_core.llm.vision import reads_images
 from agent_core.protocol.coder_prompt import (
@@ -389,9 +392,18 @@ class WebGenAgent:
                 run_id=self.run_id, index=index, dropped_turns=prompt.dropped_turns,
                 prompt_tokens_estimate=prompt.tokens_estimate,
             ))
+        if self.config.candidates > 1:
+            step = CandidateStep(self._step_context(parent, refs), self.store.run_dir / ".webgen",
+                                 self.store.logs_dir, self._candidate_coder)
+            return await step.run(prompt, index, parent, left, time.time())
         runner = step_kinds.StepRunner(self._step_context(parent, refs), index, parent, left,
                                        time.time())
         return await runner.run(prompt)
+
+    def _candidate_coder(self, number: int) -> ChatModel:
+        """The coder's client for candidate ``number``: the same settings, its own seed."""
+        coder = self.models.settings.coder
+        return make_chat_model(replace(coder, seed=(coder.seed or 0) + number), "coder")
 
     def _step_context(self, parent: int | None,
                       refs: StepReferences | None = None) -> step_kinds.StepContext:

@@ -1,0 +1,77 @@
+"""Several candidate replies per step on a static site: gated, graded, the best continued."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent_core.config import RunConfig
+from agent_core.store.run_store import RunStore
+from tests.fakes.model_server import RecordedRequest, ScriptedModelServer
+from tests.support.agent import (
+    CODER,
+    CRITIC,
+    FAST_TIMEOUTS,
+    bakery_page,
+    coder_reply,
+    graded,
+    make_agent,
+    run,
+    settings_for,
+)
+
+pytestmark = pytest.mark.slow
+INSTRUCTION = "A one-page site for a bakery with a cream background."
+THROWS = ("<!doctype html><title>Bakery</title><h1>Bakery</h1>"
+          "<script>throw new Error('oven exploded')</script>")
+BLANK = "<!doctype html><title>Bakery</title><body></body>"
+STARTER = ("<!doctype html><title>Vite + React</title><h1>Vite + React</h1>"
+           "<p>Edit <code>src/App.jsx</code> and save to test HMR</p>")
+REPLIES = {1: THROWS, 2: BLANK, 3: STARTER, 4: "<h1>Plain bakery</h1>",
+           5: "<h1>Fancy bakery</h1>"}
+"""What each candidate's coder request (by its seed) gets back."""
+
+
+def by_seed(request: RecordedRequest) -> str:
+    """The coder answers each candidate's request by the seed it was sent with."""
+    return coder_reply({"index.html": REPLIES[request.body["seed"]]})
+
+
+async def test_candidates_are_gated_graded_and_the_best_continues(tmp_path):
+    critic = graded(3, 5)  # only the two real pages reach the critic, in candidate order
+    with ScriptedModelServer({CODER: by_seed, CRITIC: critic}) as server:
+        config = RunConfig(max_steps=5, candidates=5, candidates_served=1,
+                           gui_testing=False, timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        await run(agent)
+    steps = {s.index: s for s in RunStore.open(tmp_path / "run").steps()}
+    assert sorted(steps) == [1, 2, 3, 4, 5]
+    assert {s.parent for s in steps.values()} == {None}  # siblings of one parent
+    gates = {i: steps[i].runtime.gate or "" for i in steps}
+    assert "uncaught error" in gates[1] and "oven exploded" in gates[1]
+    assert "blank" in gates[2]
+    assert "starter placeholder" in gates[3]
+    assert gates[4] == gates[5] == ""
+    assert all(steps[i].has_error and steps[i].appearance_grade is None for i in (1, 2, 3))
+    assert len(critic.images) == 4  # a check and a grade for each real page; no gated one
+    assert [steps[i].appearance_grade for i in (4, 5)] == [3, 5]
+    assert [steps[i].runtime.candidate["chosen"] for i in range(1, 6)] == [False] * 4 + [True]
+    assert agent.store.head == 5 and agent.store.manifest.best_step == 5
+    assert "Fancy bakery" in (agent.store.workspace / "index.html").read_text()
+    for index, html in REPLIES.items():  # every candidate's files are kept
+        assert agent.store.files_of(index)["index.html"].decode() == html
+
+
+async def test_one_candidate_keeps_the_ordinary_step(tmp_path):
+    with ScriptedModelServer({CODER: lambda r: coder_reply(bakery_page("one")),
+                              CRITIC: graded(4)}) as server:
+        config = RunConfig(max_steps=1, gui_testing=False, timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        await run(agent)
+        coder_requests = [r for r in server.chat_requests if r.model == CODER]
+    step = agent.store.step(1)
+    assert step.runtime.candidate is None and step.runtime.gate is None
+    assert "seed" not in coder_requests[0].body
+    assert "candidates" not in agent.store.manifest.config
+    assert not (tmp_path / "run" / ".webgen" / "candidates").exists()
