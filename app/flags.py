@@ -163,7 +163,8 @@ def apply_run_flags(config: RunConfig, args: argparse.Namespace) -> RunConfig:
         changes["backtracking"] = False
     if getattr(args, "no_select_best", False):
         changes["select_best"] = False
-    if getattr(args, "image_max_side", None) is not None:
-        changes["image_max_side"] = args.image_max_side
+    for name in ("image_max_side", "candidates", "candidates_served"):
+        if getattr(args, name, None) is not None:
+            changes[name] = getattr(args, name)
     changes["sandbox"] = _sandbox_changes(config, args)
     return RunConfig(**{**config.__dict__, **changes})
