@@ -225,6 +225,7 @@ class RunConfig:
             the best continues and the others are kept as its siblings (1: one reply).
         candidates_served: How many candidates install, serve and are graded at once; the
             rest wait their turn.
+        coder_requests: How many candidates' coder requests are in flight at once.
     """
 
     max_steps: int = 20
@@ -244,11 +245,13 @@ class RunConfig:
     image_max_side: int = IMAGE_MAX_SIDE
     candidates: int = 1
     candidates_served: int = 2
+    coder_requests: int = 4
 
     def __post_init__(self) -> None:
-        if self.candidates < 1 or self.candidates_served < 1:
-            raise ValueError("candidates and candidates served must be at least 1, got "
-                             f"{self.candidates} and {self.candidates_served}")
+        limits = (self.candidates, self.candidates_served, self.coder_requests)
+        if min(limits) < 1:
+            raise ValueError("candidates, candidates served and coder requests must be at "
+                             f"least 1, got {limits}")
 
     @property
     def uses_critic(self) -> bool:
@@ -269,7 +272,7 @@ class RunConfig:
         data["sandbox"] = {**data["sandbox"], "mode": str(self.sandbox.mode),
                            "dependency_scripts": str(self.sandbox.dependency_scripts)}
         if self.candidates == 1:  # a one-reply run's manifest stays as it always was
-            del data["candidates"], data["candidates_served"]
+            del data["candidates"], data["candidates_served"], data["coder_requests"]
         return data
 
     @classmethod

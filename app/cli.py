@@ -73,6 +73,8 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidates-served", type=positive_int, default=None, metavar="N",
                         help="how many candidates install, serve and are graded at once "
                              "(default 2)")
+    parser.add_argument("--coder-requests", type=positive_int, default=None, metavar="N",
+                        help="how many candidates' coder requests run at once (default 4)")
     add_sandbox_flags(parser)
     add_condition_flags(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON summary")

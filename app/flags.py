@@ -163,7 +163,7 @@ def apply_run_flags(config: RunConfig, args: argparse.Namespace) -> RunConfig:
         changes["backtracking"] = False
     if getattr(args, "no_select_best", False):
         changes["select_best"] = False
-    for name in ("image_max_side", "candidates", "candidates_served"):
+    for name in ("image_max_side", "candidates", "candidates_served", "coder_requests"):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
     changes["sandbox"] = _sandbox_changes(config, args)

@@ -20,6 +20,7 @@ from agent_core.agent.context import FittedPrompt
 from agent_core.agent.services import StepServices
 from agent_core.agent.steps import StepContext, StepResult, StepRunner
 from agent_core.llm.base import ChatModel
+from agent_core.runtime.dep_store import REWRITTEN
 from agent_core.runtime.linktree import link_tree, remove_tree
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.workspace.guard import Workspace
@@ -62,7 +63,7 @@ def _make_site(source: Workspace, state_dir: Path, root: Path) -> Path:
     Workspace(site, max_file_bytes=source.max_file_bytes).restore(source.snapshot())
     modules = source.root / "node_modules"
     if modules.is_dir():
-        link_tree(modules, site / "node_modules")
+        link_tree(modules, site / "node_modules", copy=REWRITTEN)
     (root / "state").mkdir()
     recorded = state_dir / "install-state.json"
     if recorded.is_file():
@@ -93,9 +94,10 @@ class CandidateStep:
         config = self.context.services.config
         candidates = [await self._prepare(index, k, parent, backtracked_from, started_at)
                       for k in range(1, config.candidates + 1)]
+        asking = asyncio.Semaphore(config.coder_requests)
         serving = asyncio.Semaphore(config.candidates_served)
-        try:  # all replies at once; then served in candidate order, a budget at a time
-            await asyncio.gather(*(self._ask(c, prompt) for c in candidates))
+        try:  # the replies, a limit at a time; then served in candidate order, a budget at a time
+            await asyncio.gather(*(self._ask(c, prompt, asking) for c in candidates))
             await asyncio.gather(*(self._carry_out(c, serving) for c in candidates))
             return await self._commit_all(candidates, prompt.trimmed, index)
         finally:
@@ -119,8 +121,10 @@ class CandidateStep:
         return _Candidate(number, runner, services, coder)
 
     @staticmethod
-    async def _ask(candidate: _Candidate, prompt: FittedPrompt) -> None:
-        candidate.turn = await candidate.runner.ask(prompt)
+    async def _ask(candidate: _Candidate, prompt: FittedPrompt,
+                   asking: asyncio.Semaphore) -> None:
+        async with asking:
+            candidate.turn = await candidate.runner.ask(prompt)
 
     @staticmethod
     async def _carry_out(candidate: _Candidate, serving: asyncio.Semaphore) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from agent_core.config import RunConfig
@@ -26,40 +28,47 @@ THROWS = ("<!doctype html><title>Bakery</title><h1>Bakery</h1>"
 BLANK = "<!doctype html><title>Bakery</title><body></body>"
 STARTER = ("<!doctype html><title>Vite + React</title><h1>Vite + React</h1>"
            "<p>Edit <code>src/App.jsx</code> and save to test HMR</p>")
-REPLIES = {1: THROWS, 2: BLANK, 3: STARTER, 4: "<h1>Plain bakery</h1>",
-           5: "<h1>Fancy bakery</h1>"}
+FAILS_TO_START = {"index.html": "<h1>Bakery</h1>", "package.json": json.dumps(
+    {"name": "bakery", "private": True, "scripts": {"dev": "node -e process.exit(3)"}})}
+REPLIES = {1: {"index.html": THROWS}, 2: {"index.html": BLANK}, 3: {"index.html": STARTER},
+           4: {"index.html": "<h1>Plain bakery</h1>"}, 5: {"index.html": "<h1>Fancy bakery</h1>"},
+           6: FAILS_TO_START}
 """What each candidate's coder request (by its seed) gets back."""
 
 
 def by_seed(request: RecordedRequest) -> str:
     """The coder answers each candidate's request by the seed it was sent with."""
-    return coder_reply({"index.html": REPLIES[request.body["seed"]]})
+    return coder_reply(REPLIES[request.body["seed"]])
 
 
 async def test_candidates_are_gated_graded_and_the_best_continues(tmp_path):
     critic = graded(3, 5)  # only the two real pages reach the critic, in candidate order
     with ScriptedModelServer({CODER: by_seed, CRITIC: critic}) as server:
-        config = RunConfig(max_steps=5, candidates=5, candidates_served=1,
+        config = RunConfig(max_steps=6, candidates=6, candidates_served=1,
                            gui_testing=False, timeouts=FAST_TIMEOUTS)
         agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
                               config)
         await run(agent)
     steps = {s.index: s for s in RunStore.open(tmp_path / "run").steps()}
-    assert sorted(steps) == [1, 2, 3, 4, 5]
+    assert sorted(steps) == [1, 2, 3, 4, 5, 6]
     assert {s.parent for s in steps.values()} == {None}  # siblings of one parent
     gates = {i: steps[i].runtime.gate or "" for i in steps}
     assert "uncaught error" in gates[1] and "oven exploded" in gates[1]
     assert "blank" in gates[2]
     assert "starter placeholder" in gates[3]
     assert gates[4] == gates[5] == ""
-    assert all(steps[i].has_error and steps[i].appearance_grade is None for i in (1, 2, 3))
+    assert "did not start" in gates[6]
+    assert all(steps[i].has_error and steps[i].appearance_grade is None for i in (1, 2, 3, 6))
     assert len(critic.images) == 4  # a check and a grade for each real page; no gated one
     assert [steps[i].appearance_grade for i in (4, 5)] == [3, 5]
-    assert [steps[i].runtime.candidate["chosen"] for i in range(1, 6)] == [False] * 4 + [True]
+    chosen = [steps[i].runtime.candidate["chosen"] for i in range(1, 7)]
+    assert chosen == [False, False, False, False, True, False]
     assert agent.store.head == 5 and agent.store.manifest.best_step == 5
     assert "Fancy bakery" in (agent.store.workspace / "index.html").read_text()
-    for index, html in REPLIES.items():  # every candidate's files are kept
-        assert agent.store.files_of(index)["index.html"].decode() == html
+    for index, files in REPLIES.items():  # every candidate's files are kept
+        kept = agent.store.files_of(index)
+        assert {p: kept[p].decode() for p in files} == files
+    assert not (agent.store.workspace / "package.json").exists()  # the chosen one's files
 
 
 async def test_one_candidate_keeps_the_ordinary_step(tmp_path):
