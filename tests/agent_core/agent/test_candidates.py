@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from agent_core.config import RunConfig
 from agent_core.store.run_store import RunStore
-from tests.fakes.model_server import RecordedRequest, ScriptedModelServer
+from tests.fakes.model_server import RecordedRequest, ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
     CRITIC,
@@ -84,3 +85,22 @@ async def test_one_candidate_keeps_the_ordinary_step(tmp_path):
     assert "seed" not in coder_requests[0].body
     assert "candidates" not in agent.store.manifest.config
     assert not (tmp_path / "run" / ".webgen" / "candidates").exists()
+
+
+async def test_restoring_a_sibling_continues_the_run_from_it(tmp_path):
+    with ScriptedModelServer({CODER: by_seed, CRITIC: graded(3, 5)}) as server:
+        config = RunConfig(max_steps=6, candidates=6, candidates_served=2,
+                           gui_testing=False, timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        await agent.run()
+        await agent.restore_step(4)  # the plain sibling, not the chosen fancy one
+        assert "Plain bakery" in (agent.store.workspace / "index.html").read_text()
+        server.set_script(CODER, queue(coder_reply(bakery_page("plain, with prices"))))
+        server.set_script(CRITIC, graded(4))
+        agent.config = replace(config, max_steps=7, candidates=1)
+        await run(agent)
+        prompt = "\n".join([r for r in server.chat_requests if r.model == CODER][-1].texts)
+    assert agent.store.step(7).parent == 4
+    assert "Plain bakery" in prompt and "Fancy bakery" not in prompt  # it saw the sibling
+    assert "plain, with prices" in agent.store.files_of(7)["index.html"].decode()
