@@ -29,6 +29,7 @@ from app.bench import add_bench_parser, run_bench
 from app.export_cmd import add_export_parser, run_export
 from app.export_site_cmd import add_export_site_parser, run_export_site
 from app.flags import (
+    add_candidate_flags,
     add_condition_flags,
     add_role_flags,
     add_sandbox_flags,
@@ -67,14 +68,7 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="browser executable (default: found automatically)")
     parser.add_argument("--image-max-side", type=positive_int, default=None, metavar="PX",
                         help="scale attached images down to this longest side (default 1568)")
-    parser.add_argument("--candidates", type=positive_int, default=None, metavar="N",
-                        help="try N coder replies per step, each on its own copy of the site; "
-                             "the best continues, the others are kept (default 1)")
-    parser.add_argument("--candidates-served", type=positive_int, default=None, metavar="N",
-                        help="how many candidates install, serve and are graded at once "
-                             "(default 2)")
-    parser.add_argument("--coder-requests", type=positive_int, default=None, metavar="N",
-                        help="how many candidates' coder requests run at once (default 4)")
+    add_candidate_flags(parser)
     add_sandbox_flags(parser)
     add_condition_flags(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON summary")

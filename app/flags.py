@@ -130,6 +130,18 @@ def _sandbox_changes(config: RunConfig, args: argparse.Namespace) -> SandboxConf
     return replace(config.sandbox, **changes)
 
 
+def add_candidate_flags(parser: argparse.ArgumentParser) -> None:
+    """``--candidates``, ``--candidates-served`` and ``--coder-requests`` (run, bench, batch)."""
+    parser.add_argument("--candidates", type=positive_int, default=None, metavar="N",
+                        help="try N coder replies per step, each on its own copy of the site; "
+                             "the best continues, the others are kept (default 1)")
+    parser.add_argument("--candidates-served", type=positive_int, default=None, metavar="N",
+                        help="how many candidates install, serve and are graded at once "
+                             "(default 2)")
+    parser.add_argument("--coder-requests", type=positive_int, default=None, metavar="N",
+                        help="how many candidates' coder requests run at once (default 4)")
+
+
 def role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """The role flags as ``{role: {setting: value or None}}`` for the settings resolver."""
     return {
