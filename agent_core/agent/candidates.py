@@ -19,6 +19,7 @@ from agent_core.agent.coder_turn import CoderTurn
 from agent_core.agent.context import FittedPrompt
 from agent_core.agent.services import StepServices
 from agent_core.agent.steps import StepContext, StepResult, StepRunner
+from agent_core.config import RunConfig
 from agent_core.llm.base import ChatModel
 from agent_core.runtime.dep_store import REWRITTEN
 from agent_core.runtime.linktree import link_tree, remove_tree
@@ -63,7 +64,7 @@ def _make_site(source: Workspace, state_dir: Path, root: Path) -> Path:
     Workspace(site, max_file_bytes=source.max_file_bytes).restore(source.snapshot())
     modules = source.root / "node_modules"
     if modules.is_dir():
-        link_tree(modules, site / "node_modules", copy=REWRITTEN)
+        link_tree(modules, site / "node_modules", skip=(".vite",), copy=REWRITTEN)
     (root / "state").mkdir()
     recorded = state_dir / "install-state.json"
     if recorded.is_file():
@@ -76,14 +77,16 @@ class CandidateStep:
 
     Args:
         context: The run's step context (its services are the run's own).
+        config: The run's settings as they are now (how many candidates, and the limits).
         state_dir: The run's private folder (``.webgen``); candidates live under it.
         logs_dir: The run's log folder.
         make_coder: The coder's client per candidate.
     """
 
-    def __init__(self, context: StepContext, state_dir: Path, logs_dir: Path,
-                 make_coder: CoderFactory) -> None:
+    def __init__(self, context: StepContext, config: RunConfig, state_dir: Path,
+                 logs_dir: Path, make_coder: CoderFactory) -> None:
         self.context = context
+        self.config = config
         self.state_dir = state_dir
         self.logs_dir = logs_dir
         self.make_coder = make_coder
@@ -91,7 +94,7 @@ class CandidateStep:
     async def run(self, prompt: FittedPrompt, index: int, parent: int | None,
                   backtracked_from: int | None, started_at: float) -> StepRecord:
         """Draft every candidate, commit the others, then the chosen one (the new head)."""
-        config = self.context.services.config
+        config = self.config
         candidates = [await self._prepare(index, k, parent, backtracked_from, started_at)
                       for k in range(1, config.candidates + 1)]
         asking = asyncio.Semaphore(config.coder_requests)
@@ -111,7 +114,7 @@ class CandidateStep:
         root = self.state_dir / "candidates" / f"{index:06d}-{number}"
         site = await asyncio.to_thread(_make_site, run.workspace, self.state_dir, root)
         services = StepServices.build(site, root / "state", self.logs_dir / root.name,
-                                      run.config, run.critic.model)
+                                      self.config, run.critic.model)
         services.share_browser(run)
         services.start_request = run.start_request
         coder = await asyncio.to_thread(self.make_coder, number)  # loads TLS certificates

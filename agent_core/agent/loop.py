@@ -393,8 +393,9 @@ class WebGenAgent:
                 prompt_tokens_estimate=prompt.tokens_estimate,
             ))
         if self.config.candidates > 1:
-            step = CandidateStep(self._step_context(parent, refs), self.store.run_dir / ".webgen",
-                                 self.store.logs_dir, self._candidate_coder)
+            step = CandidateStep(self._step_context(parent, refs), self.config,
+                                 self.store.run_dir / ".webgen", self.store.logs_dir,
+                                 self._candidate_coder)
             return await step.run(prompt, index, parent, left, time.time())
         runner = step_kinds.StepRunner(self._step_context(parent, refs), index, parent, left,
                                        time.time())
