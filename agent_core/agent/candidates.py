@@ -36,6 +36,7 @@ class _Candidate:
     runner: StepRunner
     services: StepServices
     coder: ChatModel
+    root: Path
     turn: CoderTurn | None = None
     result: StepResult | None = None
 
@@ -104,9 +105,10 @@ class CandidateStep:
             await asyncio.gather(*(self._carry_out(c, serving) for c in candidates))
             return await self._commit_all(candidates, prompt.trimmed, index)
         finally:
-            for candidate in candidates:
+            for candidate in candidates:  # their files are in the store now, or never will be
                 await asyncio.shield(candidate.services.server.stop())
                 await candidate.coder.close()
+                await asyncio.to_thread(remove_tree, candidate.root)
 
     async def _prepare(self, index: int, number: int, parent: int | None,
                        backtracked_from: int | None, started_at: float) -> _Candidate:
@@ -121,7 +123,7 @@ class CandidateStep:
         context = replace(self.context, services=services, coder=coder)
         runner = StepRunner(context, index + number - 1, parent, backtracked_from, started_at,
                             gated=True)
-        return _Candidate(number, runner, services, coder)
+        return _Candidate(number, runner, services, coder, root)
 
     @staticmethod
     async def _ask(candidate: _Candidate, prompt: FittedPrompt,

@@ -70,6 +70,7 @@ async def test_candidates_are_gated_graded_and_the_best_continues(tmp_path):
         kept = agent.store.files_of(index)
         assert {p: kept[p].decode() for p in files} == files
     assert not (agent.store.workspace / "package.json").exists()  # the chosen one's files
+    assert not any((tmp_path / "run" / ".webgen" / "candidates").iterdir())  # folders cleared
 
 
 async def test_one_candidate_keeps_the_ordinary_step(tmp_path):
