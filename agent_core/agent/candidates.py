@@ -36,7 +36,8 @@ class _Candidate:
     runner: StepRunner
     services: StepServices
     coder: ChatModel
-    root: Path
+    root: Path | None
+    """The candidate's own folder; None for the first, which works in the run's workspace."""
     turn: CoderTurn | None = None
     result: StepResult | None = None
 
@@ -65,7 +66,7 @@ def _make_site(source: Workspace, state_dir: Path, root: Path) -> Path:
     Workspace(site, max_file_bytes=source.max_file_bytes).restore(source.snapshot())
     modules = source.root / "node_modules"
     if modules.is_dir():
-        link_tree(modules, site / "node_modules", skip=(".vite",), copy=REWRITTEN)
+        link_tree(modules, site / "node_modules", copy=REWRITTEN)
     (root / "state").mkdir()
     recorded = state_dir / "install-state.json"
     if recorded.is_file():
@@ -96,8 +97,9 @@ class CandidateStep:
                   backtracked_from: int | None, started_at: float) -> StepRecord:
         """Draft every candidate, commit the others, then the chosen one (the new head)."""
         config = self.config
-        candidates = [await self._prepare(index, k, parent, backtracked_from, started_at)
-                      for k in range(1, config.candidates + 1)]
+        candidates = list(await asyncio.gather(*(
+            self._prepare(index, k, parent, backtracked_from, started_at)
+            for k in range(1, config.candidates + 1))))
         asking = asyncio.Semaphore(config.coder_requests)
         serving = asyncio.Semaphore(config.candidates_served)
         try:  # the replies, a limit at a time; then served in candidate order, a budget at a time
@@ -106,19 +108,23 @@ class CandidateStep:
             return await self._commit_all(candidates, prompt.trimmed, index)
         finally:
             for candidate in candidates:  # their files are in the store now, or never will be
-                await asyncio.shield(candidate.services.server.stop())
                 await candidate.coder.close()
-                await asyncio.to_thread(remove_tree, candidate.root)
+                if candidate.root is not None:
+                    await asyncio.shield(candidate.services.server.stop())
+                    await asyncio.to_thread(remove_tree, candidate.root)
 
     async def _prepare(self, index: int, number: int, parent: int | None,
                        backtracked_from: int | None, started_at: float) -> _Candidate:
         run = self.context.services
-        root = self.state_dir / "candidates" / f"{index:06d}-{number}"
-        site = await asyncio.to_thread(_make_site, run.workspace, self.state_dir, root)
-        services = StepServices.build(site, root / "state", self.logs_dir / root.name,
-                                      self.config, run.critic.model)
-        services.share_browser(run)
-        services.start_request = run.start_request
+        root: Path | None = None
+        services = run  # the first candidate keeps the run's workspace and running server
+        if number > 1:
+            root = self.state_dir / "candidates" / f"{index:06d}-{number}"
+            site = await asyncio.to_thread(_make_site, run.workspace, self.state_dir, root)
+            services = StepServices.build(site, root / "state", self.logs_dir / root.name,
+                                          self.config, run.critic.model)
+            services.share_browser(run)
+            services.start_request = run.start_request
         coder = await asyncio.to_thread(self.make_coder, number)  # loads TLS certificates
         context = replace(self.context, services=services, coder=coder)
         runner = StepRunner(context, index + number - 1, parent, backtracked_from, started_at,
