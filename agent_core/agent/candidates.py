@@ -36,8 +36,6 @@ class _Candidate:
     runner: StepRunner
     services: StepServices
     coder: ChatModel
-    root: Path | None
-    """The candidate's own folder; None for the first, which works in the run's workspace."""
     turn: CoderTurn | None = None
     result: StepResult | None = None
 
@@ -74,23 +72,63 @@ def _make_site(source: Workspace, state_dir: Path, root: Path) -> Path:
     return site
 
 
+class CandidateSlots:
+    """Candidates' folders and services, kept across a run's steps so their servers stay warm.
+
+    Slot ``k`` serves candidate ``k`` of every step (from 2; the first candidate uses the run's
+    own workspace). At each step its files are made equal to the parent's again; its dev
+    server keeps running and picks the change up like the run's own. ``close()`` (at the end
+    of the run) stops the servers and removes the folders.
+
+    Args:
+        state_dir: The run's private folder (``.webgen``); slots live under it.
+        logs_dir: The run's log folder.
+    """
+
+    def __init__(self, state_dir: Path, logs_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.logs_dir = logs_dir
+        self._slots: dict[int, StepServices] = {}
+
+    async def services(self, number: int, run: StepServices, config: RunConfig
+                       ) -> StepServices:
+        """Candidate ``number``'s services, its files those of the run's workspace now."""
+        slot = self._slots.get(number)
+        if slot is not None:
+            await asyncio.to_thread(slot.workspace.restore, run.workspace.snapshot())
+        else:
+            root = self.state_dir / "candidates" / str(number)
+            site = await asyncio.to_thread(_make_site, run.workspace, self.state_dir, root)
+            slot = StepServices.build(site, root / "state", self.logs_dir / f"candidate-{number}",
+                                      config, run.critic.model)
+            slot.share_browser(run)
+            self._slots[number] = slot
+        slot.start_request = run.start_request
+        return slot
+
+    async def close(self) -> None:
+        """Stop every slot's dev server and remove its folder."""
+        slots, self._slots = self._slots, {}
+        for slot in slots.values():
+            await asyncio.shield(slot.server.stop())
+            await asyncio.to_thread(remove_tree, slot.workspace.root.parent)
+
+
 class CandidateStep:
     """Takes step ``index`` as ``count`` candidates continuing from ``parent``.
 
     Args:
         context: The run's step context (its services are the run's own).
         config: The run's settings as they are now (how many candidates, and the limits).
-        state_dir: The run's private folder (``.webgen``); candidates live under it.
-        logs_dir: The run's log folder.
+        slots: The run's candidate folders and services.
         make_coder: The coder's client per candidate.
     """
 
-    def __init__(self, context: StepContext, config: RunConfig, state_dir: Path,
-                 logs_dir: Path, make_coder: CoderFactory) -> None:
+    def __init__(self, context: StepContext, config: RunConfig, slots: CandidateSlots,
+                 make_coder: CoderFactory) -> None:
         self.context = context
         self.config = config
-        self.state_dir = state_dir
-        self.logs_dir = logs_dir
+        self.slots = slots
         self.make_coder = make_coder
 
     async def run(self, prompt: FittedPrompt, index: int, parent: int | None,
@@ -107,29 +145,20 @@ class CandidateStep:
             await asyncio.gather(*(self._carry_out(c, serving) for c in candidates))
             return await self._commit_all(candidates, prompt.trimmed, index)
         finally:
-            for candidate in candidates:  # their files are in the store now, or never will be
+            for candidate in candidates:
                 await candidate.coder.close()
-                if candidate.root is not None:
-                    await asyncio.shield(candidate.services.server.stop())
-                    await asyncio.to_thread(remove_tree, candidate.root)
 
     async def _prepare(self, index: int, number: int, parent: int | None,
                        backtracked_from: int | None, started_at: float) -> _Candidate:
         run = self.context.services
-        root: Path | None = None
         services = run  # the first candidate keeps the run's workspace and running server
         if number > 1:
-            root = self.state_dir / "candidates" / f"{index:06d}-{number}"
-            site = await asyncio.to_thread(_make_site, run.workspace, self.state_dir, root)
-            services = StepServices.build(site, root / "state", self.logs_dir / root.name,
-                                          self.config, run.critic.model)
-            services.share_browser(run)
-            services.start_request = run.start_request
+            services = await self.slots.services(number, run, self.config)
         coder = await asyncio.to_thread(self.make_coder, number)  # loads TLS certificates
         context = replace(self.context, services=services, coder=coder)
         runner = StepRunner(context, index + number - 1, parent, backtracked_from, started_at,
                             gated=True)
-        return _Candidate(number, runner, services, coder, root)
+        return _Candidate(number, runner, services, coder)
 
     @staticmethod
     async def _ask(candidate: _Candidate, prompt: FittedPrompt,

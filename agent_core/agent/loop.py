@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from agent_core.agent import steps as step_kinds
-from agent_core.agent.candidates import CandidateStep
+from agent_core.agent.candidates import CandidateSlots, CandidateStep
 from agent_core.agent.context import FittedPrompt, Turn, fit_conversation, prompt_budget
 from agent_core.agent.conversation import turn_of_step
 from agent_core.agent.head import (
@@ -126,6 +126,7 @@ class WebGenAgent:
         if gui_tester is None:
             gui_tester = build_gui_tester(models, self.services, config)
         self.gui_tester = gui_tester
+        self._slots = CandidateSlots(store.run_dir / ".webgen", store.logs_dir)
         self.formats = FormatTracker(models.settings.coder.reply_format)
         """The coder's reply format during this run (``auto`` may switch it)."""
 
@@ -234,6 +235,7 @@ class WebGenAgent:
             await self._roll_back()
             return RunOutcome(RunStatus.FAILED, str(exc), self.store.manifest.best_step)
         finally:
+            await asyncio.shield(self._slots.close())
             if self._owns_services:
                 await asyncio.shield(self.services.close())
             unsubscribe()
@@ -394,8 +396,7 @@ class WebGenAgent:
             ))
         if self.config.candidates > 1:
             step = CandidateStep(self._step_context(parent, refs), self.config,
-                                 self.store.run_dir / ".webgen", self.store.logs_dir,
-                                 self._candidate_coder)
+                                 self._slots, self._candidate_coder)
             return await step.run(prompt, index, parent, left, time.time())
         runner = step_kinds.StepRunner(self._step_context(parent, refs), index, parent, left,
                                        time.time())
