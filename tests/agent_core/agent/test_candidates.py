@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 from dataclasses import replace
 
 import pytest
 
 from agent_core.config import RunConfig
+from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
-from tests.fakes.model_server import RecordedRequest, ScriptedModelServer, queue
+from tests.fakes.model_server import RecordedRequest, Reply, ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
     CRITIC,
@@ -105,3 +108,35 @@ async def test_restoring_a_sibling_continues_the_run_from_it(tmp_path):
     assert agent.store.step(7).parent == 4
     assert "Plain bakery" in prompt and "Fancy bakery" not in prompt  # it saw the sibling
     assert "plain, with prices" in agent.store.files_of(7)["index.html"].decode()
+
+
+async def test_stop_during_candidates_keeps_the_committed_step_and_stops_their_servers(
+        tmp_path):
+    calls = itertools.count()
+
+    def coder(request: RecordedRequest) -> Reply:
+        n = next(calls)  # the first step's two replies come at once, the second's slowly
+        reply = coder_reply(bakery_page(f"reply {n}"))
+        return Reply(text=reply) if n < 2 else Reply(text=reply, chunk_size=2,
+                                                     chunk_delay_s=0.05)
+
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(3, 4)}) as server:
+        config = RunConfig(max_steps=4, candidates=2, gui_testing=False, timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        streaming = asyncio.Event()
+        agent.bus.subscribe(lambda e: streaming.set() if e.kind == "token" and e.index >= 3
+                            else None)
+        task = asyncio.create_task(agent.run())
+        await asyncio.wait_for(streaming.wait(), 30)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await agent.models.close()
+    assert [s.index for s in agent.store.steps()] == [1, 2]
+    assert agent.store.manifest.status is RunStatus.CANCELLED
+    chosen = agent.store.head
+    assert agent.store.step(chosen).runtime.candidate["chosen"]
+    html = (agent.store.workspace / "index.html").read_text()
+    assert html == agent.store.files_of(chosen)["index.html"].decode()  # no half reply left
+    assert not any((tmp_path / "run" / ".webgen" / "candidates").iterdir())
