@@ -1,10 +1,12 @@
 """Several coder replies for one step, each a real site; the best continues, the rest are kept.
 
-Each candidate gets its own copy of the parent step's files (``node_modules`` hard-linked),
-its own install state, dev server and port; screenshots share the run's browser. At most
-``RunConfig.candidates_served`` candidates install, serve and are graded at once. The chosen
-one (no error, then the higher grade, then the earlier candidate) is committed last, so it
-becomes the head; its siblings share its parent.
+The first candidate works in the run's own workspace; each other one in a slot kept for the
+whole run: a copy of the parent step's files (``node_modules`` hard-linked), its own install
+state, dev server and port. Screenshots share the run's browser. Coder requests run at most
+``RunConfig.coder_requests`` at once; at most ``RunConfig.candidates_served`` candidates
+install, serve and are graded at once, in candidate order. A page that fails the render gate
+goes to no critic. The chosen one (no error, then the higher grade, then the earlier
+candidate) is committed last, so it becomes the head; its siblings share its parent.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from agent_core.config import RunConfig
 from agent_core.llm.base import ChatModel
 from agent_core.runtime.dep_store import REWRITTEN
 from agent_core.runtime.linktree import link_tree, remove_tree
-from agent_core.store.records import StepKind, StepRecord
+from agent_core.store.records import StepRecord
 from agent_core.workspace.guard import Workspace
 
 CoderFactory = Callable[[int], ChatModel]
@@ -193,8 +195,7 @@ class CandidateStep:
 
     async def _adopt(self, candidate: _Candidate, record: StepRecord) -> None:
         """The chosen candidate's files become the run's (the next step continues there)."""
-        run = self.context.services
-        if record.kind is StepKind.EDIT:
-            files = await asyncio.to_thread(self.context.store.files_of, record.index)
-            await asyncio.to_thread(run.workspace.restore, files)
+        run = self.context.services  # candidate 1 may have written there: always restore
+        files = await asyncio.to_thread(self.context.store.files_of, record.index)
+        await asyncio.to_thread(run.workspace.restore, files)
         run.start_request = candidate.services.start_request
