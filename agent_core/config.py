@@ -221,6 +221,11 @@ class RunConfig:
         select_best: End the run on the best step (False: the last step is the result).
         image_max_side: Longest side in pixels of an attached image; larger ones are scaled
             down before they are stored and sent.
+        candidates: Coder replies tried at each edit step, each on its own copy of the site;
+            the best continues and the others are kept as its siblings (1: one reply).
+        candidates_served: How many candidates install, serve and are graded at once; the
+            rest wait their turn.
+        coder_requests: How many candidates' coder requests are in flight at once.
     """
 
     max_steps: int = 20
@@ -238,6 +243,15 @@ class RunConfig:
     backtracking: bool = True
     select_best: bool = True
     image_max_side: int = IMAGE_MAX_SIDE
+    candidates: int = 1
+    candidates_served: int = 2
+    coder_requests: int = 4
+
+    def __post_init__(self) -> None:
+        limits = (self.candidates, self.candidates_served, self.coder_requests)
+        if min(limits) < 1:
+            raise ValueError("candidates, candidates served and coder requests must be at "
+                             f"least 1, got {limits}")
 
     @property
     def uses_critic(self) -> bool:
@@ -257,6 +271,8 @@ class RunConfig:
         data["viewport"] = list(self.viewport)
         data["sandbox"] = {**data["sandbox"], "mode": str(self.sandbox.mode),
                            "dependency_scripts": str(self.sandbox.dependency_scripts)}
+        if self.candidates == 1:  # a one-reply run's manifest stays as it always was
+            del data["candidates"], data["candidates_served"], data["coder_requests"]
         return data
 
     @classmethod

@@ -39,6 +39,7 @@ from agent_core.runtime.processes import reap_orphans
 from app import settings
 from app.flags import (
     ROLE_FLAGS,
+    add_candidate_flags,
     add_condition_flags,
     add_sandbox_flags,
     apply_run_flags,
@@ -133,6 +134,7 @@ def _add_run_and_role_flags(batch: argparse.ArgumentParser) -> None:
     batch.add_argument("--allow-any-command", action="store_true")
     batch.add_argument("--no-gui-testing", action="store_true")
     batch.add_argument("--chromium", default=None, metavar="PATH")
+    add_candidate_flags(batch)
     add_sandbox_flags(batch)
     add_condition_flags(batch, several=True)
     add_ray_flags(batch)

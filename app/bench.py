@@ -40,6 +40,7 @@ from agent_core.runtime.processes import reap_orphans
 from app import settings
 from app.bench_progress import ProgressBar
 from app.flags import (
+    add_candidate_flags,
     add_condition_flags,
     add_role_flags,
     add_sandbox_flags,
@@ -133,6 +134,7 @@ def _add_generation_and_model_flags(bench: argparse.ArgumentParser) -> None:
                        help="generate without the GUI agent's feature tests")  # fmt: skip
     bench.add_argument("--chromium", default=None, metavar="PATH",
                        help="browser executable (default: found automatically)")  # fmt: skip
+    add_candidate_flags(bench)
     add_sandbox_flags(bench)
     add_role_flags(
         bench, "models (the critic role browses and grades; the coder and feedback roles generate)"

@@ -29,6 +29,7 @@ from app.bench import add_bench_parser, run_bench
 from app.export_cmd import add_export_parser, run_export
 from app.export_site_cmd import add_export_site_parser, run_export_site
 from app.flags import (
+    add_candidate_flags,
     add_condition_flags,
     add_role_flags,
     add_sandbox_flags,
@@ -67,6 +68,7 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="browser executable (default: found automatically)")
     parser.add_argument("--image-max-side", type=positive_int, default=None, metavar="PX",
                         help="scale attached images down to this longest side (default 1568)")
+    add_candidate_flags(parser)
     add_sandbox_flags(parser)
     add_condition_flags(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON summary")

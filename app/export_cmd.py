@@ -15,6 +15,7 @@ from typing import Any
 
 from agent_core.errors import ConfigError, RunStoreError
 from agent_core.export import (
+    GROUP_BY,
     REWARDS,
     sft_records,
     step_grpo_records,
@@ -65,6 +66,13 @@ def add_export_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="step-grpo reward: appearance + GUI grade (both, the default), or one of them",
     )
     parser.add_argument(
+        "--group",
+        choices=GROUP_BY,
+        default=None,
+        help="step-grpo: standardise rewards within runs of one instruction (the default), "
+        "within each run, or within each step's candidates (siblings)",
+    )
+    parser.add_argument(
         "--human-labels",
         action="store_true",
         help="step-grpo: use people's grades from review/labels.json where they exist",
@@ -99,7 +107,8 @@ def _plural(count: int, word: str) -> str:
 def _records(args: argparse.Namespace, runs: list[Path]) -> Iterator[dict[str, Any]]:
     if args.export_format == "sft":
         return sft_records(runs)
-    return step_grpo_records(runs, reward=args.reward or "both", use_human_labels=args.human_labels)
+    return step_grpo_records(runs, reward=args.reward or "both", use_human_labels=args.human_labels,
+                             group_by=args.group or "instruction")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -110,9 +119,10 @@ def run_export(args: argparse.Namespace) -> int:
         options do not fit together, a path is not a run or a folder of runs, a run cannot
         be read, or Parquet is asked for without pyarrow (the reason goes to stderr).
     """
-    if args.export_format == "sft" and (args.reward or args.human_labels):
+    if args.export_format == "sft" and (args.reward or args.human_labels or args.group):
         print(
-            "webgen: --reward and --human-labels apply to --format step-grpo only; "
+            "webgen: --reward and --human-labels apply to --format step-grpo only, as does "
+            "--group; "
             "SFT records carry the best step's automatic grades",
             file=sys.stderr,
         )

@@ -130,6 +130,18 @@ def _sandbox_changes(config: RunConfig, args: argparse.Namespace) -> SandboxConf
     return replace(config.sandbox, **changes)
 
 
+def add_candidate_flags(parser: argparse.ArgumentParser) -> None:
+    """``--candidates``, ``--candidates-served`` and ``--coder-requests`` (run, bench, batch)."""
+    parser.add_argument("--candidates", type=positive_int, default=None, metavar="N",
+                        help="try N coder replies per step, each on its own copy of the site; "
+                             "the best continues, the others are kept (default 1)")
+    parser.add_argument("--candidates-served", type=positive_int, default=None, metavar="N",
+                        help="how many candidates install, serve and are graded at once "
+                             "(default 2)")
+    parser.add_argument("--coder-requests", type=positive_int, default=None, metavar="N",
+                        help="how many candidates' coder requests run at once (default 4)")
+
+
 def role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """The role flags as ``{role: {setting: value or None}}`` for the settings resolver."""
     return {
@@ -163,7 +175,8 @@ def apply_run_flags(config: RunConfig, args: argparse.Namespace) -> RunConfig:
         changes["backtracking"] = False
     if getattr(args, "no_select_best", False):
         changes["select_best"] = False
-    if getattr(args, "image_max_side", None) is not None:
-        changes["image_max_side"] = args.image_max_side
+    for name in ("image_max_side", "candidates", "candidates_served", "coder_requests"):
+        if getattr(args, name, None) is not None:
+            changes[name] = getattr(args, name)
     changes["sandbox"] = _sandbox_changes(config, args)
     return RunConfig(**{**config.__dict__, **changes})

@@ -6,12 +6,14 @@ from typing import Any
 
 from agent_core.state.from_store import load_state, state_summary
 from agent_core.store.run_store import RunStore
+from agent_core.store.selection import sibling_groups
 
 
 def run_summary(store: RunStore) -> dict[str, Any]:
     """The documented ``--json`` object of ``webgen run`` and ``webgen show``."""
     manifest = store.manifest
     state = load_state(store, running_elsewhere=store.is_being_run())
+    siblings = sibling_groups(store.steps())
     return {
         "run_dir": str(store.run_dir),
         "workspace": str(store.workspace),
@@ -40,6 +42,8 @@ def run_summary(store: RunStore) -> dict[str, Any]:
                 "images": list(s.images),
                 "reference_match": s.reference.match_grade if s.reference else None,
                 "reference_note": s.reference.match_note if s.reference else "",
+                "siblings": siblings.get(s.index, []),
+                "gate": s.runtime.gate,
             }
             for s in store.steps()
         ],

@@ -25,6 +25,7 @@ from ui.step_format import (
     INFO,
     WARNING,
     abandoned_text,
+    candidate_text,
     format_duration,
     grade_colour,
     grade_text,
@@ -159,6 +160,11 @@ class StepCard(QFrame):
             self.error_badge.setToolTip("\n".join(step.errors) or "This step has an error")
             self.error_badge.show()
         self._add_backtrack_note(step)
+        text, tip = candidate_text(step)
+        self.candidate_label = _label(text, self, name="candidateNote")
+        self.candidate_label.setToolTip(tip)
+        self.candidate_label.setVisible(bool(text))
+        self._layout.addWidget(self.candidate_label)
         self._layout.addStretch(1)
         self.setToolTip(
             f"Step {step.index} · {kind_label(step.kind)}: click to show it, "

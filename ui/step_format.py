@@ -105,3 +105,21 @@ def short_note(note: str) -> str:
     """A note on one or two lines of a card (the whole note goes in the tooltip)."""
     note = " ".join(note.split())
     return note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS - 1].rstrip() + "…"
+
+
+def candidate_text(step: StepRecord) -> tuple[str, str]:
+    """A candidate's place in its group for the card, and the tooltip ('', '' for others).
+
+    E.g. ``("⧉ 2 of 3 · chosen", ...)``, or ``("⧉ 1 of 3 · gated", "... the page is blank")``.
+    """
+    mark = step.runtime.candidate
+    if mark is None:
+        return "", ""
+    state = "chosen" if mark["chosen"] else ("gated" if step.runtime.gate else "sibling")
+    text = f"⧉ {mark['number']} of {mark['of']} · {state}"
+    tip = (f"Candidate {mark['number']} of {mark['of']} replies for this step (steps "
+           f"{mark['group']}-{mark['group'] + mark['of'] - 1} share its parent); "
+           + ("the run continued from it." if mark["chosen"] else "kept beside the chosen one."))
+    if step.runtime.gate:
+        tip += f"\nNot graded: {step.runtime.gate}."
+    return text, tip

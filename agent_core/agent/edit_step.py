@@ -9,6 +9,7 @@ from typing import Any
 
 from agent_core.agent.coder_turn import CoderTurn
 from agent_core.agent.feedback import FINISH_HINT, EditReport
+from agent_core.agent.render_gate import failure_reason, gate_reason
 from agent_core.browser.errors import PageLoadFailed
 from agent_core.errors import CommandRefused, RuntimeFailure
 from agent_core.protocol.actions import ShellAction, StartAction
@@ -97,8 +98,14 @@ async def run_edit_phases(
     instruction: str,
     on_phase: PhaseCallback,
     on_server: ServerCallback | None = None,
+    *,
+    gated: bool = False,
 ) -> EditOutcome:
-    """Install, serve, screenshot and review the files the coder just wrote."""
+    """Install, serve, screenshot and review the files the coder just wrote.
+
+    With ``gated`` (a candidate), a page that fails the render gate is an error step and
+    goes to no critic; the record says why.
+    """
     report = EditReport(
         written=turn.written,
         refused=turn.refused,
@@ -117,11 +124,26 @@ async def run_edit_phases(
     if url is None:
         report.screenshot_error = "the site is not running."
         out.errors.append("no screenshot: the site is not running")
+        if gated:
+            out.runtime = replace(out.runtime, gate=failure_reason(out.errors))
         return out
     capture = await _capture(services, url, out, on_phase)
+    if gated and capture is not None and _gate(capture, out):
+        return out
     if capture is not None and services.config.uses_critic:
         await _review(services, capture, instruction, out, on_phase)
     return out
+
+
+def _gate(capture: Any, out: EditOutcome) -> bool:
+    """Hold a page that renders nothing of its own back from the critic; True if held."""
+    reason = gate_reason(capture)
+    if reason is None:
+        return False
+    out.runtime = replace(out.runtime, gate=reason)
+    out.errors.append(f"render gate: {reason}")
+    out.report.description = f"The page was not graded: {reason}."
+    return True
 
 
 async def _timed(out: EditOutcome, phase: str, started: float) -> None:

@@ -103,6 +103,11 @@ class StepServices:
         """Review screenshots with ``critic_model`` from now on (settings changed between runs)."""
         self.critic = ScreenshotCritic(critic_model)
 
+    def share_browser(self, owner: StepServices) -> None:
+        """Take screenshots in ``owner``'s browser, which ``owner`` alone closes."""
+        owner.prewarm_browser()
+        self._browser_start = owner._browser_start
+
     def prewarm_browser(self) -> None:
         """Start launching the browser in the background (it takes about a second).
 

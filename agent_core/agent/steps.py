@@ -90,7 +90,9 @@ def decide_kind(turn: CoderTurn) -> StepKind:
 
 
 @dataclass
-class _Result:
+class StepResult:
+    """What carrying out one coder reply gave, before it is committed."""
+
     kind: StepKind
     feedback: str = ""
     appearance: int | None = None
@@ -107,8 +109,11 @@ class StepRunner:
     """Runs step ``index`` continuing from ``parent``, with what ``context`` gives it."""
 
     def __init__(self, context: StepContext, index: int, parent: int | None,
-                 backtracked_from: int | None, started_at: float) -> None:
+                 backtracked_from: int | None, started_at: float, *, gated: bool = False
+                 ) -> None:
         self.context = context
+        self.gated = gated
+        """A candidate: its page passes the render gate before the critic sees it."""
         self.index = index
         self.parent = parent
         self.backtracked_from = backtracked_from
@@ -119,12 +124,36 @@ class StepRunner:
 
     async def run(self, prompt: FittedPrompt) -> StepRecord:
         """Ask the coder, carry the reply out, commit and announce the step."""
-        context = self.context
-        await context.emit(StepStarted(run_id=context.run_id, index=self.index,
-                                       parent=self.parent))
-        turn = await self._ask_coder(prompt)
-        result = await self._act(turn)
-        return await self._commit(turn, result, prompt.trimmed)
+        turn, result = await self.draft(prompt)
+        return await self.commit(turn, result, prompt.trimmed)
+
+    async def draft(self, prompt: FittedPrompt) -> tuple[CoderTurn, StepResult]:
+        """Announce the step, ask the coder and carry the reply out; nothing is committed."""
+        turn = await self.ask(prompt)
+        return turn, await self.carry_out(turn)
+
+    async def ask(self, prompt: FittedPrompt) -> CoderTurn:
+        """Announce the step and ask the coder; its files land in the step's workspace."""
+        await self.context.emit(StepStarted(run_id=self.context.run_id, index=self.index,
+                                            parent=self.parent))
+        return await self._ask_coder(prompt)
+
+    async def carry_out(self, turn: CoderTurn) -> StepResult:
+        """Install, serve, look at and grade what the reply did; nothing is committed."""
+        return await self._act(turn)
+
+    async def commit(self, turn: CoderTurn, result: StepResult, trimmed: bool, *,
+                     settles_request: bool = True) -> StepRecord:
+        """Commit a drafted step and announce it; it becomes the run's head.
+
+        Args:
+            turn: The coder's reply.
+            result: What carrying it out gave.
+            trimmed: Whether the prompt was trimmed to fit.
+            settles_request: Whether the user's pending request counts as answered now
+                (False for a candidate committed beside the one the run continues from).
+        """
+        return await self._commit(turn, result, trimmed, settles_request)
 
     async def _phase(self, phase: str, detail: str = "") -> None:
         await self.context.emit(PhaseChanged(
@@ -161,7 +190,7 @@ class StepRunner:
         self.usage["coder"] = _usage_dict(turn.usage)
         return turn
 
-    async def _act(self, turn: CoderTurn) -> _Result:
+    async def _act(self, turn: CoderTurn) -> StepResult:
         result = await self._act_on_kind(turn)
         if turn.cut:
             limit = self.context.coder_settings.reply_limit
@@ -171,7 +200,7 @@ class StepRunner:
         result.reference = await self._reference(result)
         return result
 
-    async def _reference(self, result: _Result) -> ReferenceReview | None:
+    async def _reference(self, result: StepResult) -> ReferenceReview | None:
         """The attached images' evidence; after an edit, the critic's match with them."""
         refs = self.context.references
         if refs is None:
@@ -189,41 +218,42 @@ class StepRunner:
         self.usage["reference"] = _usage_dict(usage)
         return review
 
-    async def _act_on_kind(self, turn: CoderTurn) -> _Result:
+    async def _act_on_kind(self, turn: CoderTurn) -> StepResult:
         instruction = self.context.instruction
         kind = decide_kind(turn)
         inherited = self.parent_record
         appearance = inherited.appearance_grade if inherited else None
         if kind is StepKind.FINISH:
-            return _Result(kind, appearance=appearance,
+            return StepResult(kind, appearance=appearance,
                            gui=inherited.gui_grade if inherited else None)
         if kind is StepKind.GUI_TEST:
             return await self._gui_test(appearance, instruction)
         if not turn.parsed.has_actions:
             issues = [i.message for i in turn.parsed.issues]
-            return _Result(kind, fb.no_action_feedback(issues, instruction), appearance,
+            return StepResult(kind, fb.no_action_feedback(issues, instruction), appearance,
                            errors=["the reply contained no actions"])
         return await self._edit(turn, instruction)
 
-    async def _edit(self, turn: CoderTurn, instruction: str) -> _Result:
+    async def _edit(self, turn: CoderTurn, instruction: str) -> StepResult:
         outcome: EditOutcome = await run_edit_phases(
-            self.context.services, turn, instruction, self._phase, self._server_ready
+            self.context.services, turn, instruction, self._phase, self._server_ready,
+            gated=self.gated,
         )
         if turn.parsed.signal:
             outcome.report.notes.append(fb.signal_with_files_note())
         self.phases.update(outcome.phases)
         if outcome.critic_usage is not None:
             self.usage["critic"] = _usage_dict(outcome.critic_usage)
-        return _Result(
+        return StepResult(
             StepKind.EDIT, fb.edit_feedback(outcome.report, instruction),
             outcome.appearance_grade, None, outcome.errors, outcome.screenshot,
             critic=outcome.critic, runtime=outcome.runtime,
         )
 
-    async def _gui_test(self, appearance: int | None, instruction: str) -> _Result:
+    async def _gui_test(self, appearance: int | None, instruction: str) -> StepResult:
         tester = self.context.tester
         if tester is None:
-            return _Result(StepKind.GUI_TEST, fb.gui_unavailable_feedback(instruction),
+            return StepResult(StepKind.GUI_TEST, fb.gui_unavailable_feedback(instruction),
                            appearance, gui_test=GuiTest(available=False))
         await self._phase("gui_test", "")
         started = time.perf_counter()
@@ -236,10 +266,11 @@ class StepRunner:
             test = await asyncio.to_thread(test.with_stored_screenshots,
                                            self.context.store.write_artifact,
                                            f"gui/{self.index:06d}")
-        return _Result(StepKind.GUI_TEST, outcome.feedback, appearance, outcome.gui_grade,
+        return StepResult(StepKind.GUI_TEST, outcome.feedback, appearance, outcome.gui_grade,
                        outcome.errors, gui_test=test)
 
-    async def _commit(self, turn: CoderTurn, result: _Result, trimmed: bool) -> StepRecord:
+    async def _commit(self, turn: CoderTurn, result: StepResult, trimmed: bool,
+                      settles_request: bool = True) -> StepRecord:
         context = self.context
         await self._phase("commit", "")
         started = time.perf_counter()
@@ -264,7 +295,7 @@ class StepRunner:
             started_at=self.started_at, finished_at=time.time(),
         )
         record = await asyncio.to_thread(context.store.commit_step, record, result.screenshot)
-        if record.request:
+        if record.request and settles_request:
             await context.store.update_manifest_async(pending_request="", pending_images=[])
         await context.emit(step_finished_event(context.run_id, record))
         compared = reference_event(context.run_id, record)

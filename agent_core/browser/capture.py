@@ -21,6 +21,7 @@ class Capture:
         timings: Seconds per phase: ``navigate``, ``quiet``, ``frames``, ``screenshot``.
         pending_requests: URLs still in flight when the screenshot was taken (the network
             did not go quiet within ``quiet_max_s``).
+        text: The page's visible text, ``[media] `` first when it shows pictures.
         blocked_requests: Requests the site policy refused (loopback or private addresses
             other than the site, or the internet when it is off), with the reason.
     """
@@ -35,6 +36,7 @@ class Capture:
     timings: dict[str, float]
     pending_requests: list[str] = field(default_factory=list)
     blocked_requests: list[str] = field(default_factory=list)
+    text: str = ""
 
 
 class Stopwatch:

@@ -192,6 +192,7 @@ class BrowserSession:
             png=png,
             url=page.url,
             title=await _title(page),
+            text=await _visible_text(page),
             console_errors=list(activity.console_errors),
             page_errors=list(activity.page_errors),
             failed_requests=list(activity.failed_requests),
@@ -372,6 +373,23 @@ class BrowserSession:
                 pass
         self._browser = await self._launch(self._playwright)
         await self._open_page()
+
+
+_VISIBLE = """() => {
+  const body = document.body;
+  if (!body) return "";
+  const shown = [...body.querySelectorAll("img, svg, canvas, video, iframe")]
+    .some((el) => { const r = el.getBoundingClientRect(); return r.width > 8 && r.height > 8; });
+  return (shown ? "[media] " : "") + (body.innerText || "").slice(0, 2000);
+}"""
+
+
+async def _visible_text(page: Page) -> str:
+    """The page's visible text (``[media] `` first when it shows pictures), for the gate."""
+    try:
+        return str(await page.evaluate(_VISIBLE))
+    except PlaywrightError:
+        return ""
 
 
 async def _title(page: Page) -> str:

@@ -33,7 +33,7 @@ from agent_core.store.selection import select_best_step
 STEP_GRPO_SCHEMA = "webgen-step-grpo/1"
 SFT_SCHEMA = "webgen-sft/1"
 REWARDS = ("both", "appearance", "gui")
-GROUP_BY = ("instruction", "run")
+GROUP_BY = ("instruction", "run", "siblings")
 _REWARD_PARTS = {"both": ("appearance", "gui"), "appearance": ("appearance",), "gui": ("gui",)}
 # A step that does not change the files keeps the grade of the step it stands on
 # (METHOD.md): GUI-test and finish steps keep the appearance grade, finish keeps the GUI grade.
@@ -63,6 +63,8 @@ class _ScoredRun:
     rewards: dict[int, float] = field(default_factory=dict)
     sources: dict[int, str] = field(default_factory=dict)
     labels: dict[int, StepLabel] = field(default_factory=dict)
+    step_groups: dict[int, str] = field(default_factory=dict)
+    """With ``siblings`` grouping: each step's group (its candidates', or its own)."""
 
 
 def step_grpo_records(
@@ -83,8 +85,9 @@ def step_grpo_records(
             or ``gui`` (a missing grade is 0 as well).
         use_human_labels: Use a person's grade (``RUN_DIR/review/labels.json``) instead of the
             automatic one wherever the step, or the step whose grade it keeps, has one.
-        group_by: ``instruction`` (runs of the same normalised instruction form a group) or
-            ``run`` (every run is its own group).
+        group_by: ``instruction`` (runs of the same normalised instruction form a group),
+            ``run`` (every run is its own group) or ``siblings`` (the candidates of one step
+            form a group; a step taken with one reply is a group of its own).
 
     Returns:
         An iterator of records, run by run in the order given, steps in index order.
@@ -158,7 +161,7 @@ def _steps_of(store: RunStore) -> dict[int, StepRecord]:
 
 
 def _group_key(manifest: Manifest, group_by: str) -> str:
-    if group_by == "run":
+    if group_by in ("run", "siblings"):
         return group_id_of(manifest.run_id)
     return group_id_of(normalise_instruction(manifest.instruction))
 
@@ -176,7 +179,19 @@ def _score_run(store: RunStore, reward: str, use_human: bool, group_by: str) -> 
         value, source = _reward(steps, labels if use_human else {}, index, reward)
         run.rewards[index] = value
         run.sources[index] = source
+    if group_by == "siblings":
+        run.step_groups = _sibling_keys(run.run_id, steps)
     return run
+
+
+def _sibling_keys(run_id: str, steps: dict[int, StepRecord]) -> dict[int, str]:
+    """Each step's sibling group id: its candidate group's, or one of its own."""
+    keys: dict[int, str] = {}
+    for index, step in steps.items():
+        mark = step.runtime.candidate
+        group = mark["group"] if mark is not None else f"single-{index}"
+        keys[index] = group_id_of(f"{run_id}/{group}")
+    return keys
 
 
 def _reward(
@@ -214,7 +229,23 @@ def _human_grade(
     return None
 
 
+def _sibling_advantages(runs: list[_ScoredRun]) -> dict[tuple[str, int], float]:
+    """Each step's reward standardised within its sibling group (one reward: 0)."""
+    groups: dict[str, list[tuple[str, int, float]]] = defaultdict(list)
+    for run in runs:
+        for index, value in run.rewards.items():
+            groups[run.step_groups[index]].append((run.run_id, index, value))
+    result: dict[tuple[str, int], float] = {}
+    for members in groups.values():
+        standard = step_advantages([[value for _, _, value in members]])[0]
+        for (run_id, index, _), advantage in zip(members, standard, strict=True):
+            result[(run_id, index)] = advantage
+    return result
+
+
 def _advantages(runs: list[_ScoredRun]) -> dict[tuple[str, int], float]:
+    if any(run.step_groups for run in runs):
+        return _sibling_advantages(runs)
     groups: dict[str, list[_ScoredRun]] = defaultdict(list)
     for run in runs:
         groups[run.group_id].append(run)
@@ -254,7 +285,7 @@ def _step_records(
             "schema": STEP_GRPO_SCHEMA,
             "run_id": manifest.run_id,
             "run_dir": run.path.name,
-            "group_id": run.group_id,
+            "group_id": run.step_groups.get(index, run.group_id),
             "instruction": manifest.instruction,
             "step": index,
             "parent": step.parent,

@@ -236,6 +236,10 @@ class RuntimeResult:
         reply_format: How the coder was asked to reply (``text`` or ``structured``; None in
             records older than that setting).
         reply_cut: Why the coder's reply was cut off (``length``, ``repetition``), if it was.
+        gate: Why the render gate kept a candidate's page from the critic, if it did.
+        candidate: Which candidate of its step this was: ``group`` (the index the group's
+            steps share as their first), ``number`` (from 1), ``of`` and ``chosen``; None for a
+            step taken with one reply.
         extra: Keys this version does not know.
     """
 
@@ -245,6 +249,8 @@ class RuntimeResult:
     sandbox: SandboxReport | None = None
     reply_format: str | None = None
     reply_cut: str | None = None
+    gate: str | None = None
+    candidate: dict[str, Any] | None = field(default=None, hash=False)
     extra: Extra = field(default_factory=dict, hash=False)
 
     def failures(self) -> list[tuple[str, str]]:
@@ -260,6 +266,10 @@ class RuntimeResult:
         known: dict[str, Any] = {k: p.to_dict() for k, p in parts.items() if p is not None}
         if self.reply_format is not None or self.reply_cut is not None:
             known.update(reply_format=self.reply_format, reply_cut=self.reply_cut)
+        if self.gate is not None:
+            known["gate"] = self.gate
+        if self.candidate is not None:
+            known["candidate"] = dict(self.candidate)
         return dump(known, self.extra, versioned=True)
 
     @classmethod
@@ -272,8 +282,20 @@ class RuntimeResult:
             browser=f.part("browser", PageCapture.from_dict),
             sandbox=f.part("sandbox", SandboxReport.from_dict),
             reply_format=f.maybe_text("reply_format"), reply_cut=f.maybe_text("reply_cut"),
+            gate=f.maybe_text("gate"), candidate=_candidate(f.get("candidate")),
             extra=f.extra(),
         )
+
+
+def _candidate(value: object) -> dict[str, Any] | None:
+    """A stored ``candidate`` part, or None when absent or malformed."""
+    if not isinstance(value, Mapping):
+        return None
+    try:
+        return {"group": int(value["group"]), "number": int(value["number"]),
+                "of": int(value["of"]), "chosen": bool(value["chosen"])}
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 __all__ = [

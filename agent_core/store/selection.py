@@ -115,3 +115,18 @@ def explain_best(steps: Iterable[StepRecord]) -> str:
     tie = f"; it is the latest of {len(rivals) + 1} steps with the same grades" if rivals else ""
     return (f"Step {best.index}: {pool}; ranked by GUI grade, then appearance, then the later "
             f"step, it has the highest ({gui}, {look}){tie}.")
+
+
+def sibling_groups(steps: Iterable[StepRecord]) -> dict[int, list[int]]:
+    """Each step taken as one of several candidates, mapped to its siblings' indices.
+
+    Siblings are the other candidates of the same step: they share a parent and a group
+    (``RuntimeResult.candidate``). A step taken with one reply has none and is left out.
+    """
+    groups: dict[int, list[int]] = {}
+    for step in steps:
+        mark = step.runtime.candidate
+        if mark is not None:
+            groups.setdefault(mark["group"], []).append(step.index)
+    return {index: sorted(i for i in members if i != index)
+            for members in groups.values() for index in members}

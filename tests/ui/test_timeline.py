@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QPalette
 
+from agent_core.store.evidence import RuntimeResult
 from agent_core.store.records import StepKind, StepRecord
 from tests.support.runs import StepSpec, build_run
 from ui.step_format import ERROR, SUCCESS, WARNING
@@ -322,3 +324,23 @@ def test_a_short_timeline_leaves_out_screenshots_but_keeps_whole_cards(qtbot) ->
     qtbot.waitUntil(lambda: not view.is_compact())
     assert view.card(1).thumbnail.isVisible() and view.card(1).thumbnail.pixmap().width() == 180
     assert running.detail_label.isVisible() and running.detail_label.text() == "npm install"
+
+
+def candidate(index: int, number: int, *, chosen: bool = False, gate: str | None = None
+              ) -> StepRecord:
+    """Candidate ``number`` of three for the step after step 1."""
+    mark = {"group": 2, "number": number, "of": 3, "chosen": chosen}
+    return replace(record(index, look=None if gate else 4, errors=[gate] if gate else None),
+                   parent=1, runtime=RuntimeResult(gate=gate, candidate=mark))
+
+
+def test_candidates_say_their_place_in_the_group_and_why_one_was_gated(view):
+    view.set_steps([record(1), candidate(2, 1, gate="the page is blank"), candidate(3, 2),
+                    candidate(4, 3, chosen=True)], head=4, best=4)
+    notes = {i: view.card(i).candidate_label for i in (1, 2, 3, 4)}
+    assert notes[1].isHidden()  # an ordinary step is no candidate
+    assert [notes[i].text() for i in (2, 3, 4)] == [
+        "⧉ 1 of 3 · gated", "⧉ 2 of 3 · sibling", "⧉ 3 of 3 · chosen"]
+    assert "Not graded: the page is blank." in notes[2].toolTip()
+    assert "continued from it" in notes[4].toolTip()
+    assert view.card(2).error_badge.isVisibleTo(view.card(2))

@@ -1,0 +1,177 @@
+"""Wall time and peak memory of one edit step with N candidates, on a real Vite + React site.
+
+A scaffold step (one reply) builds the site; then one edit step asks an instant scripted
+coder for N replies, and each candidate is installed (linked ``node_modules``), served by
+its own Vite dev server, screenshotted in the shared Chromium and graded by an instant
+scripted critic. Prints, per N, the edit step's wall time (first start to last commit) and
+the peak resident memory of this process and all its descendants (sampled every 0.1 s).
+
+    .venv/bin/python -m benchmarks.candidates [--n 1 4] [--served 2] [--repeat 2]
+
+Fill the npm cache first (`./studio test` does it once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import tempfile
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from agent_core.agent.loop import WebGenAgent
+from agent_core.agent.services import StepServices
+from agent_core.config import ModelSettings, RunConfig
+from agent_core.store.records import StepRecord
+from agent_core.store.run_store import RunStore
+from tests.fakes.model_server import RecordedRequest, Reply, ScriptedModelServer, queue
+from tests.support.agent import (
+    CODER,
+    CRITIC,
+    FAST_TIMEOUTS,
+    coder_reply,
+    graded,
+    make_models,
+    settings_for,
+)
+from tests.support.npm import offline_npm_env, site_files
+
+INSTRUCTION = "A stock report generator with a navy header."
+PAGE_KB = 4096
+
+
+def app_source(version: int) -> str:
+    """A React component that differs per candidate."""
+    return (f"export default function App() {{\n  return <main><h1 style={{{{ color: 'navy' }}}}>"
+            f"Stock reports, candidate {version}</h1></main>;\n}}\n")
+
+
+_CALLS = itertools.count(1)
+
+
+def candidate_reply(request: RecordedRequest) -> Reply:
+    """A different reply per request, whole and at once."""
+    return Reply(text=coder_reply({"src/App.jsx": app_source(next(_CALLS))}),
+                 chunk_size=1 << 20)
+
+
+class TreeMemory:
+    """Samples the resident memory of this process and its descendants in a thread."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident kB of ``root`` and every process below it (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        rss[int(entry.name)] = int(fields[21]) * PAGE_KB // 1024
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+async def measure(n: int, served: int, workdir: Path) -> dict:
+    """Scaffold, then two edit steps with ``n`` candidates; their wall times and memory.
+
+    The first edit step starts the candidates' dev servers (cold); the second finds them
+    running (warm), as every later step of a run does.
+    """
+    files = site_files("vite-react")
+    files["src/App.jsx"] = app_source(0)
+    scaffold = coder_reply(files, shell=["npm install"], start="npm run dev")
+    scripts = {CODER: queue(scaffold), CRITIC: graded(*[3] * (2 * n + 1))}
+    with ScriptedModelServer(scripts) as server:
+        config = RunConfig(max_steps=1, gui_testing=False, timeouts=FAST_TIMEOUTS)
+        agent = _agent(workdir / "run", settings_for(server, "openai"), config)
+        try:  # the services outlive the first run, as in the app: the site keeps running
+            await agent.run()
+            server.set_script(CODER, candidate_reply)
+            agent.config = replace(config, max_steps=1 + 2 * n, candidates=n,
+                                   candidates_served=served)
+            with TreeMemory() as memory:
+                await agent.run()
+        finally:
+            await agent.services.close()
+            await agent.models.close()
+    edits = [s for s in agent.store.steps() if s.index > 1]
+    assert len(edits) == 2 * n and not any(s.has_error for s in edits), [s.errors for s in edits]
+    cold, warm = edits[:n], edits[n:]
+    return {"n": n, "cold_s": round(_wall(cold), 3), "warm_s": round(_wall(warm), 3),
+            "peak_rss_mb": round(memory.peak_kb / 1024)}
+
+
+def _wall(steps: list[StepRecord]) -> float:
+    """From the step's start to its last candidate's commit."""
+    return max(s.finished_at for s in steps) - min(s.started_at for s in steps)
+
+
+def _agent(run_dir: Path, settings: ModelSettings, config: RunConfig) -> WebGenAgent:
+    """An agent whose services the caller closes (they stay up between its runs)."""
+    store = RunStore.create(run_dir, INSTRUCTION, models=settings.to_public_dict(),
+                            config=config.to_dict())
+    models = make_models(settings)
+    services = StepServices.build(store.workspace, run_dir / ".webgen", store.logs_dir, config,
+                                  models.critic)
+    return WebGenAgent(store, models, config, services=services)
+
+
+def main() -> None:
+    """Command-line entry."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--served", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    os.environ.update(offline_npm_env())
+    results = []
+    for n in args.n:
+        runs = []
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory(prefix="webgen-bench-") as tmp:
+                runs.append(asyncio.run(measure(n, args.served, Path(tmp))))
+        result = {"n": n, "served": args.served,
+                  "cold_s": round(statistics.median(r["cold_s"] for r in runs), 3),
+                  "warm_s": round(statistics.median(r["warm_s"] for r in runs), 3),
+                  "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+        print(json.dumps(result))
+        results.append(result)
+    base = results[0]
+    for result in results[1:]:
+        print(f"N={result['n']}: warm {result['warm_s'] / base['warm_s']:.2f}x, cold "
+              f"{result['cold_s'] / base['cold_s']:.2f}x the wall time of N={base['n']}")
+
+
+if __name__ == "__main__":
+    main()
