@@ -170,6 +170,10 @@ class StepFinished(Event):
     tokens_out: int = 0
     tokens_estimated: bool = False
     backtracked_from: int | None = None
+    candidate: dict[str, Any] | None = None
+    """Which candidate of its step this was (``--candidates``): group, number, of, chosen."""
+    gate: str = ""
+    """Why the render gate kept the page from the critic, if it did."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -107,19 +107,21 @@ def short_note(note: str) -> str:
     return note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS - 1].rstrip() + "…"
 
 
-def candidate_text(step: StepRecord) -> tuple[str, str]:
+def candidate_text(step: StepRecord | CardState) -> tuple[str, str]:
     """A candidate's place in its group for the card, and the tooltip ('', '' for others).
 
     E.g. ``("⧉ 2 of 3 · chosen", ...)``, or ``("⧉ 1 of 3 · gated", "... the page is blank")``.
     """
-    mark = step.runtime.candidate
+    runtime = getattr(step, "runtime", None)  # a record; the window's cards carry both
+    mark = runtime.candidate if runtime is not None else getattr(step, "candidate", None)
+    gate = (runtime.gate if runtime is not None else getattr(step, "gate", "")) or ""
     if mark is None:
         return "", ""
-    state = "chosen" if mark["chosen"] else ("gated" if step.runtime.gate else "sibling")
+    state = "chosen" if mark["chosen"] else ("gated" if gate else "sibling")
     text = f"⧉ {mark['number']} of {mark['of']} · {state}"
     tip = (f"Candidate {mark['number']} of {mark['of']} replies for this step (steps "
            f"{mark['group']}-{mark['group'] + mark['of'] - 1} share its parent); "
            + ("the run continued from it." if mark["chosen"] else "kept beside the chosen one."))
-    if step.runtime.gate:
-        tip += f"\nNot graded: {step.runtime.gate}."
+    if gate:
+        tip += f"\nNot graded: {gate}."
     return text, tip

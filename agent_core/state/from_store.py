@@ -56,6 +56,8 @@ def step_finished_event(run_id: str, record: StepRecord) -> StepFinished:
         request=record.request, errors=tuple(record.errors), tokens_in=tokens_in,
         tokens_out=tokens_out, tokens_estimated=estimated,
         backtracked_from=record.backtracked_from,
+        candidate=dict(record.runtime.candidate) if record.runtime.candidate else None,
+        gate=record.runtime.gate or "",
     )
 
 

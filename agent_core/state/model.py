@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from agent_core.store.records import StepKind
 
@@ -51,6 +52,10 @@ class StepCard:
     fragments: int = 0
     """Streamed reply fragments, about one token each."""
     abandoned_reason: str = ""
+    candidate: dict[str, Any] | None = field(default=None, hash=False)
+    """Which candidate of its step this was (``--candidates``), None for a plain step."""
+    gate: str = ""
+    """Why the render gate kept the page from the critic, if it did."""
     reference_grade: int | None = None
     """How closely the screenshot matches the attached reference images, 0-5."""
     reference_note: str = ""

@@ -233,7 +233,8 @@ def _server_ready(state: RunState, e: ServerReady) -> RunState:
 def _step_finished(state: RunState, e: StepFinished) -> RunState:
     card = StepCard(e.index, e.parent, CardStatus.DONE, StepKind(e.step_kind),
                     e.appearance_grade, e.gui_grade, e.has_error, tuple(e.errors),
-                    e.files_changed, e.seconds, e.backtracked_from)
+                    e.files_changed, e.seconds, e.backtracked_from,
+                    candidate=e.candidate, gate=e.gate)
     state = _with_card(state, card)
     position = _reply_at(state, e.index)
     if position is not None:

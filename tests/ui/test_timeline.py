@@ -344,3 +344,17 @@ def test_candidates_say_their_place_in_the_group_and_why_one_was_gated(view):
     assert "Not graded: the page is blank." in notes[2].toolTip()
     assert "continued from it" in notes[4].toolTip()
     assert view.card(2).error_badge.isVisibleTo(view.card(2))
+
+
+def test_the_windows_cards_from_the_run_state_say_the_same(view):
+    # The window draws cards from the run state (live and reopened), not from records.
+    from agent_core.state import replay
+    from agent_core.state.from_store import step_finished_event
+
+    steps = [record(1), candidate(2, 1, gate="the page is blank"), candidate(3, 2),
+             candidate(4, 3, chosen=True)]
+    state = replay([step_finished_event("r", s) for s in steps])
+    view.set_steps(list(state.steps), head=4, best=4)
+    assert [view.card(i).candidate_label.text() for i in (2, 3, 4)] == [
+        "⧉ 1 of 3 · gated", "⧉ 2 of 3 · sibling", "⧉ 3 of 3 · chosen"]
+    assert "Not graded: the page is blank." in view.card(2).candidate_label.toolTip()
