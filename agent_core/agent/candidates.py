@@ -5,8 +5,10 @@ whole run: a copy of the parent step's files (``node_modules`` hard-linked), its
 state, dev server and port. Screenshots share the run's browser. Coder requests run at most
 ``RunConfig.coder_requests`` at once; at most ``RunConfig.candidates_served`` candidates
 install, serve and are graded at once, in candidate order. A page that fails the render gate
-goes to no critic. The chosen one (no error, then the higher grade, then the earlier
-candidate) is committed last, so it becomes the head; its siblings share its parent.
+goes to no critic; a candidate that asks for a GUI test is tested in its own tab, its
+folder served first if it was idle. The chosen one (no error, then the higher grade, then
+the earlier candidate) is committed last, so it becomes the head; its siblings share its
+parent. Its files become the run's, with the dependencies it added installed there.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from agent_core.agent.context import FittedPrompt
 from agent_core.agent.services import StepServices
 from agent_core.agent.steps import StepContext, StepResult, StepRunner
 from agent_core.config import RunConfig
+from agent_core.gui.interface import BrowsesElsewhere
 from agent_core.llm.base import ChatModel
 from agent_core.runtime.dep_store import REWRITTEN
 from agent_core.runtime.linktree import link_tree, remove_tree
@@ -91,6 +94,7 @@ class CandidateSlots:
         self.state_dir = state_dir
         self.logs_dir = logs_dir
         self._slots: dict[int, StepServices] = {}
+        self._coders: dict[int, ChatModel] = {}
 
     async def services(self, number: int, run: StepServices, config: RunConfig
                        ) -> StepServices:
@@ -108,11 +112,23 @@ class CandidateSlots:
         slot.start_request = run.start_request
         return slot
 
+    async def coder(self, number: int, make: CoderFactory) -> ChatModel:
+        """Candidate ``number``'s coder client, made once per run (a client loads TLS
+        certificates, about 0.1 s of CPU)."""
+        coder = self._coders.get(number)
+        if coder is None:
+            coder = self._coders[number] = await asyncio.to_thread(make, number)
+        return coder
+
     async def close(self) -> None:
-        """Stop every slot's dev server and remove its folder."""
+        """Close the coders' clients; stop every slot's dev server, close its browser tab and
+        remove its folder."""
+        coders, self._coders = self._coders, {}
+        for coder in coders.values():
+            await asyncio.shield(coder.close())
         slots, self._slots = self._slots, {}
         for slot in slots.values():
-            await asyncio.shield(slot.server.stop())
+            await asyncio.shield(slot.close())
             await asyncio.to_thread(remove_tree, slot.workspace.root.parent)
 
 
@@ -142,13 +158,10 @@ class CandidateStep:
             for k in range(1, config.candidates + 1))))
         asking = asyncio.Semaphore(config.coder_requests)
         serving = asyncio.Semaphore(config.candidates_served)
-        try:  # the replies, a limit at a time; then served in candidate order, a budget at a time
-            await asyncio.gather(*(self._ask(c, prompt, asking) for c in candidates))
-            await asyncio.gather(*(self._carry_out(c, serving) for c in candidates))
-            return await self._commit_all(candidates, prompt.trimmed, index)
-        finally:
-            for candidate in candidates:
-                await candidate.coder.close()
+        # the replies, a limit at a time; then served in candidate order, a budget at a time
+        await asyncio.gather(*(self._ask(c, prompt, asking) for c in candidates))
+        await asyncio.gather(*(self._carry_out(c, serving) for c in candidates))
+        return await self._commit_all(candidates, prompt.trimmed, index)
 
     async def _prepare(self, index: int, number: int, parent: int | None,
                        backtracked_from: int | None, started_at: float) -> _Candidate:
@@ -156,8 +169,11 @@ class CandidateStep:
         services = run  # the first candidate keeps the run's workspace and running server
         if number > 1:
             services = await self.slots.services(number, run, self.config)
-        coder = await asyncio.to_thread(self.make_coder, number)  # loads TLS certificates
-        context = replace(self.context, services=services, coder=coder)
+        coder = await self.slots.coder(number, self.make_coder)
+        tester = self.context.tester
+        if number > 1 and isinstance(tester, BrowsesElsewhere):
+            tester = tester.on_browser(services.browser)  # its own tab, not the run's page
+        context = replace(self.context, services=services, coder=coder, tester=tester)
         runner = StepRunner(context, index + number - 1, parent, backtracked_from, started_at,
                             gated=True)
         return _Candidate(number, runner, services, coder)
@@ -199,3 +215,5 @@ class CandidateStep:
         files = await asyncio.to_thread(self.context.store.files_of, record.index)
         await asyncio.to_thread(run.workspace.restore, files)
         run.start_request = candidate.services.start_request
+        if candidate.number > 1 and run.server.alive:
+            await run.serve_current()  # its new dependencies too, so the preview shows it

@@ -12,12 +12,13 @@ from agent_core.browser.network_policy import SitePolicy
 from agent_core.browser.session import BrowserSession
 from agent_core.config import ModelSettings, RunConfig
 from agent_core.critic.screenshot_critic import ScreenshotCritic
+from agent_core.errors import RuntimeFailure
 from agent_core.gui.interface import FunctionalTester
 from agent_core.gui.tester import GuiTester
 from agent_core.llm.base import ChatModel
 from agent_core.llm.factory import make_chat_model
 from agent_core.runtime.dep_store import DependencyStore
-from agent_core.runtime.devserver import DevServer
+from agent_core.runtime.devserver import DevServer, choose_start_command
 from agent_core.runtime.installer import DependencyInstaller
 from agent_core.runtime.sandbox import Sandbox
 from agent_core.workspace.commands import CommandPolicy
@@ -99,14 +100,45 @@ class StepServices:
             config=config,
         )
 
+    async def serve_current(self) -> str | None:
+        """The site's address, installing what its files need and (re)starting the server
+        when it is not running or its dependencies changed; None when that fails.
+
+        For work between steps (a candidate's files adopted, a GUI test on a folder that was
+        never served): a failure is left for the next edit step to report in full.
+        """
+        deps_changed = False
+        if await asyncio.to_thread(self.installer.needs_install):
+            installed = await self.installer.install(timeout_s=self.config.timeouts.install_s)
+            if not installed.ok:
+                return None
+            deps_changed = installed.deps_changed
+        if self.server.alive and not deps_changed:
+            return self.server.url
+        requested = list(self.start_request) if self.start_request else None
+        try:
+            plan = choose_start_command(self.workspace.root, requested)
+            served = await self.server.ensure_running(plan, deps_changed=deps_changed)
+        except RuntimeFailure:
+            return None
+        return served.url
+
     def use_critic(self, critic_model: ChatModel) -> None:
         """Review screenshots with ``critic_model`` from now on (settings changed between runs)."""
         self.critic = ScreenshotCritic(critic_model)
 
     def share_browser(self, owner: StepServices) -> None:
-        """Take screenshots in ``owner``'s browser, which ``owner`` alone closes."""
+        """Take screenshots in a tab of ``owner``'s browser (closing these services closes
+        the tab; ``owner`` closes the browser). Captures in the tab run alongside ``owner``'s.
+        """
         owner.prewarm_browser()
-        self._browser_start = owner._browser_start
+        assert owner._browser_start is not None
+        self._browser_start = asyncio.create_task(self._open_tab(owner._browser_start))
+
+    async def _open_tab(self, owner_start: asyncio.Task[BrowserSession]) -> BrowserSession:
+        browser = await asyncio.shield(owner_start)
+        self._browser = await browser.open_tab()
+        return self._browser
 
     def prewarm_browser(self) -> None:
         """Start launching the browser in the background (it takes about a second).

@@ -257,7 +257,8 @@ class StepRunner:
                            appearance, gui_test=GuiTest(available=False))
         await self._phase("gui_test", "")
         started = time.perf_counter()
-        outcome = await tester.test(self.context.services.server.url, instruction, self.index)
+        url = await self.context.services.serve_current()  # e.g. a candidate's idle folder
+        outcome = await tester.test(url, instruction, self.index)
         self.phases["gui_test"] = round(time.perf_counter() - started, 4)
         for role, usage in outcome.usage.items():
             self.usage[role] = _usage_dict(usage)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import time
 from types import TracebackType
 
@@ -43,7 +44,9 @@ class BrowserSession:
     """A headless Chromium with one page, started once and reused for every capture.
 
     Use as ``async with BrowserSession(path) as browser: await browser.capture(url)``, or call
-    ``start()`` and ``close()`` yourself. Captures on one session run one at a time.
+    ``start()`` and ``close()`` yourself. Captures on one session run one at a time;
+    ``open_tab()`` gives another session on the same browser (its own page, context and
+    policy) whose captures run alongside this one's.
 
     Args:
         executable_path: The Chromium/Chrome to launch. None looks for one with
@@ -68,6 +71,9 @@ class BrowserSession:
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
         self._lock = asyncio.Lock()
+        self._owner: BrowserSession | None = None
+        """The session that launched the browser, for a tab (None: this one did)."""
+        self._launching = asyncio.Lock()
         self.executable: str | None = None
         """The executable actually launched (None: Playwright's own browser)."""
 
@@ -112,8 +118,35 @@ class BrowserSession:
             await self.close()
             raise
 
+    async def open_tab(self) -> BrowserSession:
+        """Another page of this (started) browser, with its own context, lock and policy.
+
+        Its captures run at the same time as this session's and other tabs'. Closing the tab
+        closes its page only; closing this session closes the browser with every tab.
+        """
+        if self._browser is None:
+            raise RuntimeError("BrowserSession.start() has not been called")
+        width, height = self._viewport["width"], self._viewport["height"]
+        tab = BrowserSession(self._executable_path, (width, height),
+                             SitePolicy(allow_internet=self.policy.allow_internet))
+        tab._owner = self._owner or self
+        tab._playwright, tab._browser, tab.executable = (
+            self._playwright, self._browser, self.executable)
+        await tab._open_page()
+        return tab
+
     async def close(self) -> None:
-        """Close the browser and stop Playwright; safe to call twice or after a failure."""
+        """Close the browser and stop Playwright; safe to call twice or after a failure.
+
+        A tab closes its own page only.
+        """
+        if self._owner is not None:
+            context = self._context
+            self._page = self._context = self._browser = self._playwright = self._cdp = None
+            if context is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await context.close()
+            return
         browser, playwright = self._browser, self._playwright
         self._page = self._context = self._browser = self._playwright = self._cdp = None
         try:
@@ -363,7 +396,22 @@ class BrowserSession:
             await self._relaunch()
 
     async def _relaunch(self) -> None:
-        """Start a new browser after the old one died."""
+        """Start a new browser after the old one died (a tab has its owner start it)."""
+        if self._owner is not None:
+            owner = self._owner
+            if owner._playwright is None:
+                return  # the browser was closed meanwhile
+            async with owner._launching:
+                if owner._browser is None or not owner._browser.is_connected():
+                    await owner._relaunch_browser()
+            self._browser = owner._browser
+            await self._open_page()
+            return
+        async with self._launching:
+            if self._browser is None or not self._browser.is_connected():
+                await self._relaunch_browser()
+
+    async def _relaunch_browser(self) -> None:
         if self._playwright is None:
             return  # the session was closed meanwhile
         if self._browser is not None:

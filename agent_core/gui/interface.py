@@ -7,8 +7,9 @@ composed (``agent_core.agent.services.build_gui_tester``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from agent_core.llm.base import Usage
 from agent_core.store.evidence import GuiTest
@@ -54,4 +55,14 @@ class WritesTestInstruction(Protocol):
         ...
 
 
-__all__ = ["FunctionalTester", "GuiOutcome", "WritesTestInstruction"]
+@runtime_checkable
+class BrowsesElsewhere(Protocol):
+    """A tester that can work in another browser (a candidate's own tab)."""
+
+    def on_browser(self, browser_provider: Callable[[], Awaitable[Any]]
+                   ) -> FunctionalTester:
+        """The same tester, browsing in ``browser_provider``'s browser."""
+        ...
+
+
+__all__ = ["BrowsesElsewhere", "FunctionalTester", "GuiOutcome", "WritesTestInstruction"]

@@ -11,6 +11,7 @@ read).
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -130,6 +131,16 @@ class GuiTester:
         self._instructions: dict[str, str] = {}
         self._lock = asyncio.Lock()
         self._unreported = Usage()  # writer usage not yet returned by test()
+
+    def on_browser(self, browser_provider: BrowserProvider) -> GuiTester:
+        """A tester with this one's models and test instructions (written once for both)
+        that browses in ``browser_provider``'s browser, e.g. a candidate's own tab, so two
+        tests never drive one page."""
+        twin = copy.copy(self)
+        twin._browser_provider = browser_provider
+        twin._blocked = []
+        twin._unreported = Usage()
+        return twin
 
     async def write_test_instruction(self, instruction: str) -> str:
         """The test instruction for ``instruction``, written once and then reused.

@@ -17,6 +17,10 @@ from tests.support.agent import (
     CODER,
     CRITIC,
     FAST_TIMEOUTS,
+    FEEDBACK,
+    FeedbackScript,
+    GuiScript,
+    VisionRouter,
     bakery_page,
     coder_reply,
     graded,
@@ -140,3 +144,32 @@ async def test_stop_during_candidates_keeps_the_committed_step_and_stops_their_s
     html = (agent.store.workspace / "index.html").read_text()
     assert html == agent.store.files_of(chosen)["index.html"].decode()  # no half reply left
     assert not any((tmp_path / "run" / ".webgen" / "candidates").iterdir())
+
+
+async def test_candidates_that_ask_for_a_gui_test_each_test_their_own_live_site(tmp_path):
+    coder = queue(coder_reply(bakery_page("open daily")),
+                  *[coder_reply(signal="screenshot_validated")] * 2)
+    gui = GuiScript(["Thought: it opens.\nAction: ANSWER; YES, the page opens"] * 2)
+    feedback = FeedbackScript("Check that the bakery page opens.", [
+        {"test_passed": True, "improvement_suggestions": ["say when"], "grade": 3},
+        {"test_passed": True, "improvement_suggestions": [], "grade": 5}])
+    scripts = {CODER: coder, CRITIC: VisionRouter(graded(4), gui), FEEDBACK: feedback}
+    with ScriptedModelServer(scripts) as server:
+        config = RunConfig(max_steps=1, timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        await agent.run()
+        agent.config = replace(config, max_steps=3, candidates=2, candidates_served=1)
+        await run(agent)
+    first, *tests = agent.store.steps()
+    assert [s.parent for s in tests] == [1, 1]
+    by_number = {s.runtime.candidate["number"]: s for s in tests}
+    assert [by_number[k].gui_grade for k in (1, 2)] == [3, 5]
+    assert not any(s.has_error for s in tests)
+    # The run's server (stopped with the first session) and the second's idle folder were
+    # both started for their tests: two live sites, each tested in its own page.
+    urls = [by_number[k].gui.url for k in (1, 2)]
+    assert None not in urls and urls[0] != urls[1]
+    assert all(s.gui.answer.startswith("YES") for s in tests)
+    assert feedback.writer_calls == 1  # one test instruction, shared by both
+    assert agent.store.head == by_number[2].index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -63,3 +64,48 @@ async def test_vite_candidates_each_serve_their_own_site_and_the_best_continues(
     assert "with a search form" in (agent.store.workspace / "src/App.jsx").read_text()
     for index, source in zip(range(2, 6), CANDIDATES.values(), strict=True):
         assert agent.store.files_of(index)["src/App.jsx"].decode() == source
+
+
+def with_local_package(files: dict[str, str]) -> dict[str, str]:
+    """The site plus a dependency of its own (``file:./lib``, so npm needs no registry)."""
+    package = json.loads(files["package.json"])
+    package["dependencies"]["stock-format"] = "file:./lib"
+    return {
+        "package.json": json.dumps(package, indent=2),
+        "lib/package.json": json.dumps({"name": "stock-format", "version": "1.0.0",
+                                        "main": "index.js", "type": "module"}),
+        "lib/index.js": "export const label = (code) => `Report for ${code}`;\n",
+        "src/App.jsx": ("import { label } from 'stock-format';\n"
+                        "export default function App() { return <h1>{label('AAPL')}</h1>; }\n"),
+    }
+
+
+async def test_the_chosen_candidates_new_dependency_is_installed_in_the_runs_folder(tmp_path):
+    scaffold = site(APP_V1)
+    replies = {1: coder_reply({"src/App.jsx": app("Stock reports, plain")}),
+               2: coder_reply(with_local_package(scaffold), shell=["npm install"])}
+    with ScriptedModelServer({CODER: queue(coder_reply(scaffold, shell=["npm install"],
+                                                       start="npm run dev")),
+                              CRITIC: graded(3)}) as server:
+        config = RunConfig(max_steps=1, gui_testing=False, timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        await agent.run()
+        server.set_script(CODER, lambda request: replies[request.body["seed"]])
+        server.set_script(CRITIC, graded(3, 5, 5))
+        agent.config = replace(config, max_steps=3, candidates=2)
+        await agent.run()
+        modules = agent.store.workspace / "node_modules"
+        assert (modules / "stock-format" / "index.js").is_file()  # installed when adopted
+        server.set_script(CODER, queue(coder_reply({"src/App.jsx": (
+            "import { label } from 'stock-format';\n"
+            "export default function App() { return <h2>{label('MSFT')}</h2>; }\n")})))
+        agent.config = replace(config, max_steps=4, candidates=1)
+        await run(agent)
+    chosen, follow_up = agent.store.step(3), agent.store.step(4)
+    assert chosen.runtime.candidate == {"group": 2, "number": 2, "of": 2, "chosen": True}
+    assert chosen.runtime.install.ran and chosen.runtime.install.ok
+    # the next step, in the run's own folder, found the dependency there and built with it
+    assert follow_up.parent == 3 and not follow_up.has_error
+    assert follow_up.runtime.install.ran is False
+    assert follow_up.appearance_grade == 5
