@@ -25,9 +25,10 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from agent_core.browser.activity import PageActivity
 from agent_core.browser.capture import Capture, Stopwatch
 from agent_core.browser.chromium import LAUNCH_ARGS, find_chromium
-from agent_core.browser.errors import BrowserUnavailable, PageLoadFailed
+from agent_core.browser.errors import BrowserUnavailable, PageLoadFailed, stuck_error
 from agent_core.browser.navigation import describe_navigation_error
 from agent_core.browser.network_policy import SitePolicy
+from agent_core.browser.page_reads import cancelled, title, visible_text
 
 INSTALL_HINT = (
     "no Chromium or Chrome found; install one (e.g. `apt install chromium`) "
@@ -224,8 +225,8 @@ class BrowserSession:
         return Capture(
             png=png,
             url=page.url,
-            title=await _title(page),
-            text=await _visible_text(page),
+            title=await title(page),
+            text=await visible_text(page),
             console_errors=list(activity.console_errors),
             page_errors=list(activity.page_errors),
             failed_requests=list(activity.failed_requests),
@@ -254,11 +255,11 @@ class BrowserSession:
             pending = activity.pending()
             watch.lap("quiet")
             if activity.last_change > frames_from:
-                await _cancelled(frames)
+                await cancelled(frames)
                 frames = asyncio.ensure_future(self._wait_frames(page, activity, url))
             await frames
         finally:
-            await _cancelled(frames)
+            await cancelled(frames)
         watch.lap("frames")
         return pending
 
@@ -308,27 +309,8 @@ class BrowserSession:
         return base64.b64decode(reply["data"])
 
     def _stuck(self, url: str, activity: PageActivity, detail: str) -> PageLoadFailed:
-        if not self._browser_alive():
-            return PageLoadFailed(
-                f"the browser closed unexpectedly while showing {url}; it will be restarted "
-                "for the next capture",
-                url=url,
-                reason="crashed",
-            )
-        if activity.crashed:
-            return PageLoadFailed(
-                f"the browser tab showing {url} crashed (out of memory or a browser bug); "
-                "the page will be reopened for the next capture",
-                url=url,
-                reason="crashed",
-            )
-        first_line = (detail.strip().splitlines() or ["no answer"])[0]
-        return PageLoadFailed(
-            f"the page at {url} loaded but then stopped responding ({first_line}); "
-            "a script is probably stuck in an endless loop",
-            url=url,
-            reason="hung",
-        )
+        return stuck_error(url, detail, browser_alive=self._browser_alive(),
+                           page_crashed=activity.crashed)
 
     async def _launch(self, playwright: Playwright) -> Browser:
         where = self.executable or "Playwright's own Chromium"
@@ -421,39 +403,3 @@ class BrowserSession:
                 pass
         self._browser = await self._launch(self._playwright)
         await self._open_page()
-
-
-_VISIBLE = """() => {
-  const body = document.body;
-  if (!body) return "";
-  const shown = [...body.querySelectorAll("img, svg, canvas, video, iframe")]
-    .some((el) => { const r = el.getBoundingClientRect(); return r.width > 8 && r.height > 8; });
-  return (shown ? "[media] " : "") + (body.innerText || "").slice(0, 2000);
-}"""
-
-
-async def _visible_text(page: Page) -> str:
-    """The page's visible text (``[media] `` first when it shows pictures), for the gate."""
-    try:
-        return str(await page.evaluate(_VISIBLE))
-    except PlaywrightError:
-        return ""
-
-
-async def _title(page: Page) -> str:
-    try:
-        return await page.title()
-    except PlaywrightError:
-        return ""  # the screenshot is what matters; a title is a nicety
-
-
-async def _cancelled(task: asyncio.Future[None]) -> None:
-    """Cancel ``task`` if it still runs and wait for it to end, discarding its outcome.
-
-    A cancellation of the caller itself still propagates.
-    """
-    if not task.done():
-        task.cancel()
-        await asyncio.wait([task])
-    if not task.cancelled():
-        task.exception()  # mark the outcome as seen so asyncio does not log it

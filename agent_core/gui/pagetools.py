@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Literal
 from urllib.parse import urlsplit
@@ -12,6 +11,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from agent_core.browser.activity import PageActivity
+from agent_core.browser.page_reads import cancelled
 
 TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 """Resolves once the page has painted two more frames."""
@@ -182,11 +182,11 @@ async def settle_page(
             _loaded(page, max_s), activity.wait_quiet(QUIET_S, max_s)
         )
         if activity.last_change > started:
-            await _cancelled(frames)
+            await cancelled(frames)
             frames = asyncio.ensure_future(_two_frames(page, max_s))
         await frames
     finally:
-        await _cancelled(frames)
+        await cancelled(frames)
     if not loaded:
         return "loading"
     return "settled" if quiet else "busy"
@@ -205,10 +205,3 @@ async def _two_frames(page: Page, max_s: float) -> None:
         await asyncio.wait_for(page.evaluate(TWO_FRAMES_JS), max_s)
     except (TimeoutError, PlaywrightError):
         pass  # stuck, navigating or crashed: the next marking reports it
-
-
-async def _cancelled(task: asyncio.Future[None]) -> None:
-    if not task.done():
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
