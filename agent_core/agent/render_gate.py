@@ -1,7 +1,8 @@
 """The render gate: a candidate's page must render something of its own before it is judged.
 
-A page that is blank, still shows a framework's starter placeholder, or threw an uncaught
-error while loading is scored as an error step without asking the vision critic.
+A page that is blank, still shows a framework's starter placeholder, shows the dev server's
+build-error overlay, or threw an uncaught error while loading is scored as an error step
+without asking the vision critic.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ STARTER_TEXTS = ("edit src/app", "click on the vite and react logos",
 """Phrases of the templates' starter pages (lower case)."""
 
 MEDIA_MARK = "[media] "
+BUILD_ERROR_MARK = "[build error] "
 
 
 def gate_reason(capture: Capture) -> str | None:
@@ -31,6 +33,9 @@ def gate_reason(capture: Capture) -> str | None:
     """
     if capture.page_errors:
         return f"the page threw an uncaught error on load: {capture.page_errors[0][:300]}"
+    if capture.text.startswith(BUILD_ERROR_MARK):
+        message = " ".join(capture.text.removeprefix(BUILD_ERROR_MARK).split())
+        return f"the build failed (the dev server shows its error overlay): {message[:300]}"
     text = capture.text.lower()
     shows_media = text.startswith(MEDIA_MARK)
     words = text.removeprefix(MEDIA_MARK).strip()

@@ -8,6 +8,12 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 _VISIBLE = """() => {
+  const overlay = document.querySelector("vite-error-overlay");
+  if (overlay) {
+    const root = overlay.shadowRoot || overlay;
+    const message = root.querySelector(".message") || root;
+    return "[build error] " + (message.textContent || "").trim().slice(0, 2000);
+  }
   const body = document.body;
   if (!body) return "";
   const shown = [...body.querySelectorAll("img, svg, canvas, video, iframe")]
@@ -17,7 +23,8 @@ _VISIBLE = """() => {
 
 
 async def visible_text(page: Page) -> str:
-    """The page's visible text (``[media] `` first when it shows pictures), for the gate."""
+    """The page's visible text, for the gate: ``[media] `` first when it shows pictures;
+    ``[build error] `` and the message when the dev server's error overlay covers it."""
     try:
         return str(await page.evaluate(_VISIBLE))
     except PlaywrightError:

@@ -161,7 +161,7 @@ async def test_candidates_that_ask_for_a_gui_test_each_test_their_own_live_site(
         await agent.run()
         agent.config = replace(config, max_steps=3, candidates=2, candidates_served=1)
         await run(agent)
-    first, *tests = agent.store.steps()
+    _scaffold, *tests = agent.store.steps()
     assert [s.parent for s in tests] == [1, 1]
     by_number = {s.runtime.candidate["number"]: s for s in tests}
     assert [by_number[k].gui_grade for k in (1, 2)] == [3, 5]

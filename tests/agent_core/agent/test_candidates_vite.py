@@ -56,7 +56,9 @@ async def test_vite_candidates_each_serve_their_own_site_and_the_best_continues(
         await run(agent)
     steps = {s.index: s for s in agent.store.steps()}
     assert sorted(steps) == [1, 2, 3, 4, 5] and {steps[i].parent for i in range(2, 6)} == {1}
-    assert all(steps[i].runtime.gate for i in (2, 3))  # the broken build, the empty page
+    assert "the build failed" in steps[2].runtime.gate  # Vite's overlay, not a blank page
+    assert "App.jsx" in steps[2].runtime.gate
+    assert "blank" in steps[3].runtime.gate
     assert [steps[i].appearance_grade for i in (2, 3, 4, 5)] == [None, None, 3, 5]
     urls = {steps[i].runtime.serve.url for i in range(2, 6)}
     assert len(urls) == 4  # a dev server of its own each
