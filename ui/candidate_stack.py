@@ -22,7 +22,7 @@ from ui.step_format import CandidateMark, candidate_text
 
 LAYERS = 2
 """Cards drawn behind the front one, whatever the group's size."""
-LAYER_STEP = 4
+LAYER_STEP = 5
 """How far each card behind peeks out at the right, and how much shorter it is at each end."""
 STACK_WIDTH = LAYERS * LAYER_STEP
 """The width a stack takes beside its front card."""
@@ -74,8 +74,8 @@ def stacks(cards: Iterable[CardState], head: int | None,
 
 
 def stack_text(count: int) -> str:
-    """The badge of a stack: '⧉ 4 candidates'."""
-    return f"⧉ {count} candidates"
+    """The badge of a stack: '❐ 4 candidates' (a glyph common fonts have, unlike '⧉')."""
+    return f"❐ {count} candidates"
 
 
 def paint_layers(painter: QPainter, rect: QRectF, palette: QPalette) -> QRectF:
@@ -86,7 +86,7 @@ def paint_layers(painter: QPainter, rect: QRectF, palette: QPalette) -> QRectF:
         rect: The whole card's outline, stack included.
         palette: The card's palette (the edges follow light and dark themes).
     """
-    painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1.0))
+    painter.setPen(QPen(palette.color(QPalette.ColorRole.Dark), 1.0))
     painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
     width = rect.width() - STACK_WIDTH
     for layer in range(LAYERS, 0, -1):  # the farthest first: each nearer one covers it
@@ -97,7 +97,7 @@ def paint_layers(painter: QPainter, rect: QRectF, palette: QPalette) -> QRectF:
 
 
 class StackBadge(QToolButton):
-    """The badge of a stacked card, "⧉ 4 candidates": a click opens them side by side.
+    """The badge of a stacked card, "❐ 4 candidates": a click opens them side by side.
 
     It takes no keyboard focus: the timeline has it, and Enter on a stack does the same.
     """
@@ -125,14 +125,14 @@ class StackBadge(QToolButton):
 
 
 class CandidateRow(QWidget):
-    """A card's line about its candidate: "⧉ 2 of 4 · sibling", or a stack's badge.
+    """A card's line about its candidate: "❐ 2 of 4 · sibling", or a stack's badge.
 
     Signals:
         compareClicked(): The user clicked the stack's badge.
 
     Attributes:
         label: The candidate's place in its group (hidden for a plain step or a stack).
-        badge: The stack's "⧉ 4 candidates" badge (hidden unless stacked).
+        badge: The stack's "❐ 4 candidates" badge (hidden unless stacked).
     """
 
     compareClicked = Signal()

@@ -142,14 +142,14 @@ class CandidateColumn(QFrame):
         self.role = candidate_role(self.mark, side.step.runtime.gate or "") if self.mark else ""
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_title())
+        self.continue_button = QPushButton(CONTINUE, self)  # on top: seen in a short window
+        self.continue_button.setObjectName("continueButton")
+        self.continue_button.clicked.connect(lambda: self.restoreRequested.emit(self.step.index))
+        layout.addWidget(self.continue_button)
         self._build_screenshot(side.screenshot)
         layout.addWidget(self.screenshot)
         for widget in self._build_texts(side):
             layout.addWidget(widget)
-        self.continue_button = QPushButton(CONTINUE, self)
-        self.continue_button.setObjectName("continueButton")
-        self.continue_button.clicked.connect(lambda: self.restoreRequested.emit(self.step.index))
-        layout.addWidget(self.continue_button)
         layout.addStretch(1)
         number = f"Candidate {self.mark.number}" if self.mark else f"Step {self.step.index}"
         self.continue_button.setAccessibleName(f"Continue from {number.lower()} "

@@ -140,12 +140,12 @@ def candidate_role(mark: CandidateMark, gate: str) -> str:
 def candidate_text(card: CardState) -> tuple[str, str]:
     """A candidate's place in its group for the card, and the tooltip ('', '' for others).
 
-    E.g. ``("⧉ 2 of 3 · chosen", ...)``, or ``("⧉ 1 of 3 · gated", "... the page is blank")``.
+    E.g. ``("❐ 2 of 3 · chosen", ...)``, or ``("❐ 1 of 3 · gated", "... the page is blank")``.
     """
     mark = CandidateMark.read(card.candidate)
     if mark is None:
         return "", ""
-    text = f"⧉ {mark.number} of {mark.of} · {candidate_role(mark, card.gate)}"
+    text = f"❐ {mark.number} of {mark.of} · {candidate_role(mark, card.gate)}"
     tip = (f"Candidate {mark.number} of {mark.of} replies for this step (steps "
            f"{mark.group}-{mark.group + mark.of - 1} share its parent); "
            + ("the run continued from it." if mark.chosen else "kept beside the chosen one."))

@@ -57,7 +57,7 @@ def test_the_candidates_stack_into_one_card_once_the_chosen_one_is_in(view, stor
     assert seen[-1] == [1, 5]
     front = view.card(5)
     assert front.stack_count() == 4 and front.width() == CARD_WIDTH + STACK_WIDTH
-    assert front.candidate_row.badge.text() == "⧉ 4 candidates"
+    assert front.candidate_row.badge.text() == "❐ 4 candidates"
     assert front.candidate_label.isHidden()
     assert front.head_marker.isVisibleTo(front)
     assert all(view.card(i).isHidden() for i in (2, 3, 4))
@@ -121,8 +121,8 @@ def test_a_stack_spreads_out_and_stacks_again(view, store):
     menu.deleteLater()
     assert view.shown_indices() == [1, 2, 3, 4, 5]
     labels = [view.card(i).candidate_label.text() for i in (2, 3, 4, 5)]
-    assert labels == ["⧉ 1 of 4 · gated", "⧉ 2 of 4 · gated", "⧉ 3 of 4 · sibling",
-                      "⧉ 4 of 4 · chosen"]
+    assert labels == ["❐ 1 of 4 · gated", "❐ 2 of 4 · gated", "❐ 3 of 4 · sibling",
+                      "❐ 4 of 4 · chosen"]
     assert "Not graded: the page is blank" in view.card(3).candidate_label.toolTip()
     assert view.card(5).stack_count() == 0 and view.card(5).width() == CARD_WIDTH
     again = view.card(3).context_menu()

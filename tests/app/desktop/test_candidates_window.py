@@ -103,7 +103,7 @@ def test_candidates_live_restored_and_reopened_in_the_window(qapp, qtbot, tmp_pa
             await take_step_two_as_candidates(desk, qtbot)
             store = desk.controller.session.store
             assert len(critic.images) == 6  # no critic call for the broken or blank page
-            assert stack(desk) == ([1, 5], (2, 3, 4, 5), "⧉ 4 candidates", True)
+            assert stack(desk) == ([1, 5], (2, 3, 4, 5), "❐ 4 candidates", True)
             await open_candidates(desk, qtbot, 5)
             shown = columns(desk)
             assert [c[:2] for c in shown] == [(2, "gated"), (3, "gated"), (4, "sibling"),
@@ -118,7 +118,7 @@ def test_candidates_live_restored_and_reopened_in_the_window(qapp, qtbot, tmp_pa
             await desk.controller.ops.wait_idle()
             assert store.head == 4
             assert (store.workspace / "src/App.jsx").read_text() == CANDIDATES[3]
-            assert stack(desk) == ([1, 4], (2, 3, 4, 5), "⧉ 4 candidates", True)
+            assert stack(desk) == ([1, 4], (2, 3, 4, 5), "❐ 4 candidates", True)
             assert plain.head_badge.isVisibleTo(plain)
             seen.update(run_dir=store.run_dir, stack=stack(desk), columns=columns(desk))
 
