@@ -3,8 +3,9 @@
 Scenes: ``run`` (during and after a real run: npm, Vite, Chromium, the GUI agent, the Qt
 WebEngine preview; only the models are scripted, the stock-report scenario of
 ``make_example_run.py``, streamed slowly enough to catch a reply mid-stream), ``welcome``
-(first start with nothing configured and a scripted Ollama answering) and ``example`` (the
-shipped example run opened, its site served).
+(first start with nothing configured and a scripted Ollama answering), ``example`` (the
+shipped example run opened, its site served) and ``candidates`` (a step taken as four real
+candidates: a broken build, a blank page and two good ones, side by side).
 
     PYTHONPATH=. xvfb-run -a -s "-screen 0 1600x1000x24" \\
         .venv/bin/python packaging/make_screenshots.py [--scenes run,welcome,example] \\
@@ -23,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from make_example_run import build_stock_run, close_studio, open_studio, qt_app, scripted_models
@@ -31,13 +33,16 @@ from PySide6.QtWidgets import QApplication
 from app.desktop.preflight import OLLAMA_PORT
 from app.desktop.session import SessionStatus
 from app.desktop.warmup import warm_up
-from tests.fakes.model_server import ScriptedModelServer, queue
+from tests.fakes.model_server import RecordedRequest, ScriptedModelServer, queue
+from tests.support.agent import CODER, CRITIC, coder_reply, graded, settings_for
+from tests.support.desktop import write_settings
 from tests.support.npm import offline_npm_env
 from tests.support.qtasync import run_on_qt_loop, wait_until
+from tests.support.stock_site import APP_V1, APP_V2, INSTRUCTION, stock_site
 from ui.main_window import TAB_CODE, TAB_PREVIEW, TAB_STEP, MainWindow
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "images"
-SCENES = ("run", "welcome", "example")
+SCENES = ("run", "welcome", "example", "candidates")
 OLLAMA_MODELS = ["qwen2.5-coder:14b", "qwen2.5vl:7b", "llama3.2-vision:11b", "llama3.2:3b"]
 
 
@@ -116,6 +121,45 @@ async def example_scene(root: Path) -> None:
         await close_studio(window, controller)
 
 
+CANDIDATES = {1: "export default function App() { return <h1>Stock</h1>\n",  # breaks the build
+              2: "export default function App() { return null; }\n",  # a blank page
+              3: APP_V1.replace("Stock Reports", "Stock Reports, plain"), 4: APP_V2}
+
+
+def candidate_coder(request: RecordedRequest) -> str:
+    """The site in the first step; then each candidate's reply by its seed."""
+    seed = request.body.get("seed")
+    if seed is None:
+        return coder_reply(stock_site(APP_V1), shell=["npm install"], start="npm run dev")
+    return coder_reply({"src/App.jsx": CANDIDATES[seed]})
+
+
+async def candidates_scene(root: Path) -> None:
+    window, controller = open_studio(root)
+    controller.base_config = replace(controller.base_config, gui_testing=False)
+    await warm_up()
+    try:
+        window.max_steps.setValue(1)
+        window.chat.instruction_edit().setPlainText(INSTRUCTION)
+        window.start_action.trigger()
+        await wait_until(lambda: controller.session is not None
+                         and controller.session.status is SessionStatus.FINISHED, 300, "step 1")
+        await controller.ops.wait_idle()
+        session = controller.session
+        controller.base_config = replace(controller.base_config, candidates=4)
+        window.max_steps.setValue(4)
+        controller.start()
+        await wait_until(lambda: len(session.store.steps()) == 5
+                         and session.status is SessionStatus.FINISHED, 300, "the candidates")
+        await controller.ops.wait_idle()
+        window.timeline.select(5)
+        window.timeline.candidatesRequested.emit(5)
+        await controller.ops.wait_idle()
+        await grab(window, "candidates.png")
+    finally:
+        await close_studio(window, controller)
+
+
 @contextmanager
 def scripted_ollama() -> Iterator[ScriptedModelServer]:
     """A scripted Ollama with a few models, at Ollama's own port when it is free."""
@@ -164,6 +208,13 @@ def main() -> None:
         if "example" in scenes:
             root = Path(tmp) / "example"
             run_on_qt_loop(app, lambda: example_scene(root), 300)
+        if "candidates" in scenes:
+            root = Path(tmp) / "candidates"
+            os.environ["WEBGEN_CONFIG_DIR"] = str(root / "config")
+            scripts = {CODER: candidate_coder, CRITIC: graded(3, 3, 5)}
+            with ScriptedModelServer(scripts) as server:
+                write_settings(root / "config", settings_for(server, "openai"))
+                run_on_qt_loop(app, lambda: candidates_scene(root), 600)
 
 
 if __name__ == "__main__":

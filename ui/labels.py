@@ -31,6 +31,20 @@ def tint(label: QLabel, colour: str | None) -> None:
     label.setPalette(palette)
 
 
+def badge(text: str, parent: QWidget, *, name: str, colour: str) -> QLabel:
+    """A small filled label, hidden until shown: white text on a semantic colour."""
+    label = QLabel(text, parent)
+    label.setObjectName(name)
+    label.setAutoFillBackground(True)
+    label.setContentsMargins(4, 0, 4, 0)
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.Window, QColor(colour))
+    palette.setColor(QPalette.ColorRole.WindowText, QColor("#ffffff"))
+    label.setPalette(palette)
+    label.hide()
+    return label
+
+
 class ElidedLabel(QLabel):
     """One line of plain text, cut with "…" when the label is too narrow for it.
 

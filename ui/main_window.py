@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.candidates_view import CandidatesView
 from ui.chat_panel import ChatPanel
 from ui.code_panel import CodePanel
 from ui.compare_view import CompareView
@@ -42,8 +43,9 @@ from ui.timeline import COMPACT_HEIGHT, TIMELINE_HEIGHT, TimelineView
 from ui.welcome_view import WelcomeView
 
 APP_TITLE = "WebGen Studio"
-TAB_PREVIEW, TAB_CODE, TAB_STEP, TAB_CHART, TAB_REPLAY, TAB_COMPARE, TAB_RUNS = range(7)
-TAB_NAMES = ("Preview", "Code", "Step", "Chart", "GUI replay", "Compare", "Runs")
+TAB_PREVIEW, TAB_CODE, TAB_STEP, TAB_CHART, TAB_REPLAY, TAB_COMPARE, TAB_RUNS, TAB_CANDIDATES = (
+    range(8))
+TAB_NAMES = ("Preview", "Code", "Step", "Chart", "GUI replay", "Compare", "Runs", "Candidates")
 PAGE_WORK, PAGE_WELCOME = range(2)
 DEFAULT_SIZE = QSize(1440, 900)
 """The window's first size, made smaller to fit a smaller screen."""
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         self.replay = GuiReplay()
         self.compare = CompareView()
         self.runs = RunsBrowser()
+        self.candidates = CandidatesView()
         self.banner = RunBanner()
         self.welcome = WelcomeView()
         self._runs_folder: Path | None = None
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.run_status)
         self.timeline.restoreRequested.connect(self.restoreRequested)
         self.detail.restoreRequested.connect(self.restoreRequested)
+        self.candidates.restoreRequested.connect(self.restoreRequested)
         self.set_run_title(None)
 
     # -- construction ------------------------------------------------------------------
@@ -183,7 +187,8 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("workTabs")
         self.step_page = StepPage(self.detail, self.review)
         for widget, name in zip((self.preview, self.code, self.step_page, self.chart, self.replay,
-                                 self.compare, self.runs), TAB_NAMES, strict=True):
+                                 self.compare, self.runs, self.candidates), TAB_NAMES,
+                                strict=True):
             self.tabs.addTab(widget, name)
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.setObjectName("topSplit")

@@ -6,7 +6,6 @@ import time
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QContextMenuEvent,
     QImage,
     QMouseEvent,
@@ -18,53 +17,34 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
-from agent_core.store.records import StepKind, StepRecord
+from agent_core.state import StepCard as CardState
+from agent_core.store.records import StepKind
 from agent_core.store.step_kinds import edits_files
+from ui.candidate_stack import STACK_WIDTH, CandidateRow, paint_layers
+from ui.labels import badge, tint
 from ui.step_format import (
     ERROR,
     INFO,
     WARNING,
     abandoned_text,
-    candidate_text,
     format_duration,
     grade_colour,
     grade_text,
     kind_label,
-    phase_label,
     reference_of,
     short_note,
 )
+from ui.step_progress import StepProgress
 
 CARD_WIDTH = 196
 THUMB_SIZE = (180, 135)
-DETAIL_WIDTH = THUMB_SIZE[0] - 8
 
 
 def _label(text: str, parent: QWidget, *, name: str, colour: str | None = None) -> QLabel:
     label = QLabel(text, parent)
     label.setObjectName(name)
     if colour:
-        _set_colour(label, colour)
-    return label
-
-
-def _set_colour(label: QLabel, colour: str) -> None:
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
-    label.setPalette(palette)
-
-
-def _badge(text: str, parent: QWidget, *, name: str, colour: str) -> QLabel:
-    """A small filled label: white text on a semantic colour."""
-    label = QLabel(text, parent)
-    label.setObjectName(name)
-    label.setAutoFillBackground(True)
-    label.setContentsMargins(4, 0, 4, 0)
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.Window, QColor(colour))
-    palette.setColor(QPalette.ColorRole.WindowText, QColor("#ffffff"))
-    label.setPalette(palette)
-    label.hide()
+        tint(label, colour)
     return label
 
 
@@ -76,11 +56,15 @@ class StepCard(QFrame):
 
     Attributes:
         index: The step's 1-based index.
-        step: The record shown, None while the step runs.
+        step: The committed step shown, None while the step runs.
     """
 
     clicked = Signal(int)
     restoreRequested = Signal(int)
+    candidatesRequested = Signal(int)
+    """Show this step's candidates side by side (badge, context menu)."""
+    spreadRequested = Signal(int)
+    """Spread this step's candidate group out on the timeline, or stack it again."""
 
     def __init__(self, index: int, parent_step: int | None, parent: QWidget | None = None):
         """Create the parts common to finished and running cards (use the factories)."""
@@ -89,11 +73,13 @@ class StepCard(QFrame):
         self.setFixedWidth(CARD_WIDTH)
         self.index = index
         self.parent_step = parent_step
-        self.step: StepRecord | None = None
+        self.step: CardState | None = None
         self._selected = False
+        self._stack = 0
+        self._stack_toggle = ""
         self._running = False
         self._abandoned = False
-        self._running_box: QWidget | None = None
+        self._running_box: StepProgress | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(6, 6, 6, 6)
         self._layout.setSpacing(3)
@@ -116,9 +102,9 @@ class StepCard(QFrame):
         bold.setBold(True)
         self.number_label.setFont(bold)
         self.kind_label = _label("", self, name="stepKind")
-        self.head_marker = _badge("current", self, name="headMarker", colour=INFO)
+        self.head_marker = badge("current", self, name="headMarker", colour=INFO)
         self.head_marker.setToolTip("The run continues from this step")
-        self.best_marker = _badge("★ best", self, name="bestMarker", colour=WARNING)
+        self.best_marker = badge("★ best", self, name="bestMarker", colour=WARNING)
         for widget in (self.number_label, self.kind_label):
             row.addWidget(widget)
         row.addStretch(1)
@@ -129,7 +115,7 @@ class StepCard(QFrame):
     # -- factories ---------------------------------------------------------------------------
 
     @classmethod
-    def for_step(cls, step: StepRecord, parent: QWidget | None = None) -> StepCard:
+    def for_step(cls, step: CardState, parent: QWidget | None = None) -> StepCard:
         """A card for a committed step: kind, grades, error badge, duration, backtrack note."""
         card = cls(step.index, step.parent, parent)
         card._fill_finished(step)
@@ -144,7 +130,7 @@ class StepCard(QFrame):
         card._fill_running()
         return card
 
-    def _fill_finished(self, step: StepRecord) -> None:
+    def _fill_finished(self, step: CardState) -> None:
         self.step = step
         self.kind_label.setText(kind_label(step.kind))
         self.thumbnail.setText(_placeholder(step))
@@ -160,11 +146,10 @@ class StepCard(QFrame):
             self.error_badge.setToolTip("\n".join(step.errors) or "This step has an error")
             self.error_badge.show()
         self._add_backtrack_note(step)
-        text, tip = candidate_text(step)
-        self.candidate_label = _label(text, self, name="candidateNote")
-        self.candidate_label.setToolTip(tip)
-        self.candidate_label.setVisible(bool(text))
-        self._layout.addWidget(self.candidate_label)
+        self.candidate_row = CandidateRow(step, self)
+        self.candidate_row.compareClicked.connect(lambda: self.candidatesRequested.emit(self.index))
+        self.candidate_label = self.candidate_row.label
+        self._layout.addWidget(self.candidate_row)
         self._layout.addStretch(1)
         self.setToolTip(
             f"Step {step.index} · {kind_label(step.kind)}: click to show it, "
@@ -199,7 +184,7 @@ class StepCard(QFrame):
             self._layout.addWidget(widget)
         self.reference_note.setVisible(bool(note))
 
-    def _add_backtrack_note(self, step: StepRecord | None) -> None:
+    def _add_backtrack_note(self, step: CardState | None) -> None:
         self.backtrack_label = _label("", self, name="backtrackNote")
         self._layout.addWidget(self.backtrack_label)
         if step is None or step.backtracked_from is None:
@@ -213,7 +198,7 @@ class StepCard(QFrame):
 
     def _add_bottom_row(self, duration: str) -> None:
         row = QHBoxLayout()
-        self.error_badge = _badge("error", self, name="errorBadge", colour=ERROR)
+        self.error_badge = badge("error", self, name="errorBadge", colour=ERROR)
         self.duration_label = _label(duration, self, name="stepDuration")
         self.duration_label.setToolTip("Wall time of the step")
         row.addWidget(self.error_badge)
@@ -223,14 +208,13 @@ class StepCard(QFrame):
 
     def _fill_running(self) -> None:
         self._running = True
-        self._phases: list[str] = []
-        self._started = time.monotonic()
-        self._phase_started = self._started
-        self._tokens = 0
         self.kind_label.setText("running…")
         self.thumbnail.hide()
-        self._running_box = self._build_running_box()
-        self._layout.addWidget(self._running_box)
+        self._running_box = StepProgress(THUMB_SIZE, time.monotonic(), self)
+        box = self._running_box
+        self.progress_label, self.phase_label = box.progress_label, box.phase_label
+        self.detail_label = box.detail_label
+        self._layout.addWidget(box)
         self._add_grades_row(None, None)
         self.appearance_label.hide()
         self.gui_label.hide()
@@ -238,29 +222,6 @@ class StepCard(QFrame):
         self._add_backtrack_note(None)
         self._layout.addStretch(1)
         self.setToolTip(f"Step {self.index} is running")
-
-    def _build_running_box(self) -> QWidget:
-        box = QWidget(self)
-        box.setObjectName("runningBox")
-        box.setFixedSize(*THUMB_SIZE)
-        inner = QVBoxLayout(box)
-        inner.setContentsMargins(2, 2, 2, 2)
-        self.progress_label = _label("", box, name="phaseProgress")
-        self.progress_label.setWordWrap(True)
-        self.phase_label = _label("Waiting for the coder", box, name="phaseLabel")
-        self.phase_label.setWordWrap(True)
-        font = self.phase_label.font()
-        font.setBold(True)
-        self.phase_label.setFont(font)
-        self.detail_label = _label("", box, name="phaseDetail")
-        small = self.detail_label.font()
-        small.setPointSizeF(max(6.0, small.pointSizeF() - 1))
-        self.detail_label.setFont(small)
-        inner.addWidget(self.progress_label)
-        inner.addWidget(self.phase_label)
-        inner.addWidget(self.detail_label)
-        inner.addStretch(1)
-        return box
 
     # -- state -------------------------------------------------------------------------------
 
@@ -278,39 +239,25 @@ class StepCard(QFrame):
 
     def set_phase(self, phase: str, detail: str = "", now: float | None = None) -> None:
         """Enter ``phase``: earlier phases get a tick, this one is shown bold with its time."""
-        progress, details = self.progress_label, self.detail_label  # built with phase_label
-        if not self._running or self._abandoned or progress is None or details is None:
-            return
-        now = time.monotonic() if now is None else now
-        if not self._phases or self._phases[-1] != phase:
-            self._phases.append(phase)
-        self._phase_started = now
-        done = [phase_label(p) for p in self._phases[:-1]]
-        progress.setText("  ".join(f"✓\u00a0{name}" for name in done))
-        metrics = details.fontMetrics()
-        details.setText(metrics.elidedText(detail, Qt.TextElideMode.ElideMiddle, DETAIL_WIDTH))
-        details.setToolTip(detail)
-        self.tick(now)
+        if self.is_running() and self._running_box is not None:
+            now = time.monotonic() if now is None else now
+            self._running_box.set_phase(phase, detail, now)
+            self.tick(now)
 
     def set_tokens(self, count: int, now: float | None = None) -> None:
         """Tokens the coder streamed so far in this step (shown with their rate)."""
-        self._tokens = count
+        if self._running_box is not None:
+            self._running_box.tokens = count
         self.tick(now)
 
     def tick(self, now: float | None = None) -> None:
         """Refresh the seconds spent in the current phase and in the whole step."""
-        if not self.is_running() or self.phase_label is None:
+        box = self._running_box
+        if not self.is_running() or box is None:
             return
         now = time.monotonic() if now is None else now
-        self.duration_label.setText(format_duration(now - self._started))
-        if self._phases:
-            name = phase_label(self._phases[-1], current=True)
-            seconds = now - self._phase_started
-            text = f"{name} · {int(seconds)} s"
-            if self._phases[-1] == "coding" and self._tokens:
-                rate = self._tokens / seconds if seconds > 0.5 else 0.0
-                text += f" · {self._tokens} tokens · {rate:.1f} tok/s"
-            self.phase_label.setText(text)
+        self.duration_label.setText(format_duration(now - box.started))
+        box.tick(now)
 
     def set_abandoned(self, reason: str) -> None:
         """Show that the running step was stopped or failed, greyed out."""
@@ -339,13 +286,8 @@ class StepCard(QFrame):
     def set_compact(self, on: bool) -> None:
         """Leave out the screenshot (a short timeline); a running step keeps its phase line."""
         self.thumbnail.setVisible(not on and not self._running)
-        if self._running_box is None:
-            return
-        for label in (self.progress_label, self.detail_label):
-            if label is not None:
-                label.setVisible(not on)
-        lines = self._running_box.fontMetrics().lineSpacing() * 2 + 4
-        self._running_box.setFixedHeight(lines if on else THUMB_SIZE[1])
+        if self._running_box is not None:
+            self._running_box.set_compact(on)
 
     def set_head(self, on: bool) -> None:
         """Show or hide the "current" marker."""
@@ -355,6 +297,26 @@ class StepCard(QFrame):
         """Show or hide the "★ best" marker; ``reason`` becomes its tooltip."""
         self.best_marker.setVisible(on)
         self.best_marker.setToolTip(reason or "The best step of the run")
+
+    def set_stack(self, count: int, toggle: str = "") -> None:
+        """Draw the card as the front of a stack of ``count`` candidates (below 2: alone).
+
+        ``toggle`` is the context menu's entry that spreads the group out or stacks it again
+        ("" for a card that belongs to no group that can be stacked).
+        """
+        count = count if count > 1 and self.step is not None else 0
+        self._stack_toggle = toggle
+        if count != self._stack:
+            self._stack = count
+            extra = STACK_WIDTH if count else 0
+            self.setFixedWidth(CARD_WIDTH + extra)
+            self._layout.setContentsMargins(6, 6, 6 + extra, 6)
+            self.setAccessibleName(self.candidate_row.set_stack(count, self.index))
+            self.update()
+
+    def stack_count(self) -> int:
+        """How many candidates the card stands for (0: it stands for its own step only)."""
+        return self._stack
 
     def set_selected(self, on: bool) -> None:
         """Draw the accent border of the selected card."""
@@ -376,10 +338,18 @@ class StepCard(QFrame):
         action.setEnabled(self.is_selectable())
         action.setToolTip("Continue the run from this step's files and conversation")
         action.triggered.connect(lambda: self.restoreRequested.emit(self.index))
+        if self.step is not None and self.step.candidate is not None:
+            compare = menu.addAction("Compare candidates…")
+            compare.setObjectName("compareCandidatesAction")
+            compare.triggered.connect(lambda: self.candidatesRequested.emit(self.index))
+            if self._stack_toggle:
+                spread = menu.addAction(self._stack_toggle)
+                spread.setObjectName("spreadAction")
+                spread.triggered.connect(lambda: self.spreadRequested.emit(self.index))
         return menu
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        """Offer "Restore this step"."""
+        """Offer "Restore this step" (and, for a candidate, to compare or spread them)."""
         if not self.is_selectable():
             return
         menu = self.context_menu()
@@ -409,13 +379,16 @@ class StepCard(QFrame):
             pen = QPen(palette.color(QPalette.ColorRole.Mid), 1.0)
         if self.step is None:
             pen.setStyle(Qt.PenStyle.DashLine)
+        outline = QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5)
+        if self._stack:
+            outline = paint_layers(painter, outline, palette)
         painter.setPen(pen)
         painter.setBrush(palette.color(QPalette.ColorRole.Base))
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5), 6, 6)
+        painter.drawRoundedRect(outline, 6, 6)
         painter.end()
 
 
-def _placeholder(step: StepRecord) -> str:
+def _placeholder(step: CardState) -> str:
     if step.kind is StepKind.GUI_TEST:
         return "GUI test"
     if step.kind is StepKind.FINISH:

@@ -59,12 +59,14 @@ class StepDetailPanel(QWidget):
     Signals:
         restoreRequested(int): The user wants the run to continue from the shown step.
         compareFilesRequested(int): The user wants the shown step's files in the code panel.
+        candidatesRequested(int): The user wants the shown candidate's group side by side.
     """
 
     restoreRequested = Signal(int)
     stepShown = Signal(bool)
     """A step is shown (True) or the placeholder is (False)."""
     compareFilesRequested = Signal(int)
+    candidatesRequested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Create the panel showing its placeholder."""
@@ -106,10 +108,14 @@ class StepDetailPanel(QWidget):
         self.show_files_button.setObjectName("showFilesButton")
         self.show_files_button.setToolTip("Show this step's files in the code panel")
         self.show_files_button.clicked.connect(self._on_show_files)
+        self.candidates_button = QPushButton("Compare candidates", self)
+        self.candidates_button.setObjectName("compareCandidatesButton")
+        self.candidates_button.setToolTip("Show every candidate of this step side by side")
+        self.candidates_button.clicked.connect(self._on_candidates)
         self._buttons = QHBoxLayout()
         self._buttons.addWidget(self.grades_label, 1)
-        self._buttons.addWidget(self.restore_button)
-        self._buttons.addWidget(self.show_files_button)
+        for button in (self.restore_button, self.show_files_button, self.candidates_button):
+            self._buttons.addWidget(button)
         header = QVBoxLayout()
         header.addWidget(self.title_label)
         header.addLayout(self._buttons)
@@ -248,6 +254,7 @@ class StepDetailPanel(QWidget):
         self.restore_button.setEnabled(False)
         self.restore_button.setToolTip(RESTORE_TIP)
         self.show_files_button.setEnabled(False)
+        self.candidates_button.hide()
         self._scroll.hide()
         self._placeholder.show()
         self.stepShown.emit(False)
@@ -350,6 +357,7 @@ class StepDetailPanel(QWidget):
         self.restore_button.setEnabled(not is_head)
         self.restore_button.setToolTip(HEAD_TIP if is_head else RESTORE_TIP)
         self.show_files_button.setEnabled(True)
+        self.candidates_button.setVisible(step.runtime.candidate is not None)
 
     def _on_restore(self) -> None:
         if self._step is not None:
@@ -358,6 +366,10 @@ class StepDetailPanel(QWidget):
     def _on_show_files(self) -> None:
         if self._step is not None:
             self.compareFilesRequested.emit(self._step.index)
+
+    def _on_candidates(self) -> None:
+        if self._step is not None:
+            self.candidatesRequested.emit(self._step.index)
 
 
 def _no_screenshot_text(step: StepRecord) -> str:

@@ -6,8 +6,12 @@ same way: "Look 4/5", "GUI –", "12.5 s", "1 m 05 s".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from agent_core.state import StepCard as CardState
-from agent_core.store.records import StepKind, StepRecord
+from agent_core.store.records import StepKind
 
 PHASES = ("coding", "install", "serve", "screenshot", "critic", "gui_test", "commit")
 """Phase ids the engine emits, in their usual order ("command" and, for the user's own
@@ -92,13 +96,9 @@ def abandoned_text(reason: str) -> str:
 NOTE_CHARS = 70
 
 
-def reference_of(step: StepRecord | CardState) -> tuple[int | None, str]:
-    """The reference match of a record or of a timeline card (None and '' without one)."""
-    if isinstance(step, CardState):
-        return step.reference_grade, step.reference_note
-    if step.reference is None:
-        return None, ""
-    return step.reference.match_grade, step.reference.match_note
+def reference_of(card: CardState) -> tuple[int | None, str]:
+    """The reference match of a timeline card (None and '' without one)."""
+    return card.reference_grade, card.reference_note
 
 
 def short_note(note: str) -> str:
@@ -107,21 +107,62 @@ def short_note(note: str) -> str:
     return note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS - 1].rstrip() + "…"
 
 
-def candidate_text(step: StepRecord | CardState) -> tuple[str, str]:
+@dataclass(frozen=True)
+class CandidateMark:
+    """Which candidate of its step a step was (``--candidates``).
+
+    Attributes:
+        group: The index of the group's first step (the candidates take consecutive indices).
+        number: This candidate's number, from 1.
+        of: How many candidates the step had.
+        chosen: The run continued from this one.
+    """
+
+    group: int
+    number: int
+    of: int
+    chosen: bool
+
+    @classmethod
+    def read(cls, mark: Mapping[str, Any] | None) -> CandidateMark | None:
+        """The mark as stored (``runtime.candidate``, ``StepCard.candidate``); None for none."""
+        if not mark:
+            return None
+        return cls(int(mark["group"]), int(mark["number"]), int(mark["of"]),
+                   bool(mark["chosen"]))
+
+
+def candidate_role(mark: CandidateMark, gate: str) -> str:
+    """'chosen', 'gated' (kept from the critic) or 'sibling'."""
+    return "chosen" if mark.chosen else ("gated" if gate else "sibling")
+
+
+def candidate_text(card: CardState) -> tuple[str, str]:
     """A candidate's place in its group for the card, and the tooltip ('', '' for others).
 
-    E.g. ``("⧉ 2 of 3 · chosen", ...)``, or ``("⧉ 1 of 3 · gated", "... the page is blank")``.
+    E.g. ``("❐ 2 of 3 · chosen", ...)``, or ``("❐ 1 of 3 · gated", "... the page is blank")``.
     """
-    runtime = getattr(step, "runtime", None)  # a record; the window's cards carry both
-    mark = runtime.candidate if runtime is not None else getattr(step, "candidate", None)
-    gate = (runtime.gate if runtime is not None else getattr(step, "gate", "")) or ""
+    mark = CandidateMark.read(card.candidate)
     if mark is None:
         return "", ""
-    state = "chosen" if mark["chosen"] else ("gated" if gate else "sibling")
-    text = f"⧉ {mark['number']} of {mark['of']} · {state}"
-    tip = (f"Candidate {mark['number']} of {mark['of']} replies for this step (steps "
-           f"{mark['group']}-{mark['group'] + mark['of'] - 1} share its parent); "
-           + ("the run continued from it." if mark["chosen"] else "kept beside the chosen one."))
-    if gate:
-        tip += f"\nNot graded: {gate}."
+    text = f"❐ {mark.number} of {mark.of} · {candidate_role(mark, card.gate)}"
+    tip = (f"Candidate {mark.number} of {mark.of} replies for this step (steps "
+           f"{mark.group}-{mark.group + mark.of - 1} share its parent); "
+           + ("the run continued from it." if mark.chosen else "kept beside the chosen one."))
+    if card.gate:
+        tip += f"\nNot graded: {card.gate}."
     return text, tip
+
+
+def gate_sentence(gate: str) -> str:
+    """The render gate's reason in plain words ('' when the page passed the gate).
+
+    E.g. ``"Not sent to the critic: the page is blank (no visible text or picture)."``
+    """
+    gate = " ".join(gate.split())
+    if not gate:
+        return ""
+    what, _, detail = gate.partition(": ")
+    if len(detail) > NOTE_CHARS:
+        detail = detail[:NOTE_CHARS - 1].rstrip() + "…"
+    return f"Not sent to the critic: {what}" + (f" ({detail})." if detail else ".")

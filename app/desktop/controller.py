@@ -24,6 +24,7 @@ from app.desktop import example, preflight
 from app.desktop.ask import STILL_ANSWERING, AskFlow
 from app.desktop.attachments import Attached, Attachments
 from app.desktop.bridge import EventBridge
+from app.desktop.candidates import CandidatesFlow
 from app.desktop.element_pick import ElementPickFlow
 from app.desktop.help import HelpFlow
 from app.desktop.ops import Notifier, Ops
@@ -100,6 +101,7 @@ class MainController(QObject):
         self.help = HelpFlow(window, self.ops, runs_dir, qsettings.fileName(),
                              lambda: self.session.store.run_dir if self.session else None)
         self.site_export = SiteExportFlow(window, self.ops, self.notifier, self._store)
+        self.candidates = CandidatesFlow(window, self.ops, self.notifier, self._store)
         window.set_runs_folder(runs_dir)
         self.closed = asyncio.Event()
         self._connect()
@@ -178,6 +180,7 @@ class MainController(QObject):
     def _set_session(self, session: RunSession | None) -> None:
         self.session = session
         self.element_pick.forget()  # an element of the last run's site
+        self.candidates.run_changed()
         w = self.window
         self._example = session is not None and example.is_example(session.store)
         if session is not None:

@@ -162,6 +162,7 @@ class RunView(QObject):
             _draw_card(timeline, before.get(card.index), card)
         if old.head != state.head or not before:
             timeline.set_head(state.head)
+            self.window.candidates.set_head(state.head)
         if old.best != state.best or old.best_reason != state.best_reason or not before:
             timeline.set_best(state.best, state.best_reason)
         note = end_note(state.end_reason) if state.status is Status.FINISHED else ""

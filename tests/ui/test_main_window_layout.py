@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from agent_core.store.evidence import GuiTest, GuiTestSummary, GuiTurn
 from agent_core.store.records import StepKind
 from agent_core.store.run_store import RunStore
+from tests.support.cards import card_states
 from tests.support.runs import StepSpec, build_run, solid_png
 from ui.main_window import TAB_REPLAY, TAB_STEP, MainWindow
 from ui.review_form import ReviewForm
@@ -52,7 +53,7 @@ def _window(qtbot, store: RunStore, size: QSize) -> MainWindow:
     qtbot.addWidget(window)
     window.resize(size)
     steps = store.steps()
-    window.timeline.set_steps(steps, head=3, best=2)
+    window.timeline.set_steps(card_states(steps), head=3, best=2)
     window.chat.set_input_mode("locked", LOCKED_HINT)
     shot = QImage(str(store.screenshot_path(2)))
     window.detail.show_step(steps[1], shot, is_head=True, is_best=True)

@@ -17,6 +17,7 @@ from agent_core.store.evidence import (
     ServeResult,
 )
 from agent_core.store.records import StepKind, StepRecord
+from tests.support.candidates import candidates_run
 from tests.support.runs import StepSpec, build_run, solid_png
 from ui.step_detail import PLACEHOLDER, StepDetailPanel
 from ui.step_format import kind_label
@@ -251,3 +252,14 @@ def test_a_narrow_panel_cuts_the_heading_to_one_line_and_keeps_it_whole_in_the_t
     assert shown.endswith("…") and full.startswith(shown[:-1])
     assert panel.title_label.toolTip() == full and panel.title_text() == full
     assert panel.title_label.height() < 2 * panel.title_label.fontMetrics().lineSpacing()
+
+
+def test_a_candidate_step_offers_to_compare_its_candidates(panel, qtbot, tmp_path):
+    store = candidates_run(tmp_path / "candidates")
+    panel.show_step(store.step(1), None, is_head=False, is_best=False)
+    assert panel.candidates_button.isHidden()  # taken with one reply
+    panel.show_step(store.step(3), None, is_head=False, is_best=False)
+    assert not panel.candidates_button.isHidden()
+    with qtbot.waitSignal(panel.candidatesRequested) as asked:
+        qtbot.mouseClick(panel.candidates_button, Qt.MouseButton.LeftButton)
+    assert asked.args == [3]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QPalette
 
-from agent_core.store.evidence import RuntimeResult
 from agent_core.store.records import StepKind, StepRecord
+from tests.support.cards import card_state, card_states
 from tests.support.runs import StepSpec, build_run
 from ui.step_format import ERROR, SUCCESS, WARNING
 from ui.timeline import COMPACT_HEIGHT, PHASE_LABELS, PHASES, TIMELINE_HEIGHT, TimelineView
@@ -54,9 +53,8 @@ def view(qtbot) -> TimelineView:
 
 @pytest.fixture
 def shown(view, qtbot) -> TimelineView:
-    view.set_steps(
-        [record(1), record(2, look=2), record(3, StepKind.GUI_TEST, gui=5)], head=3, best=3
-    )
+    steps = [record(1), record(2, look=2), record(3, StepKind.GUI_TEST, gui=5)]
+    view.set_steps(card_states(steps), head=3, best=3)
     view.show()
     qtbot.waitExposed(view)
     return view
@@ -64,11 +62,11 @@ def shown(view, qtbot) -> TimelineView:
 
 def test_cards_show_number_kind_grades_and_duration(view) -> None:
     view.set_steps(
-        [
+        card_states([
             record(1, look=4),
             record(2, StepKind.GUI_TEST, look=3, gui=5),
             record(3, StepKind.FINISH, look=None, gui=2, seconds=65),
-        ],
+        ]),
         head=3,
         best=2,
     )
@@ -92,9 +90,8 @@ def test_cards_show_number_kind_grades_and_duration(view) -> None:
 
 def test_error_badge_lists_errors_and_backtrack_note(view) -> None:
     errors = ["dependency installation failed: npm install", "appearance grade 1 is too low"]
-    view.set_steps(
-        [record(1), record(2, look=1, errors=errors, backtracked_from=7)], head=None, best=None
-    )
+    steps = [record(1), record(2, look=1, errors=errors, backtracked_from=7)]
+    view.set_steps(card_states(steps), head=None, best=None)
     clean, failed = view.card(1), view.card(2)
     assert clean.error_badge.isHidden()
     assert not failed.error_badge.isHidden()
@@ -105,7 +102,7 @@ def test_error_badge_lists_errors_and_backtrack_note(view) -> None:
 
 
 def test_head_and_best_markers_move(view) -> None:
-    view.set_steps([record(i) for i in (1, 2, 3)], head=3, best=1)
+    view.set_steps(card_states([record(i) for i in (1, 2, 3)]), head=3, best=1)
 
     def markers(attr: str) -> list[int]:
         return [i for i in view.indices() if not getattr(view.card(i), attr).isHidden()]
@@ -119,14 +116,14 @@ def test_head_and_best_markers_move(view) -> None:
     assert markers("head_marker") == [2]
     assert markers("best_marker") == [3]
     assert view.card(3).best_marker.toolTip() == "highest GUI grade (5/5)"
-    view.add_step(record(4))
+    view.add_step(card_state(record(4)))
     assert markers("head_marker") == [2], "a new card does not steal the head marker"
     view.set_head(None)
     assert markers("head_marker") == []
 
 
 def test_running_card_shows_phases_then_becomes_the_finished_step(view, qtbot) -> None:
-    view.set_steps([record(1), record(2), record(3)], head=3, best=None)
+    view.set_steps(card_states([record(1), record(2), record(3)]), head=3, best=None)
     view.step_started(4, 3)
     card = view.card(4)
     assert card.is_running()
@@ -144,7 +141,7 @@ def test_running_card_shows_phases_then_becomes_the_finished_step(view, qtbot) -
     view.phase_changed(4, "command", "npm run build")
     assert card.phase_label.text().startswith("Running a command")
     assert card.progress_label.text().replace("\xa0", " ") == "✓ Generating  ✓ Installing"
-    view.add_step(record(4, look=5))
+    view.add_step(card_state(record(4, look=5)))
     finished = view.card(4)
     assert finished is not card and not finished.is_running()
     assert (finished.kind_label.text(), finished.appearance_label.text()) == ("Edit", "Look 5/5")
@@ -154,8 +151,8 @@ def test_running_card_shows_phases_then_becomes_the_finished_step(view, qtbot) -
 def test_the_running_card_shows_the_coders_tokens_and_their_rate(view) -> None:
     view.step_started(1, None)
     card = view.card(1)
-    view.phase_changed(1, "coding")
-    start = card._phase_started
+    start = time.monotonic()
+    card.set_phase("coding", now=start)
     card.set_tokens(60, start + 3)
     assert card.phase_label.text() == "Generating · 3 s · 60 tokens · 20.0 tok/s"
     view.tokens_streamed(1, 90)
@@ -175,7 +172,7 @@ def test_abandoned_card_is_greyed_and_replaced_by_the_next_start(view) -> None:
     assert view.card(1) is not card and view.card(1).is_running()
     view.step_abandoned(1, "the coder model timed out after 600 s")
     assert view.card(1).phase_label.text() == "failed: the coder model timed out after 600 s"
-    view.add_step(record(1))
+    view.add_step(card_state(record(1)))
     assert view.indices() == [1] and not view.card(1).is_running()
 
 
@@ -188,7 +185,7 @@ def test_phase_without_a_start_creates_the_running_card(view) -> None:
 
 def test_set_thumbnail_shows_the_screenshot(view, tmp_path) -> None:
     store = build_run(tmp_path / "run", [StepSpec(), StepSpec(kind=StepKind.GUI_TEST, gui=4)])
-    view.set_steps(store.steps(), head=2, best=2)
+    view.set_steps(card_states(store.steps()), head=2, best=2)
     image = QImage(str(store.screenshot_path(1)))
     assert not image.isNull()
     view.set_thumbnail(1, image)
@@ -244,10 +241,10 @@ def test_left_right_keys_move_the_selection(shown, qtbot) -> None:
 
 def test_select_does_not_emit_and_survives_a_rebuild(view, qtbot) -> None:
     steps = [record(i) for i in (1, 2, 3)]
-    view.set_steps(steps, head=3, best=None)
+    view.set_steps(card_states(steps), head=3, best=None)
     with qtbot.assertNotEmitted(view.stepSelected):
         view.select(2)
-    view.set_steps([*steps, record(4)], head=4, best=None)
+    view.set_steps(card_states([*steps, record(4)]), head=4, best=None)
     assert view.selected() == 2 and view.card(2).is_selected()
     view.select(99)
     assert view.selected() is None
@@ -263,14 +260,14 @@ def test_fifty_cards_show_with_their_markers(view) -> None:
         )
         for i in range(1, 51)
     ]
-    view.set_steps(steps, head=50, best=12)  # timed in benchmarks/ui_responsiveness.py
+    view.set_steps(card_states(steps), head=50, best=12)  # see benchmarks/ui_responsiveness
     assert len(view.indices()) == 50
     assert view.card(50).head_marker.isHidden() is False
     assert view.card(12).best_marker.isHidden() is False
 
 
 def test_new_cards_scroll_into_view_unless_the_user_scrolled_away(view, qtbot) -> None:
-    view.set_steps([record(i) for i in range(1, 11)], head=10, best=None)
+    view.set_steps(card_states([record(i) for i in range(1, 11)]), head=10, best=None)
     view.show()
     qtbot.waitExposed(view)
     bar = view._scroll.horizontalScrollBar()
@@ -279,14 +276,14 @@ def test_new_cards_scroll_into_view_unless_the_user_scrolled_away(view, qtbot) -
     qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=1000)
     bar.setValue(0)
     before = bar.maximum()
-    view.add_step(record(11))
+    view.add_step(card_state(record(11)))
     view.step_started(12, 11)
     qtbot.waitUntil(lambda: bar.maximum() > before, timeout=1000)
     assert bar.value() == 0
 
 
 def test_clear_empties_the_strip(view) -> None:
-    view.set_steps([record(1), record(2)], head=2, best=1)
+    view.set_steps(card_states([record(1), record(2)]), head=2, best=1)
     view.select(1)
     view.clear()
     assert view.indices() == [] and view.selected() is None
@@ -297,7 +294,7 @@ def test_clear_empties_the_strip(view) -> None:
 def test_a_short_timeline_leaves_out_screenshots_but_keeps_whole_cards(qtbot) -> None:
     view = TimelineView()
     qtbot.addWidget(view)
-    view.set_steps([record(1), record(2, look=2)], head=2, best=1)
+    view.set_steps(card_states([record(1), record(2, look=2)]), head=2, best=1)
     picture = QImage(320, 240, QImage.Format.Format_RGB32)
     picture.fill(Qt.GlobalColor.darkBlue)
     view.set_thumbnail(1, picture)
@@ -324,37 +321,3 @@ def test_a_short_timeline_leaves_out_screenshots_but_keeps_whole_cards(qtbot) ->
     qtbot.waitUntil(lambda: not view.is_compact())
     assert view.card(1).thumbnail.isVisible() and view.card(1).thumbnail.pixmap().width() == 180
     assert running.detail_label.isVisible() and running.detail_label.text() == "npm install"
-
-
-def candidate(index: int, number: int, *, chosen: bool = False, gate: str | None = None
-              ) -> StepRecord:
-    """Candidate ``number`` of three for the step after step 1."""
-    mark = {"group": 2, "number": number, "of": 3, "chosen": chosen}
-    return replace(record(index, look=None if gate else 4, errors=[gate] if gate else None),
-                   parent=1, runtime=RuntimeResult(gate=gate, candidate=mark))
-
-
-def test_candidates_say_their_place_in_the_group_and_why_one_was_gated(view):
-    view.set_steps([record(1), candidate(2, 1, gate="the page is blank"), candidate(3, 2),
-                    candidate(4, 3, chosen=True)], head=4, best=4)
-    notes = {i: view.card(i).candidate_label for i in (1, 2, 3, 4)}
-    assert notes[1].isHidden()  # an ordinary step is no candidate
-    assert [notes[i].text() for i in (2, 3, 4)] == [
-        "⧉ 1 of 3 · gated", "⧉ 2 of 3 · sibling", "⧉ 3 of 3 · chosen"]
-    assert "Not graded: the page is blank." in notes[2].toolTip()
-    assert "continued from it" in notes[4].toolTip()
-    assert view.card(2).error_badge.isVisibleTo(view.card(2))
-
-
-def test_the_windows_cards_from_the_run_state_say_the_same(view):
-    # The window draws cards from the run state (live and reopened), not from records.
-    from agent_core.state import replay
-    from agent_core.state.from_store import step_finished_event
-
-    steps = [record(1), candidate(2, 1, gate="the page is blank"), candidate(3, 2),
-             candidate(4, 3, chosen=True)]
-    state = replay([step_finished_event("r", s) for s in steps])
-    view.set_steps(list(state.steps), head=4, best=4)
-    assert [view.card(i).candidate_label.text() for i in (2, 3, 4)] == [
-        "⧉ 1 of 3 · gated", "⧉ 2 of 3 · sibling", "⧉ 3 of 3 · chosen"]
-    assert "Not graded: the page is blank." in view.card(2).candidate_label.toolTip()
