@@ -8,7 +8,9 @@ own), never in the picker's.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
@@ -64,6 +66,22 @@ async def js_async(view: QWebEngineView, code: str) -> Any:
 def hover(view: QWebEngineView, point: QPoint) -> None:
     """Move the pointer over ``point`` of the page."""
     QTest.mouseMove(view.focusProxy(), point)
+
+
+def hovering(view: QWebEngineView, point: QPoint, done: Callable[[], bool]
+             ) -> Callable[[], bool]:
+    """A wait condition that keeps the pointer moving over ``point`` (a pixel either way, as
+    a hand does) until ``done()``: a move made before the picker's script was in the page is
+    not seen by it, and the page only hears of the pointer again when it moves."""
+    moves = itertools.count()
+
+    def condition() -> bool:
+        if done():
+            return True
+        hover(view, point + QPoint(next(moves) % 2, 0))
+        return done()
+
+    return condition
 
 
 def click(view: QWebEngineView, point: QPoint) -> None:

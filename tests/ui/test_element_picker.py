@@ -18,7 +18,7 @@ from tests.support.npm import copy_site
 from tests.support.pick import (
     center,
     click,
-    hover,
+    hovering,
     js_async,
     js_now,
     outline_js,
@@ -84,8 +84,9 @@ def test_hover_outlines_click_picks_without_the_page_seeing_it_and_esc_stops(
     qtbot.mouseClick(controls.button, Qt.MouseButton.LeftButton)
     assert controls.picker.is_active() and controls.button.isChecked()
     assert controls.status.isVisible() and controls.status.text() == HINT
-    hover(view, center(button))
-    qtbot.waitUntil(lambda: controls.hover_text() == "<button> “Order bread”", timeout=5000)
+    qtbot.waitUntil(hovering(view, center(button),
+                             lambda: controls.hover_text() == "<button> “Order bread”"),
+                    timeout=5000)
     outline = json.loads(js_now(qtbot, view, outline_js()))
     assert outline == pytest.approx(button)  # drawn exactly over the hovered element
 
@@ -104,11 +105,13 @@ def test_hover_outlines_click_picks_without_the_page_seeing_it_and_esc_stops(
 
     qtbot.mouseClick(controls.button, Qt.MouseButton.LeftButton)
     heading = json.loads(js_now(qtbot, view, rect_js("h1")))
-    hover(view, center(heading))
-    qtbot.waitUntil(lambda: controls.hover_text() == "<h1> “Fresh bread”", timeout=5000)
+    qtbot.waitUntil(hovering(view, center(heading),
+                             lambda: controls.hover_text() == "<h1> “Fresh bread”"),
+                    timeout=5000)
     press_escape(view)
     qtbot.waitUntil(lambda: not controls.picker.is_active(), timeout=5000)
     assert not controls.status.isVisible()
+    assert json.loads(js_now(qtbot, view, outline_js())) is None  # the outline went with it
     click(view, center(button))  # out of pick mode the page works as before
     qtbot.waitUntil(lambda: view.title() == "ordered", timeout=5000)
 
@@ -148,9 +151,9 @@ def test_a_vite_react_element_is_picked_with_its_source_line(qapp, qtbot, panel,
                 heading = json.loads(await js_async(view, rect_js("main > h1")))
                 await asyncio.sleep(0.05)
             controls.button.click()
-            hover(view, center(heading))
-            await wait_until(lambda: controls.hover_text() == "<h1> “Stock Reports”", 20,
-                             "the heading to be outlined")
+            await wait_until(hovering(view, center(heading),
+                                      lambda: controls.hover_text() == "<h1> “Stock Reports”"),
+                             20, "the heading to be outlined")
             click(view, center(heading))
             await wait_until(lambda: picked, 20, "the pick")
         finally:
