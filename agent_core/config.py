@@ -22,6 +22,10 @@ REPLY_FORMATS = ("auto", "text", "structured")
 VISION_MODES = ("auto", "yes", "no")
 """The values of ``RoleConfig.vision``: guess from the model's name, or say so."""
 
+MULTI_REPLY_MODES = ("auto", "never")
+"""The values of ``RoleConfig.multi_reply``: ask for several replies in one request (the
+OpenAI ``n``) where the server turns out to honour it, or never."""
+
 IMAGE_MAX_SIDE = 1568
 """Longest side, in pixels, of an image the user attaches (larger ones are scaled down)."""
 
@@ -70,6 +74,10 @@ class RoleConfig:
         vision: Whether the model reads images: ``yes``, ``no`` or ``auto`` (guessed from
             the model's name). A coder that does not gets the critic's description of each
             image the user attached instead of the image.
+        multi_reply: How candidates' replies are asked for (``--candidates``): ``auto``
+            tries one request with the OpenAI ``n`` and keeps to it while the server
+            honours it; ``never`` always sends one request per candidate, each with its
+            own seed. Ollama has no ``n``: always one request per candidate.
     """
 
     provider: Provider = Provider.OPENAI
@@ -84,6 +92,7 @@ class RoleConfig:
     reply_format: str = "auto"
     seed: int | None = None
     vision: str = "auto"
+    multi_reply: str = "auto"
 
     @property
     def reply_limit(self) -> int:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from agent_core.config import (
+    MULTI_REPLY_MODES,
     PAPER_ABLATION,
     Condition,
     DependencyScripts,
@@ -140,11 +141,15 @@ def add_candidate_flags(parser: argparse.ArgumentParser) -> None:
                              "(default 2)")
     parser.add_argument("--coder-requests", type=positive_int, default=None, metavar="N",
                         help="how many candidates' coder requests run at once (default 4)")
+    parser.add_argument("--coder-multi-reply", choices=MULTI_REPLY_MODES, default=None,
+                        help="auto: ask an OpenAI-compatible coder for all candidates in one "
+                             "request (n) while its server honours that; never: one request "
+                             "per candidate, each with its own seed (default auto)")
 
 
 def role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """The role flags as ``{role: {setting: value or None}}`` for the settings resolver."""
-    return {
+    flags = {
         str(role): {
             ("timeout_s" if flag == "timeout" else flag.replace("-", "_")):
                 getattr(args, f"{role}_{flag.replace('-', '_')}")
@@ -152,6 +157,8 @@ def role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         }
         for role in Role
     }  # fmt: skip
+    flags[str(Role.CODER)]["multi_reply"] = getattr(args, "coder_multi_reply", None)
+    return flags
 
 
 def apply_run_flags(config: RunConfig, args: argparse.Namespace) -> RunConfig:
