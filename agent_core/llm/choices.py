@@ -127,8 +127,8 @@ class SharedRequest:
         self._dropped.add(index)
 
     async def close(self) -> None:
-        """Stop the request if it still runs."""
-        task, self._task = self._task, None
+        """Stop the request if it still runs (a reader still waiting is cancelled with it)."""
+        task = self._task
         if task is not None and not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, ModelError):
