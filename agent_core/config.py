@@ -22,6 +22,10 @@ REPLY_FORMATS = ("auto", "text", "structured")
 VISION_MODES = ("auto", "yes", "no")
 """The values of ``RoleConfig.vision``: guess from the model's name, or say so."""
 
+MULTI_REPLY_MODES = ("auto", "never")
+"""The values of ``RoleConfig.multi_reply``: ask for several replies in one request (the
+OpenAI ``n``) where the server turns out to honour it, or never."""
+
 IMAGE_MAX_SIDE = 1568
 """Longest side, in pixels, of an image the user attaches (larger ones are scaled down)."""
 
@@ -70,6 +74,10 @@ class RoleConfig:
         vision: Whether the model reads images: ``yes``, ``no`` or ``auto`` (guessed from
             the model's name). A coder that does not gets the critic's description of each
             image the user attached instead of the image.
+        multi_reply: How candidates' replies are asked for (``--candidates``): ``auto``
+            tries one request with the OpenAI ``n`` and keeps to it while the server
+            honours it; ``never`` always sends one request per candidate, each with its
+            own seed. Ollama has no ``n``: always one request per candidate.
     """
 
     provider: Provider = Provider.OPENAI
@@ -84,6 +92,7 @@ class RoleConfig:
     reply_format: str = "auto"
     seed: int | None = None
     vision: str = "auto"
+    multi_reply: str = "auto"
 
     @property
     def reply_limit(self) -> int:
@@ -296,20 +305,23 @@ class RunConfig:
 @dataclass(frozen=True)
 class Condition:
     """One setting of the paper's ablation: which feedback, and whether to backtrack and
-    select the best step.
+    select the best step; and how many candidates each step tries.
 
-    Spelled ``FEEDBACK[+no-backtracking][+no-select-best]``, e.g.
-    ``execution+no-backtracking+no-select-best``; the method as published is ``full``.
+    Spelled ``FEEDBACK[+no-backtracking][+no-select-best][+candidates-N]``, e.g.
+    ``execution+no-backtracking+no-select-best``; the method as published is ``full`` (one
+    candidate, which the name leaves out).
 
     Attributes:
         feedback: The edit steps' feedback level.
         backtracking: Whether the loop backtracks after ``error_limit`` errors in a row.
         select_best: Whether the best step (rather than the last) ends the run.
+        candidates: Coder replies tried at each edit step (``RunConfig.candidates``).
     """
 
     feedback: FeedbackLevel = FeedbackLevel.FULL
     backtracking: bool = True
     select_best: bool = True
+    candidates: int = 1
 
     @property
     def name(self) -> str:
@@ -319,6 +331,8 @@ class Condition:
             parts.append(NO_BACKTRACKING)
         if not self.select_best:
             parts.append(NO_SELECT_BEST)
+        if self.candidates != 1:
+            parts.append(f"{CANDIDATES}{self.candidates}")
         return "+".join(parts)
 
     @classmethod
@@ -336,27 +350,42 @@ class Condition:
                 f", e.g. execution+{NO_BACKTRACKING}+{NO_SELECT_BEST}"
             )
         rest = parts[1:]
+        counts = [_candidate_count(spec, p) for p in rest if p.startswith(CANDIDATES)]
         for part in rest:
-            if part not in (NO_BACKTRACKING, NO_SELECT_BEST) or rest.count(part) > 1:
+            known = part in (NO_BACKTRACKING, NO_SELECT_BEST) or part.startswith(CANDIDATES)
+            repeated = rest.count(part) > 1 or (part.startswith(CANDIDATES) and len(counts) > 1)
+            if not known or repeated:
                 raise ConfigError(
                     f"the condition {spec!r} has {part!r} where only {NO_BACKTRACKING} or "
-                    f"{NO_SELECT_BEST} (each at most once) may follow the feedback level"
+                    f"{NO_SELECT_BEST} or {CANDIDATES}N (each at most once) may follow the "
+                    "feedback level"
                 )
-        return cls(FeedbackLevel(parts[0]), NO_BACKTRACKING not in rest, NO_SELECT_BEST not in rest)
+        return cls(FeedbackLevel(parts[0]), NO_BACKTRACKING not in rest,
+                   NO_SELECT_BEST not in rest, counts[0] if counts else 1)
 
     @classmethod
     def of(cls, config: RunConfig) -> Condition:
         """The condition ``config`` runs under."""
-        return cls(config.feedback, config.backtracking, config.select_best)
+        return cls(config.feedback, config.backtracking, config.select_best, config.candidates)
 
     def apply(self, config: RunConfig) -> RunConfig:
         """``config`` set to this condition."""
         return replace(config, feedback=self.feedback, backtracking=self.backtracking,
-                       select_best=self.select_best)  # fmt: skip
+                       select_best=self.select_best, candidates=self.candidates)  # fmt: skip
+
+
+def _candidate_count(spec: str, part: str) -> int:
+    """N of a condition's ``candidates-N`` part."""
+    text = part.removeprefix(CANDIDATES)
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"the condition {spec!r} has {part!r}: write {CANDIDATES}N with N a "
+                          "whole number of at least 1")
+    return int(text)
 
 
 NO_BACKTRACKING = "no-backtracking"
 NO_SELECT_BEST = "no-select-best"
+CANDIDATES = "candidates-"
 
 PAPER_ABLATION = (
     Condition(FeedbackLevel.EXECUTION, backtracking=False, select_best=False),

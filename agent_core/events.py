@@ -240,6 +240,18 @@ class ReplyFormatChanged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CoderRequests(Event):
+    """How the candidates' replies are asked for from now on, said once when it changes.
+
+    ``text`` is for the user, e.g. "the coder's server ignores n: asking 4 times with
+    different seeds".
+    """
+
+    kind: ClassVar[str] = "coder_requests"
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CoderContext(Event):
     """The coder's context length as the run uses it, and where it came from."""
 
@@ -342,6 +354,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RunFailed,
         RunCancelled,
         ReplyFormatChanged,
+        CoderRequests,
         CoderContext,
         QuestionAsked,
         AnswerToken,

@@ -134,7 +134,7 @@ def _add_run_and_role_flags(batch: argparse.ArgumentParser) -> None:
     batch.add_argument("--allow-any-command", action="store_true")
     batch.add_argument("--no-gui-testing", action="store_true")
     batch.add_argument("--chromium", default=None, metavar="PATH")
-    add_candidate_flags(batch)
+    add_candidate_flags(batch, several=True)
     add_sandbox_flags(batch)
     add_condition_flags(batch, several=True)
     add_ray_flags(batch)

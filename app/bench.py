@@ -134,7 +134,7 @@ def _add_generation_and_model_flags(bench: argparse.ArgumentParser) -> None:
                        help="generate without the GUI agent's feature tests")  # fmt: skip
     bench.add_argument("--chromium", default=None, metavar="PATH",
                        help="browser executable (default: found automatically)")  # fmt: skip
-    add_candidate_flags(bench)
+    add_candidate_flags(bench, several=True)
     add_sandbox_flags(bench)
     add_role_flags(
         bench, "models (the critic role browses and grades; the coder and feedback roles generate)"
@@ -272,7 +272,9 @@ def _print_report(report: BenchReport | AblationReport, args: argparse.Namespace
               f"table:   {report.table_path}")  # fmt: skip
         return
     if args.json:
-        data = {"conditions": [r.report.summary.to_json() for r in report.results],
+        data = {"conditions": [{**r.report.summary.to_json(),
+                                "candidates": r.condition.candidates, **r.cost.to_json()}
+                               for r in report.results],
                 "table": str(report.table_path)}  # fmt: skip
         print(json.dumps(data, indent=2))
         return

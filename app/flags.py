@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from agent_core.config import (
+    MULTI_REPLY_MODES,
     PAPER_ABLATION,
     Condition,
     DependencyScripts,
@@ -97,13 +98,38 @@ def add_condition_flags(parser: argparse.ArgumentParser, *, several: bool = Fals
                        "no-select-best, full+no-backtracking+no-select-best, full")
 
 
+def candidate_counts(args: argparse.Namespace) -> list[int]:
+    """The counts ``--candidates`` gave (one value, several, or none)."""
+    value = getattr(args, "candidates", None)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
 def conditions_from(args: argparse.Namespace) -> list[Condition] | None:
-    """The conditions named by ``--condition`` and ``--paper-ablation`` (None: neither given).
+    """The conditions named by ``--condition`` and ``--paper-ablation`` (None: neither given),
+    each run once per count when ``--candidates`` gives several.
 
     Raises:
-        ConfigError: A spec is wrong, a condition is given twice, or the single-condition
-            flags are mixed in.
+        ConfigError: A spec is wrong, a condition or count is given twice, or the
+            single-condition flags are mixed in.
     """
+    conditions = _named_conditions(args)
+    counts = candidate_counts(args)
+    if len(counts) < 2:
+        return conditions
+    for count in counts:
+        if counts.count(count) > 1:
+            raise ConfigError(f"--candidates gives {count} twice")
+    if conditions is None:
+        conditions = [Condition.of(apply_run_flags(RunConfig(), args))]
+    elif any(c.candidates != 1 for c in conditions):
+        raise ConfigError("give the candidates either in --condition (+candidates-N) or as "
+                          "several --candidates values, not both")
+    return [replace(c, candidates=n) for c in conditions for n in counts]
+
+
+def _named_conditions(args: argparse.Namespace) -> list[Condition] | None:
     specs = list(getattr(args, "condition", None) or [])
     if not specs and not getattr(args, "paper_ablation", False):
         return None
@@ -130,21 +156,35 @@ def _sandbox_changes(config: RunConfig, args: argparse.Namespace) -> SandboxConf
     return replace(config.sandbox, **changes)
 
 
-def add_candidate_flags(parser: argparse.ArgumentParser) -> None:
-    """``--candidates``, ``--candidates-served`` and ``--coder-requests`` (run, bench, batch)."""
-    parser.add_argument("--candidates", type=positive_int, default=None, metavar="N",
-                        help="try N coder replies per step, each on its own copy of the site; "
-                             "the best continues, the others are kept (default 1)")
+def add_candidate_flags(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
+    """``--candidates``, ``--candidates-served`` and ``--coder-requests`` (run, bench, batch).
+
+    With ``several``, ``--candidates`` takes one or more counts: each is run apart, in its
+    own folder, and the reports compare them (see :func:`conditions_from`).
+    """
+    if several:
+        parser.add_argument("--candidates", type=positive_int, nargs="+", default=None,
+                            metavar="N", help="try N coder replies per step (default 1); "
+                            "several values (e.g. 1 2 4) run everything once per N, each in "
+                            "its own folder, and compare them")  # fmt: skip
+    else:
+        parser.add_argument("--candidates", type=positive_int, default=None, metavar="N",
+                            help="try N coder replies per step, each on its own copy of the "
+                            "site; the best continues, the others are kept (default 1)")
     parser.add_argument("--candidates-served", type=positive_int, default=None, metavar="N",
                         help="how many candidates install, serve and are graded at once "
                              "(default 2)")
     parser.add_argument("--coder-requests", type=positive_int, default=None, metavar="N",
                         help="how many candidates' coder requests run at once (default 4)")
+    parser.add_argument("--coder-multi-reply", choices=MULTI_REPLY_MODES, default=None,
+                        help="auto: ask an OpenAI-compatible coder for all candidates in one "
+                             "request (n) while its server honours that; never: one request "
+                             "per candidate, each with its own seed (default auto)")
 
 
 def role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """The role flags as ``{role: {setting: value or None}}`` for the settings resolver."""
-    return {
+    flags = {
         str(role): {
             ("timeout_s" if flag == "timeout" else flag.replace("-", "_")):
                 getattr(args, f"{role}_{flag.replace('-', '_')}")
@@ -152,6 +192,8 @@ def role_flags(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         }
         for role in Role
     }  # fmt: skip
+    flags[str(Role.CODER)]["multi_reply"] = getattr(args, "coder_multi_reply", None)
+    return flags
 
 
 def apply_run_flags(config: RunConfig, args: argparse.Namespace) -> RunConfig:
@@ -175,8 +217,11 @@ def apply_run_flags(config: RunConfig, args: argparse.Namespace) -> RunConfig:
         changes["backtracking"] = False
     if getattr(args, "no_select_best", False):
         changes["select_best"] = False
-    for name in ("image_max_side", "candidates", "candidates_served", "coder_requests"):
+    for name in ("image_max_side", "candidates_served", "coder_requests"):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
+    counts = candidate_counts(args)
+    if len(counts) == 1:  # several are conditions of their own (conditions_from)
+        changes["candidates"] = counts[0]
     changes["sandbox"] = _sandbox_changes(config, args)
     return RunConfig(**{**config.__dict__, **changes})

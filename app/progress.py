@@ -9,6 +9,7 @@ from agent_core.events import (
     Backtracked,
     BestSelected,
     CoderContext,
+    CoderRequests,
     ContextTrimmed,
     Event,
     FileWritten,
@@ -109,6 +110,8 @@ class ProgressPrinter:
                 return f"webgen: run finished ({reason}); best step {best}"
             case ReplyFormatChanged(index=index, reply_format=fmt, reason=reason):
                 return f"  from step {index}: {fmt} replies ({reason})"
+            case CoderRequests(text=text):
+                return f"  coder requests: {text}"
             case CoderContext(context_length=n, source=source):
                 return f"  coder context: {n} tokens ({source})"
             case RunFailed(error=error):

@@ -17,6 +17,7 @@ import platformdirs
 
 from agent_core.config import (
     IMAGE_MAX_SIDE,
+    MULTI_REPLY_MODES,
     REPLY_FORMATS,
     VISION_MODES,
     ModelSettings,
@@ -31,13 +32,13 @@ APP_NAME = "webgen-studio"
 ROLE_FIELDS = {
     "provider": str, "base_url": str, "model": str, "api_key_env": str,
     "temperature": float, "max_tokens": int, "context_length": int, "timeout_s": float,
-    "max_retries": int, "reply_format": str, "vision": str,
+    "max_retries": int, "reply_format": str, "vision": str, "multi_reply": str,
 }
 ENV_NAMES = {
     "provider": "PROVIDER", "base_url": "BASE_URL", "model": "MODEL",
     "temperature": "TEMPERATURE", "max_tokens": "MAX_TOKENS",
     "context_length": "CONTEXT_LENGTH", "timeout_s": "TIMEOUT",
-    "reply_format": "REPLY_FORMAT", "vision": "VISION",
+    "reply_format": "REPLY_FORMAT", "vision": "VISION", "multi_reply": "MULTI_REPLY",
 }
 SECRET_KEYS = ("api_key", "apikey", "key", "token", "password", "secret")
 
@@ -142,7 +143,11 @@ def _convert(name: str, value: Any, source: str) -> Any:
             f"{source}: reply format must be {', '.join(REPLY_FORMATS)}, not '{value}'")
     if name == "vision" and str(converted).lower() not in VISION_MODES:
         raise ConfigError(f"{source}: vision must be {', '.join(VISION_MODES)}, not '{value}'")
-    return str(converted).lower() if name in ("reply_format", "vision") else converted
+    if name == "multi_reply" and str(converted).lower() not in MULTI_REPLY_MODES:
+        raise ConfigError(
+            f"{source}: multi-reply must be {', '.join(MULTI_REPLY_MODES)}, not '{value}'")
+    lowered = ("reply_format", "vision", "multi_reply")
+    return str(converted).lower() if name in lowered else converted
 
 
 def role_values(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from agent_core.agent import steps as step_kinds
+from agent_core.agent.candidate_coders import CandidateCoders
 from agent_core.agent.candidates import CandidateSlots, CandidateStep
 from agent_core.agent.context import FittedPrompt, Turn, fit_conversation, prompt_budget
 from agent_core.agent.conversation import turn_of_step
@@ -55,8 +56,6 @@ from agent_core.events import (
     TestInstructionWritten,
 )
 from agent_core.gui.interface import FunctionalTester, WritesTestInstruction
-from agent_core.llm.base import ChatModel
-from agent_core.llm.factory import make_chat_model
 from agent_core.llm.server_context import served_context_length
 from agent_core.llm.vision import reads_images
 from agent_core.protocol.coder_prompt import (
@@ -127,6 +126,8 @@ class WebGenAgent:
             gui_tester = build_gui_tester(models, self.services, config)
         self.gui_tester = gui_tester
         self._slots = CandidateSlots(store.run_dir / ".webgen", store.logs_dir)
+        self._coders = CandidateCoders(self.run_id, self.emit)
+        """The candidates' coder clients; what the server does with ``n`` is learnt here."""
         self.formats = FormatTracker(models.settings.coder.reply_format)
         """The coder's reply format during this run (``auto`` may switch it)."""
 
@@ -396,16 +397,12 @@ class WebGenAgent:
             ))
         if self.config.candidates > 1:
             step = CandidateStep(self._step_context(parent, refs), self.config,
-                                 self._slots, self._candidate_coder)
+                                 self._slots, self._coders.for_step(
+                                     self.models.settings.coder, self.config.candidates))
             return await step.run(prompt, index, parent, left, time.time())
         runner = step_kinds.StepRunner(self._step_context(parent, refs), index, parent, left,
                                        time.time())
         return await runner.run(prompt)
-
-    def _candidate_coder(self, number: int) -> ChatModel:
-        """The coder's client for candidate ``number``: the same settings, its own seed."""
-        coder = self.models.settings.coder
-        return make_chat_model(replace(coder, seed=(coder.seed or 0) + number), "coder")
 
     def _step_context(self, parent: int | None,
                       refs: StepReferences | None = None) -> step_kinds.StepContext:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agent_core.agent.services import AgentModels
+from agent_core.bench.cost import BenchCost, bench_cost
 from agent_core.bench.dataset import BenchTask
 from agent_core.bench.runner import BenchOptions, BenchReport, BenchRunner, ProgressCallback
 from agent_core.bench.table import write_table
@@ -31,10 +32,12 @@ class ConditionResult:
     Attributes:
         condition: The condition.
         report: Its bench report (its folder is ``report.results_path.parent``).
+        cost: Wall time and coder tokens per task of its runs.
     """
 
     condition: Condition
     report: BenchReport
+    cost: BenchCost = field(default_factory=BenchCost)
 
 
 @dataclass(frozen=True)
@@ -98,27 +101,47 @@ async def run_conditions(
                                  on_progress=on_progress)  # fmt: skip
         if on_progress is not None:
             runner.note(f"condition {condition.name}: {sub.runs_dir}")
-        results.append(ConditionResult(condition, await runner.run()))
-    rows = [(r.condition.name, r.report.summary) for r in results]
+        report = await runner.run()
+        cost = await asyncio.to_thread(bench_cost, sub.runs_dir, [t.id for t in tasks])
+        results.append(ConditionResult(condition, report, cost))
     runs_dir = await asyncio.to_thread(Path(options.runs_dir).resolve)
-    table = await asyncio.to_thread(write_table, runs_dir, rows)
+    table = await asyncio.to_thread(write_comparison_table, runs_dir, results)
     return AblationReport(runs_dir, tuple(results), table)
 
 
+def write_comparison_table(runs_dir: Path, results: Sequence[ConditionResult]) -> Path:
+    """``runs_dir/table.md`` with one row per condition, costs included (blocking)."""
+    rows = [(r.condition.name, r.report.summary) for r in results]
+    costs = [(r.condition.name, r.condition.candidates, r.cost) for r in results]
+    return write_table(runs_dir, rows, costs)
+
+
 def format_comparison(results: Sequence[ConditionResult]) -> str:
-    """Accuracy (both readings) and appearance per condition, one line each."""
+    """Accuracy (both readings), appearance, candidates and cost per condition, one line each.
+
+    Time and tokens are means per task of its runs ("-" where there are none, as with
+    ``--evaluate-only`` on runs made elsewhere).
+    """
     width = max([len("condition"), *(len(r.condition.name) for r in results)])
     lines = [f"{'condition':<{width}}  {'cases':>5}  {'accuracy':>8}  {'strict':>7}  "
-             f"{'appearance':>10}"]  # fmt: skip
+             f"{'appearance':>10}  {'candidates':>10}  {'s/task':>7}  "
+             f"{'coder tokens/task':>17}"]  # fmt: skip
     for result in results:
-        summary = result.report.summary
+        summary, cost = result.report.summary, result.cost
         look = "-" if summary.appearance is None else f"{summary.appearance:.2f}"
+        seconds = _number(cost.seconds_per_task, 1)
+        tokens = _number(cost.coder_tokens_per_task, 0)
         lines.append(
             f"{result.condition.name:<{width}}  {summary.published.overall.cases:>5}  "
             f"{_percent(summary.published.overall.accuracy):>8}  "
-            f"{_percent(summary.strict.overall.accuracy):>7}  {look:>10}"
+            f"{_percent(summary.strict.overall.accuracy):>7}  {look:>10}  "
+            f"{result.condition.candidates:>10}  {seconds:>7}  {tokens:>17}"
         )
     return "\n".join(lines)
+
+
+def _number(value: float | None, places: int) -> str:
+    return "-" if value is None else f"{value:.{places}f}"
 
 
 def _percent(value: float | None) -> str:
@@ -132,4 +155,5 @@ __all__ = [
     "condition_options",
     "format_comparison",
     "run_conditions",
+    "write_comparison_table",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from agent_core.bench.cost import BenchCost
 from agent_core.bench.scoring import CASE_CATEGORIES, TASK_CATEGORIES, BenchSummary, Reading
 from agent_core.store.atomic import write_bytes_atomic
 
@@ -22,6 +23,8 @@ COLUMNS = (
     *CASE_CATEGORIES,
 )  # fmt: skip
 Row = tuple[str, BenchSummary]
+CostRow = tuple[str, int, BenchCost]
+"""A bench's name, its candidates per step, and its cost per task."""
 
 
 def reading_table(rows: Sequence[Row], reading: str = "published") -> str:
@@ -32,8 +35,9 @@ def reading_table(rows: Sequence[Row], reading: str = "published") -> str:
     return "\n".join(lines)
 
 
-def results_markdown(rows: Sequence[Row]) -> str:
-    """The whole ``table.md``: both readings, the appearance scores, and what is missing."""
+def results_markdown(rows: Sequence[Row], costs: Sequence[CostRow] = ()) -> str:
+    """The whole ``table.md``: both readings, the appearance scores, what is missing, and
+    (when ``costs`` are given) the candidates and cost per task of each bench."""
     parts = [
         "# WebGen-Bench results",
         "",
@@ -54,6 +58,14 @@ def results_markdown(rows: Sequence[Row]) -> str:
     for name, summary in rows:
         score = "-" if summary.appearance is None else f"{summary.appearance:.2f}"
         parts.append(_line([name, score, str(summary.tasks), str(summary.appearance_missing)]))
+    if costs:
+        parts += ["", "Candidates per step and cost per task (wall time from a run's first "
+                  "step to its last; coder tokens: prompt and reply, every candidate):", "",
+                  _line(["test_name", "candidates", "seconds_per_task", "coder_tokens_per_task",
+                         "runs"]), _line(["---"] * 5)]
+        parts += [_line([name, str(n), _number(c.seconds_per_task, 1),
+                         _number(c.coder_tokens_per_task, 0), str(c.runs)])
+                  for name, n, c in costs]
     missing = [(name, s.missing_cases) for name, s in rows if s.missing_cases]
     if missing:
         parts += ["", "Not evaluated yet (left out of the totals above): "
@@ -61,11 +73,15 @@ def results_markdown(rows: Sequence[Row]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_table(runs_dir: Path, rows: Sequence[Row]) -> Path:
+def write_table(runs_dir: Path, rows: Sequence[Row], costs: Sequence[CostRow] = ()) -> Path:
     """Write ``runs_dir/table.md`` atomically (blocking) and return its path."""
     path = Path(runs_dir) / TABLE_FILE
-    write_bytes_atomic(path, results_markdown(rows).encode("utf-8"))
+    write_bytes_atomic(path, results_markdown(rows, costs).encode("utf-8"))
     return path
+
+
+def _number(value: float | None, places: int) -> str:
+    return "-" if value is None else f"{value:.{places}f}"
 
 
 def _cells(name: str, reading: Reading) -> list[str]:
@@ -87,4 +103,4 @@ def _line(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |"
 
 
-__all__ = ["COLUMNS", "TABLE_FILE", "reading_table", "results_markdown", "write_table"]
+__all__ = ["COLUMNS", "TABLE_FILE", "CostRow", "reading_table", "results_markdown", "write_table"]

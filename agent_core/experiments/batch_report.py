@@ -52,6 +52,7 @@ class BatchRun:
         steps: Committed steps.
         seconds: Time of all steps together (without time between invocations).
         condition: The ablation condition it ran under ('' when the batch names none).
+        error_steps: Committed steps that ended with an error (candidates included).
     """
 
     item_id: str
@@ -67,6 +68,7 @@ class BatchRun:
     steps: int = 0
     seconds: float = 0.0
     condition: str = ""
+    error_steps: int = 0
 
     @property
     def finished(self) -> bool:
@@ -101,7 +103,7 @@ def read_run(item_id: str, coder: str, sample: int, run_dir: Path, *, ran: bool,
         item_id, coder, sample, run_dir, status, ran, error or manifest.end_reason,
         manifest.best_step, best.appearance_grade if best else None,
         best.gui_grade if best else None, len(steps), sum(s.seconds for s in steps),
-        condition,
+        condition, sum(1 for s in steps if s.has_error),
     )  # fmt: skip
 
 
@@ -120,6 +122,7 @@ class CoderRow:
         mean_steps: Mean number of steps of finished runs.
         mean_seconds: Mean time of finished runs (sum of their steps' times).
         condition: The ablation condition of these runs ('' when the batch names none).
+        mean_error_steps: Mean number of error steps of finished runs.
     """
 
     coder: str
@@ -132,6 +135,7 @@ class CoderRow:
     mean_steps: float | None
     mean_seconds: float | None
     condition: str = ""
+    mean_error_steps: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, averages rounded to 4 places."""
@@ -191,7 +195,7 @@ class BatchReport:
         """The table as text (with a condition column when conditions were named), then one
         line per failed run."""
         head = ("runs", "finished", "look mean", "look median", "GUI mean", "steps",
-                "time (s)", "failures")  # fmt: skip
+                "error steps", "time (s)", "failures")  # fmt: skip
         rows = self.table()
         names = [(r.coder, r.condition) for r in rows] if self.conditions else [
             (r.coder,) for r in rows]  # fmt: skip
@@ -203,7 +207,8 @@ class BatchReport:
             cells = (
                 str(r.runs), str(r.finished), _number(r.mean_appearance, 2),
                 _number(r.median_appearance, 1), _number(r.mean_gui, 2),
-                _number(r.mean_steps, 1), _number(r.mean_seconds, 1), str(r.failures),
+                _number(r.mean_steps, 1), _number(r.mean_error_steps, 1),
+                _number(r.mean_seconds, 1), str(r.failures),
             )  # fmt: skip
             aligned = [c.rjust(len(h)) for c, h in zip(cells, head, strict=True)]
             lines.append("  ".join([*(n.ljust(w) for n, w in zip(name, widths, strict=True)),
@@ -236,6 +241,7 @@ def _row(coder: str, condition: str, runs: Sequence[BatchRun], planned: int) -> 
         mean_gui=_mean([r.best_gui for r in done]),
         mean_steps=_mean([r.steps for r in done]),
         mean_seconds=_mean([r.seconds for r in done]), condition=condition,
+        mean_error_steps=_mean([r.error_steps for r in done]),
     )  # fmt: skip
 
 

@@ -54,6 +54,29 @@ def _about_length(error: openai.APIStatusError) -> bool:
     return any(word in text for word in ("context", "too long", "exceed", "maximum", "tokens"))
 
 
+def _about_options(error: openai.APIStatusError) -> bool:
+    """Whether a 400 refused ``stream_options`` (asked for the usage of a stream)."""
+    text = f"{error.message} {error.body}".lower()
+    return "stream_options" in text or "include_usage" in text
+
+
+def _refuses_n(error: openai.APIStatusError) -> bool:
+    """Whether an error answers a request for several replies by refusing ``n``.
+
+    A 400 or 422 about nothing else we send does; so does llama.cpp's HTTP 500 "Only one
+    completion choice is allowed" (some of its versions answer so).
+    """
+    if error.status_code in (400, 422):
+        return not (_about_format(error) or _about_length(error) or _about_options(error))
+    body = error.body if isinstance(error.body, dict) else {}
+    text = f"{error.message} {error.body}".lower()
+    return error.status_code == 500 and ("completion choice" in text or body.get("param") == "n")
+
+
+class NotHonoured(Exception):
+    """The server refused a request for several replies (``n``); the reason is the text."""
+
+
 def to_openai_message(message: Message) -> dict[str, Any]:
     """One Message in the chat-completions shape; images become data-URL content parts."""
     if not message.images:
@@ -197,8 +220,37 @@ class OpenAIChatModel(RetryingChatModel):
     async def _count_usage(self, messages: Sequence[Message], text: str) -> Usage:
         return await self._counter.usage(messages, text)
 
-    async def _open_stream(self, request: dict[str, Any], schema: JsonSchema | None) -> Any:
-        """Start a streamed reply, asking for usage unless the server refused that before."""
+    async def open_choices(self, messages: Sequence[Message], schema: JsonSchema | None,
+                           count: int) -> Any:
+        """Start one streamed request for ``count`` replies (``n``); see ``llm.choices``.
+
+        Raises:
+            NotHonoured: The server refused ``n`` (HTTP 400 or 422 about nothing else).
+            openai.OpenAIError: Any other failure, as the SDK raised it.
+        """
+        request = {**self._request(messages, schema), "n": count}
+        try:
+            return await self._open_stream(request, schema, keep_options_on_refusal=True)
+        except openai.APIStatusError as exc:
+            if not _refuses_n(exc):
+                raise
+            raise NotHonoured(redact(detail_of(exc.body) or exc.message, self._api_key)) from exc
+
+    def model_error(self, exc: openai.OpenAIError) -> ModelError:
+        """What the SDK raised, as the ModelError the user is shown."""
+        return self._error(exc)
+
+    async def count_usage(self, messages: Sequence[Message], text: str) -> Usage:
+        """Usage of ``text`` as a reply to ``messages``, counted (the server said nothing)."""
+        return await self._counter.usage(messages, text)
+
+    async def _open_stream(self, request: dict[str, Any], schema: JsonSchema | None, *,
+                           keep_options_on_refusal: bool = False) -> Any:
+        """Start a streamed reply, asking for usage unless the server refused that before.
+
+        With ``keep_options_on_refusal``, a 400 that does not name ``stream_options`` is
+        raised as it is (the request carries something else the server may refuse).
+        """
         if self._stream_usage:
             try:
                 return await self._create(request, schema, stream=True,
@@ -206,6 +258,8 @@ class OpenAIChatModel(RetryingChatModel):
             except openai.BadRequestError as exc:
                 if _about_format(exc) or _about_length(exc):
                     raise  # not about stream_options: a retry without them would not help
+                if keep_options_on_refusal and not _about_options(exc):
+                    raise
                 log.info("%s refused stream_options (%s); retrying without", self.description, exc)
             stream = await self._create(request, schema, stream=True)
             self._stream_usage = False

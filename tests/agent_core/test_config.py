@@ -25,6 +25,9 @@ def test_a_condition_is_spelled_feedback_then_what_is_turned_off():
         ("no-backtracking", "must start with a feedback level"),
         ("full+no-gui", "has 'no-gui' where only no-backtracking or no-select-best"),
         ("full+no-select-best+no-select-best", "(each at most once)"),
+        ("full+candidates-2+candidates-4", "(each at most once)"),
+        ("full+candidates-0", "write candidates-N with N a whole number of at least 1"),
+        ("full+candidates-many", "write candidates-N"),
     ],
 )
 def test_a_wrong_spelling_is_refused_with_the_right_one(spec, message):
@@ -44,6 +47,15 @@ def test_a_condition_sets_the_run_and_the_run_keeps_it():
     old = {k: v for k, v in RunConfig().to_dict().items()
            if k not in ("feedback", "backtracking", "select_best")}  # fmt: skip
     assert Condition.of(RunConfig.from_dict(old)) == Condition()
+
+
+def test_candidates_are_part_of_a_condition_and_one_is_left_out_of_its_name():
+    condition = Condition.parse("execution+candidates-4+no-backtracking")
+    assert condition.name == "execution+no-backtracking+candidates-4"
+    assert Condition.parse("full+candidates-1") == Condition() and Condition().candidates == 1
+    config = condition.apply(RunConfig(candidates=2))
+    assert config.candidates == 4 and not config.backtracking
+    assert Condition.of(RunConfig.from_dict(config.to_dict())) == condition
 
 
 def test_only_full_feedback_uses_the_gui_agent_and_only_execution_skips_the_critic():

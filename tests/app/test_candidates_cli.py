@@ -31,6 +31,11 @@ def test_candidates_are_shown_as_siblings_and_exported_as_one_group(tmp_path):
                       "--json", env=env)
         assert done.returncode == 0, done.stderr
         shown = json.loads(webgen("show", str(run_dir), "--json", env=env).stdout)
+    # The scripted server answers a request for 3 replies with one, as llama.cpp does.
+    said = "the coder's server ignores n: asking 3 times with different seeds"
+    assert done.stderr.count(f"coder requests: {said}") == 1
+    logged = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert [e["text"] for e in logged if e["kind"] == "coder_requests"] == [said]
     steps = {s["index"]: s for s in shown["steps"]}
     assert {i: s["siblings"] for i, s in steps.items()} == {1: [2, 3], 2: [1, 3], 3: [1, 2]}
     assert "blank" in steps[1]["gate"] and steps[1]["has_error"]

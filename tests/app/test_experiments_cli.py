@@ -165,7 +165,7 @@ def test_batch_prints_the_coder_table_writes_batch_json_and_resumes(tmp_path, ca
     # coder-a: two finished runs graded 4 and 3 -> mean 3.50, median 3.5, 2 steps each.
     assert lines[1].split()[:7] == ["coder-a", "2", "2", "3.50", "3.5", "-", "2.0"]
     assert lines[1].split()[-1] == "0"
-    assert lines[2].split() == ["no-such:coder", "2", "0", "-", "-", "-", "-", "-", "2"]
+    assert lines[2].split() == ["no-such:coder", "2", "0", "-", "-", "-", "-", "-", "-", "2"]
     bakery = item_id_for(BAKERY)
     for item in ("000001", bakery):
         failed = out_dir.resolve() / item / "no-such-coder" / "sample-1"

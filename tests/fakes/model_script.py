@@ -36,6 +36,8 @@ class RecordedRequest:
         stream: Whether a streamed reply was asked for.
         headers: Request headers with lower-case names.
         body: The whole decoded JSON body ({} for GET).
+        choice: Which of the replies asked for with the OpenAI ``n`` the script is
+            answering (0 for every request without ``n``).
     """
 
     path: str
@@ -51,6 +53,13 @@ class RecordedRequest:
     stream: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=dict)
+    choice: int = 0
+
+    @property
+    def replies_asked(self) -> int:
+        """How many replies an OpenAI request asks for (its ``n``; 1 when absent)."""
+        n = self.body.get("n") if self.protocol == "openai" else None
+        return n if isinstance(n, int) and n > 1 else 1
 
     @property
     def is_chat(self) -> bool:
@@ -260,20 +269,28 @@ def _usage(request: RecordedRequest, reply: Reply) -> tuple[int, int]:
     return prompt, completion
 
 
-def openai_chunk(model: str, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
-    """One ``chat.completion.chunk`` object."""
+def openai_chunk(model: str, delta: dict[str, Any], finish: str | None,
+                 index: int = 0) -> dict[str, Any]:
+    """One ``chat.completion.chunk`` object, for choice ``index``."""
     return {
         "id": "chatcmpl-scripted",
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+        "choices": [{"index": index, "delta": delta, "finish_reason": finish,
+                     "logprobs": None}],
     }
 
 
-def openai_usage_chunk(request: RecordedRequest, reply: Reply) -> dict[str, Any]:
-    """The final chunk with empty choices and the token counts (include_usage)."""
+def openai_usage_chunk(request: RecordedRequest, reply: Reply,
+                       others: list[Reply] | None = None) -> dict[str, Any]:
+    """The final chunk with empty choices and the token counts (include_usage).
+
+    With ``others`` (the other replies of an ``n`` request) the prompt is counted once and
+    the reply tokens of all of them are added up, as real servers report it.
+    """
     prompt, completion = _usage(request, reply)
+    completion += sum(_usage(request, other)[1] for other in others or [])
     chunk = openai_chunk(request.model, {}, None)
     chunk["choices"] = []
     chunk["usage"] = {
@@ -284,9 +301,11 @@ def openai_usage_chunk(request: RecordedRequest, reply: Reply) -> dict[str, Any]
     return chunk
 
 
-def openai_completion(request: RecordedRequest, reply: Reply) -> dict[str, Any]:
-    """A whole non-streamed ``chat.completion`` object."""
+def openai_completion(request: RecordedRequest, reply: Reply,
+                      others: list[Reply] | None = None) -> dict[str, Any]:
+    """A whole non-streamed ``chat.completion`` object (``others``: more choices)."""
     prompt, completion = _usage(request, reply)
+    completion += sum(_usage(request, other)[1] for other in others or [])
     return {
         "id": "chatcmpl-scripted",
         "object": "chat.completion",
@@ -294,11 +313,12 @@ def openai_completion(request: RecordedRequest, reply: Reply) -> dict[str, Any]:
         "model": request.model,
         "choices": [
             {
-                "index": 0,
-                "message": {"role": "assistant", "content": reply.text},
-                "finish_reason": reply.finish_reason,
+                "index": index,
+                "message": {"role": "assistant", "content": answer.text},
+                "finish_reason": answer.finish_reason,
                 "logprobs": None,
             }
+            for index, answer in enumerate([reply, *(others or [])])
         ],
         "usage": {
             "prompt_tokens": prompt,

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -46,7 +48,12 @@ from tests.fakes.model_script import (
     unknown_model_payload,
 )
 
-__all__ = ["EXHAUSTED", "RecordedRequest", "Reply", "Script", "ScriptedModelServer", "queue"]
+N_REFUSED = "Only one completion choice is allowed"
+"""What llama.cpp's own server answers to an OpenAI ``n`` above 1 (HTTP 500 in some versions,
+400 in others)."""
+
+__all__ = ["EXHAUSTED", "N_REFUSED", "RecordedRequest", "Reply", "Script", "ScriptedModelServer",
+           "queue"]
 
 
 def _phrase(status: int) -> str:
@@ -177,23 +184,35 @@ class _Handler(BaseHTTPRequestHandler):
         if script is None:
             self._send_json(404, unknown_model_payload(request.protocol, request.model))
             return
+        asked, mode = request.replies_asked, self.server.owner.multi_reply
+        if asked > 1 and mode.startswith("refuse"):  # as llama.cpp's own server answers n > 1
+            status = 500 if mode == "refuse-500" else 400
+            self._send_json(status, error_payload("openai", status, N_REFUSED))
+            return
         try:
-            answer = script(request)
+            replies = [self._answer(script, request, i)
+                       for i in range(asked if mode == "honour" else 1)]
         except Exception as exc:  # a broken script must show up as a failing request
             message = f"the script for '{request.model}' raised {exc!r}"
             self._send_json(500, error_payload(request.protocol, 500, message))
             return
-        reply = answer if isinstance(answer, Reply) else Reply(text=str(answer))
+        reply, others = replies[0], replies[1:]
         self._wait(reply.delay_s)
-        if reply.status != 200:
-            body = reply.error_body
+        failed = next((r for r in replies if r.status != 200), None)
+        if failed is not None:
+            body = failed.error_body
             if body is None:
-                body = error_payload(request.protocol, reply.status, _phrase(reply.status))
-            self._send_json(reply.status, body, reply.headers)
+                body = error_payload(request.protocol, failed.status, _phrase(failed.status))
+            self._send_json(failed.status, body, failed.headers)
         elif request.stream:
-            self._stream(request, reply)
+            self._stream(request, reply, others)
         else:
-            self._whole(request, reply)
+            self._whole(request, reply, others)
+
+    @staticmethod
+    def _answer(script: Script, request: RecordedRequest, choice: int) -> Reply:
+        answer = script(request if choice == 0 else replace(request, choice=choice))
+        return answer if isinstance(answer, Reply) else Reply(text=str(answer))
 
     # --- replies ----------------------------------------------------------------------
 
@@ -214,9 +233,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _whole(self, request: RecordedRequest, reply: Reply) -> None:
+    def _whole(self, request: RecordedRequest, reply: Reply, others: list[Reply]) -> None:
         if request.protocol == "openai":
-            payload = openai_completion(request, reply)
+            payload = openai_completion(request, reply, others)
         else:
             payload = ollama_done(request, reply, reply.text)
         if not reply.drop_connection:
@@ -230,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data[: len(data) // 2])
         self._drop()
 
-    def _stream(self, request: RecordedRequest, reply: Reply) -> None:
+    def _stream(self, request: RecordedRequest, reply: Reply, others: list[Reply]) -> None:
         openai = request.protocol == "openai"
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream" if openai else "application/x-ndjson")
@@ -238,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        for index, event in enumerate(self._events(request, reply)):
+        for index, event in enumerate(self._events(request, reply, others)):
             if event is None:
                 self._drop()
                 return
@@ -250,21 +269,30 @@ class _Handler(BaseHTTPRequestHandler):
             self._write_chunk(event)
         self._write_chunk(b"")
 
-    def _events(self, request: RecordedRequest, reply: Reply) -> Iterator[Any]:
-        """Encoded stream events; None marks where a dropped connection is cut."""
+    def _events(self, request: RecordedRequest, reply: Reply, others: list[Reply]
+                ) -> Iterator[Any]:
+        """Encoded stream events; None marks where a dropped connection is cut.
+
+        The choices of an ``n`` request are interleaved fragment by fragment, by index.
+        """
         model = request.model
         if request.protocol == "openai":
             sse = lambda obj: f"data: {json.dumps(obj)}\n\n".encode()  # noqa: E731
-            yield sse(openai_chunk(model, {"role": "assistant", "content": ""}, None))
-            for fragment in reply.fragments():
-                yield sse(openai_chunk(model, {"content": fragment}, None))
+            replies = [reply, *others]
+            for i in range(len(replies)):
+                yield sse(openai_chunk(model, {"role": "assistant", "content": ""}, None, i))
+            for turn in itertools.zip_longest(*(r.fragments() for r in replies)):
+                for i, fragment in enumerate(turn):
+                    if fragment is not None:
+                        yield sse(openai_chunk(model, {"content": fragment}, None, i))
             yield from self._faults(reply, sse, b"data: {\"choices\": [{\"delta\": \n\n")
             if reply.stream_error:
                 return
-            yield sse(openai_chunk(model, {}, reply.finish_reason))
+            for i, answer in enumerate(replies):
+                yield sse(openai_chunk(model, {}, answer.finish_reason, i))
             asked = (request.body.get("stream_options") or {}).get("include_usage")
             if asked and reply.stream_usage:
-                yield sse(openai_usage_chunk(request, reply))
+                yield sse(openai_usage_chunk(request, reply, others))
             yield b"data: [DONE]\n\n"
             return
         ndjson = lambda obj: (json.dumps(obj) + "\n").encode()  # noqa: E731
@@ -312,6 +340,11 @@ class ScriptedModelServer:
         on_request: Called (in a server thread) with every request as it is recorded.
         require_api_key: When set, every request must carry ``Authorization: Bearer KEY``;
             others get the protocol's HTTP 401 (model listing included).
+        multi_reply: What an OpenAI request for several replies (``n``) gets: ``ignore``
+            answers one reply, as llama.cpp's servers do; ``honour`` calls the script once
+            per reply (``RecordedRequest.choice`` says which) and streams the replies
+            interleaved by choice index, as OpenAI and vLLM do; ``refuse`` answers HTTP 400
+            and ``refuse-500`` HTTP 500 (llama.cpp's server does either, by version).
 
     Attributes:
         scripts: The live model -> script mapping (may be changed while running).
@@ -326,9 +359,11 @@ class ScriptedModelServer:
         port: int = 0,
         on_request: Callable[[RecordedRequest], None] | None = None,
         require_api_key: str | None = None,
+        multi_reply: str = "ignore",
     ) -> None:
         self.scripts: dict[str, Script] = dict(scripts or {})
         self.require_api_key = require_api_key
+        self.multi_reply = multi_reply
         self.served_context: int | None = None
         """Set it to answer llama.cpp's ``GET /props`` and Ollama's ``/api/show`` with it."""
         self._address = (host, port)

@@ -114,12 +114,15 @@ async def test_two_coders_two_samples_compared_by_hand_then_a_rerun_skips_everyt
     b_times = [seconds_of(d) for d in run_dirs if d.parent.name == "coder-b"]
     # Appearance of the best step: a {3,4,5,5} -> mean 4.25, median 4.5; b {2,3,4,4} ->
     # 3.25, 3.5. GUI: a {5,4,4,2} -> 3.75, b never tested. Steps: a 3 each, b 2 each.
+    # Error steps: b's page graded 2 is one (a grade that low is an error), in 4 runs.
     assert report.table() == [
         CoderRow(
-            "coder-a", 4, 4, 0, 4.25, 4.5, 3.75, 3.0, pytest.approx(statistics.fmean(a_times))
+            "coder-a", 4, 4, 0, 4.25, 4.5, 3.75, 3.0, pytest.approx(statistics.fmean(a_times)),
+            mean_error_steps=0.0,
         ),
         CoderRow(
-            "coder-b", 4, 4, 0, 3.25, 3.5, None, 2.0, pytest.approx(statistics.fmean(b_times))
+            "coder-b", 4, 4, 0, 3.25, 3.5, None, 2.0, pytest.approx(statistics.fmean(b_times)),
+            mean_error_steps=0.25,
         ),
     ]
     lines = report.format_table().splitlines()
@@ -133,6 +136,8 @@ async def test_two_coders_two_samples_compared_by_hand_then_a_rerun_skips_everyt
         "median",
         "GUI",
         "mean",
+        "steps",
+        "error",
         "steps",
         "time",
         "(s)",

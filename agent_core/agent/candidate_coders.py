@@ -1,0 +1,97 @@
+"""The coder's clients for a step's candidates: one request for all, or one each.
+
+An OpenAI-compatible coder is first asked for all of a step's candidates in one request
+(the ``n`` parameter; see ``llm.choices``), unless its ``multi_reply`` setting says never.
+What the server does with ``n`` is learnt from that first request and kept for the rest of
+the run, per server and model:
+
+- honoured: every later step asks in one request again;
+- ignored (one reply came back, as from llama.cpp): that reply is the first candidate's,
+  and each other candidate sends its own request with its own seed (1 + N-1 requests);
+  from then on every step sends N seeded requests;
+- refused (HTTP 400 or 422): every candidate sends its own seeded request (the refused one
+  + N); from then on N seeded requests.
+
+The run is told once, with a :class:`~agent_core.events.CoderRequests` event, when it falls
+back to seeded requests. Ollama has no ``n``: its candidates always send seeded requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from agent_core.config import Provider, RoleConfig
+from agent_core.events import CoderRequests, Event
+from agent_core.llm.base import ChatModel
+from agent_core.llm.choices import ChoiceModel, SharedRequest
+from agent_core.llm.factory import make_chat_model
+from agent_core.llm.openai_client import OpenAIChatModel
+
+CoderFactory = Callable[[int], ChatModel]
+"""Builds the coder's client for candidate ``number`` (from 1), with its own seed."""
+
+FALLBACK_TEXT = {
+    "ignored": "the coder's server ignores n: asking {count} times with different seeds",
+    "refused": "the coder's server refuses n ({detail}): asking {count} times with different "
+               "seeds",
+}
+
+
+def seeded_coder(settings: RoleConfig, number: int) -> ChatModel:
+    """The coder's client for candidate ``number``: the same settings, its own seed."""
+    return make_chat_model(replace(settings, seed=(settings.seed or 0) + number), "coder")
+
+
+class CandidateCoders:
+    """Builds each step's candidate clients and remembers what the server does with ``n``.
+
+    Args:
+        run_id: The run's id, for the event.
+        emit: Sends an event to the run's subscribers.
+    """
+
+    def __init__(self, run_id: str, emit: Callable[[Event], Awaitable[None]]) -> None:
+        self.run_id = run_id
+        self.emit = emit
+        self._learnt: dict[tuple[str, str], str] = {}
+        self._told: set[tuple[str, str]] = set()
+
+    def learnt(self, settings: RoleConfig) -> str | None:
+        """What the server of ``settings`` did with ``n`` so far in this run (None: not tried)."""
+        return self._learnt.get((settings.url, settings.model))
+
+    def shares_request(self, settings: RoleConfig, count: int) -> bool:
+        """Whether a step of ``count`` candidates asks for them in one request."""
+        return (count > 1 and settings.provider is Provider.OPENAI
+                and settings.multi_reply != "never"
+                and self.learnt(settings) in (None, "honoured"))
+
+    def for_step(self, settings: RoleConfig, count: int) -> CoderFactory:
+        """The client factory for one step of ``count`` candidates."""
+        if not self.shares_request(settings, count):
+            return lambda number: seeded_coder(settings, number)
+        key = (settings.url, settings.model)
+
+        async def learn(what: str, detail: str) -> None:
+            await self._learn(key, count, what, detail)
+
+        shared = SharedRequest(count, learn)
+
+        def make(number: int) -> ChatModel:
+            own = seeded_coder(settings, number)
+            assert isinstance(own, OpenAIChatModel)
+            return ChoiceModel(shared, number - 1, own)
+
+        return make
+
+    async def _learn(self, key: tuple[str, str], count: int, what: str, detail: str) -> None:
+        self._learnt[key] = what
+        if what not in FALLBACK_TEXT or key in self._told:
+            return
+        self._told.add(key)
+        text = FALLBACK_TEXT[what].format(count=count, detail=detail[:200])
+        await self.emit(CoderRequests(run_id=self.run_id, text=text))
+
+
+__all__ = ["FALLBACK_TEXT", "CandidateCoders", "CoderFactory", "seeded_coder"]
