@@ -18,8 +18,9 @@ back to seeded requests. Ollama has no ``n``: its candidates always send seeded 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from agent_core.config import Provider, RoleConfig
 from agent_core.events import CoderRequests, Event
@@ -27,9 +28,6 @@ from agent_core.llm.base import ChatModel
 from agent_core.llm.choices import ChoiceModel, SharedRequest
 from agent_core.llm.factory import make_chat_model
 from agent_core.llm.openai_client import OpenAIChatModel
-
-CoderFactory = Callable[[int], ChatModel]
-"""Builds the coder's client for candidate ``number`` (from 1), with its own seed."""
 
 FALLBACK_TEXT = {
     "ignored": "the coder's server ignores n: asking {count} times with different seeds",
@@ -43,8 +41,24 @@ def seeded_coder(settings: RoleConfig, number: int) -> ChatModel:
     return make_chat_model(replace(settings, seed=(settings.seed or 0) + number), "coder")
 
 
+@dataclass
+class StepCoders:
+    """One step's candidate clients: ``make(number)`` gives candidate ``number``'s (from 1),
+    ``close()`` ends what the step started (a shared request still streaming)."""
+
+    make: Callable[[int], Awaitable[ChatModel]]
+    close: Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    return None
+
+
 class CandidateCoders:
     """Builds each step's candidate clients and remembers what the server does with ``n``.
+
+    Each candidate number's own client (its seed) is made once and kept until :meth:`close`
+    (at the run's end): a client loads TLS certificates, about 0.1 s of CPU each.
 
     Args:
         run_id: The run's id, for the event.
@@ -56,6 +70,8 @@ class CandidateCoders:
         self.emit = emit
         self._learnt: dict[tuple[str, str], str] = {}
         self._told: set[tuple[str, str]] = set()
+        self._clients: dict[int, ChatModel] = {}
+        self._settings: RoleConfig | None = None
 
     def learnt(self, settings: RoleConfig) -> str | None:
         """What the server of ``settings`` did with ``n`` so far in this run (None: not tried)."""
@@ -67,10 +83,21 @@ class CandidateCoders:
                 and settings.multi_reply != "never"
                 and self.learnt(settings) in (None, "honoured"))
 
-    def for_step(self, settings: RoleConfig, count: int) -> CoderFactory:
-        """The client factory for one step of ``count`` candidates."""
+    async def client(self, settings: RoleConfig, number: int) -> ChatModel:
+        """Candidate ``number``'s own client (its seed), made on first use."""
+        if settings != self._settings:  # the settings changed between runs
+            await self.close()
+            self._settings = settings
+        client = self._clients.get(number)
+        if client is None:
+            client = await asyncio.to_thread(seeded_coder, settings, number)
+            self._clients[number] = client
+        return client
+
+    def for_step(self, settings: RoleConfig, count: int) -> StepCoders:
+        """The clients of one step of ``count`` candidates."""
         if not self.shares_request(settings, count):
-            return lambda number: seeded_coder(settings, number)
+            return StepCoders(lambda number: self.client(settings, number), _nothing)
         key = (settings.url, settings.model)
 
         async def learn(what: str, detail: str) -> None:
@@ -78,12 +105,18 @@ class CandidateCoders:
 
         shared = SharedRequest(count, learn)
 
-        def make(number: int) -> ChatModel:
-            own = seeded_coder(settings, number)
+        async def make(number: int) -> ChatModel:
+            own = await self.client(settings, number)
             assert isinstance(own, OpenAIChatModel)
             return ChoiceModel(shared, number - 1, own)
 
-        return make
+        return StepCoders(make, shared.close)
+
+    async def close(self) -> None:
+        """Close every kept client."""
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await asyncio.shield(client.close())
 
     async def _learn(self, key: tuple[str, str], count: int, what: str, detail: str) -> None:
         self._learnt[key] = what
@@ -94,4 +127,4 @@ class CandidateCoders:
         await self.emit(CoderRequests(run_id=self.run_id, text=text))
 
 
-__all__ = ["FALLBACK_TEXT", "CandidateCoders", "CoderFactory", "seeded_coder"]
+__all__ = ["FALLBACK_TEXT", "CandidateCoders", "StepCoders", "seeded_coder"]

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from agent_core.agent.candidate_coders import StepCoders
 from agent_core.agent.coder_turn import CoderTurn
 from agent_core.agent.context import FittedPrompt
 from agent_core.agent.services import StepServices
@@ -30,9 +31,6 @@ from agent_core.runtime.dep_store import REWRITTEN
 from agent_core.runtime.linktree import link_tree, remove_tree
 from agent_core.store.records import StepRecord
 from agent_core.workspace.guard import Workspace
-
-CoderFactory = Callable[[int], ChatModel]
-"""Builds the coder's client for candidate ``number`` (from 1), with its own seed."""
 
 
 @dataclass
@@ -94,7 +92,6 @@ class CandidateSlots:
         self.state_dir = state_dir
         self.logs_dir = logs_dir
         self._slots: dict[int, StepServices] = {}
-        self._coders: dict[int, ChatModel] = {}
 
     async def services(self, number: int, run: StepServices, config: RunConfig
                        ) -> StepServices:
@@ -112,20 +109,8 @@ class CandidateSlots:
         slot.start_request = run.start_request
         return slot
 
-    async def coder(self, number: int, make: CoderFactory) -> ChatModel:
-        """Candidate ``number``'s coder client, made once per run (a client loads TLS
-        certificates, about 0.1 s of CPU)."""
-        coder = self._coders.get(number)
-        if coder is None:
-            coder = self._coders[number] = await asyncio.to_thread(make, number)
-        return coder
-
     async def close(self) -> None:
-        """Close the coders' clients; stop every slot's dev server, close its browser tab and
-        remove its folder."""
-        coders, self._coders = self._coders, {}
-        for coder in coders.values():
-            await asyncio.shield(coder.close())
+        """Stop every slot's dev server, close its browser tab and remove its folder."""
         slots, self._slots = self._slots, {}
         for slot in slots.values():
             await asyncio.shield(slot.close())
@@ -139,29 +124,32 @@ class CandidateStep:
         context: The run's step context (its services are the run's own).
         config: The run's settings as they are now (how many candidates, and the limits).
         slots: The run's candidate folders and services.
-        make_coder: The coder's client per candidate.
+        coders: The coder's clients for this step's candidates.
     """
 
     def __init__(self, context: StepContext, config: RunConfig, slots: CandidateSlots,
-                 make_coder: CoderFactory) -> None:
+                 coders: StepCoders) -> None:
         self.context = context
         self.config = config
         self.slots = slots
-        self.make_coder = make_coder
+        self.coders = coders
 
     async def run(self, prompt: FittedPrompt, index: int, parent: int | None,
                   backtracked_from: int | None, started_at: float) -> StepRecord:
         """Draft every candidate, commit the others, then the chosen one (the new head)."""
         config = self.config
-        candidates = list(await asyncio.gather(*(
-            self._prepare(index, k, parent, backtracked_from, started_at)
-            for k in range(1, config.candidates + 1))))
-        asking = asyncio.Semaphore(config.coder_requests)
-        serving = asyncio.Semaphore(config.candidates_served)
-        # the replies, a limit at a time; then served in candidate order, a budget at a time
-        await asyncio.gather(*(self._ask(c, prompt, asking) for c in candidates))
-        await asyncio.gather(*(self._carry_out(c, serving) for c in candidates))
-        return await self._commit_all(candidates, prompt.trimmed, index)
+        try:
+            candidates = list(await asyncio.gather(*(
+                self._prepare(index, k, parent, backtracked_from, started_at)
+                for k in range(1, config.candidates + 1))))
+            asking = asyncio.Semaphore(config.coder_requests)
+            serving = asyncio.Semaphore(config.candidates_served)
+            # the replies, a limit at a time; then served in candidate order, a budget at a time
+            await asyncio.gather(*(self._ask(c, prompt, asking) for c in candidates))
+            await asyncio.gather(*(self._carry_out(c, serving) for c in candidates))
+            return await self._commit_all(candidates, prompt.trimmed, index)
+        finally:
+            await asyncio.shield(self.coders.close())
 
     async def _prepare(self, index: int, number: int, parent: int | None,
                        backtracked_from: int | None, started_at: float) -> _Candidate:
@@ -169,7 +157,7 @@ class CandidateStep:
         services = run  # the first candidate keeps the run's workspace and running server
         if number > 1:
             services = await self.slots.services(number, run, self.config)
-        coder = await self.slots.coder(number, self.make_coder)
+        coder = await self.coders.make(number)
         tester = self.context.tester
         if number > 1 and isinstance(tester, BrowsesElsewhere):
             tester = tester.on_browser(services.browser)  # its own tab, not the run's page

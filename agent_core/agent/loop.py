@@ -237,6 +237,7 @@ class WebGenAgent:
             return RunOutcome(RunStatus.FAILED, str(exc), self.store.manifest.best_step)
         finally:
             await asyncio.shield(self._slots.close())
+            await asyncio.shield(self._coders.close())
             if self._owns_services:
                 await asyncio.shield(self.services.close())
             unsubscribe()

@@ -263,9 +263,9 @@ class ChoiceModel:
         return await self.own.list_models()
 
     async def close(self) -> None:
-        """Stop the shared request (if it still runs) and close the own client."""
+        """Stop the shared request if it still runs (the own client is its maker's to close:
+        a run keeps its candidates' clients from step to step)."""
         await self.shared.close()
-        await self.own.close()
 
     async def complete(
         self, messages: Sequence[Message], *, on_token: TokenCallback | None = None,

@@ -38,6 +38,7 @@ async def test_llama_cpp_ignores_n_and_the_candidates_ask_with_seeds(
     finally:
         for model in models:
             await model.close()
+            await model.own.close()
     assert learnt == ["ignored"]  # one reply came back where three were asked for
     for k, completion in enumerate(done):
         assert completion.text and completion.text == "".join(streamed[k])

@@ -56,6 +56,7 @@ async def group(server: ScriptedModelServer, fast_retry: RetryPolicy,
     yield make
     for model in made:
         await model.close()
+        await model.own.close()
 
 
 async def ask_all(models: list[ChoiceModel]) -> tuple[list[Completion], list[list[str]]]:
