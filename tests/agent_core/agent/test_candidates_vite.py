@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from agent_core.config import RunConfig
+from agent_core.export.records import step_grpo_records
 from tests.fakes.model_server import RecordedRequest, ScriptedModelServer, queue
 from tests.support.agent import (
     CODER,
@@ -66,6 +67,14 @@ async def test_vite_candidates_each_serve_their_own_site_and_the_best_continues(
     assert "with a search form" in (agent.store.workspace / "src/App.jsx").read_text()
     for index, source in zip(range(2, 6), CANDIDATES.values(), strict=True):
         assert agent.store.files_of(index)["src/App.jsx"].decode() == source
+    records = list(step_grpo_records([agent.store.run_dir], reward="appearance",
+                                     group_by="siblings"))
+    groups = {r["step"]: r["group_id"] for r in records}
+    assert len({groups[i] for i in range(2, 6)}) == 1 and groups[1] != groups[2]
+    four = [r for r in records if r["step"] > 1]
+    assert [r["reward"] for r in four] == [0.0, 0.0, 3.0, 5.0]  # gated pages count nothing
+    assert sum(r["advantage"] for r in four) == pytest.approx(0.0, abs=1e-9)
+    assert four[3]["advantage"] > four[2]["advantage"] > 0 > four[0]["advantage"]
 
 
 def with_local_package(files: dict[str, str]) -> dict[str, str]:
