@@ -173,3 +173,26 @@ async def test_candidates_that_ask_for_a_gui_test_each_test_their_own_live_site(
     assert all(s.gui.answer.startswith("YES") for s in tests)
     assert feedback.writer_calls == 1  # one test instruction, shared by both
     assert agent.store.head == by_number[2].index
+
+
+async def test_a_candidate_whose_install_fails_is_gated_without_the_critic(tmp_path):
+    missing = {"index.html": "<h1>Bakery</h1>", "package.json": json.dumps(
+        {"name": "bakery", "private": True, "dependencies": {"no-such-oven-kit": "9.9.9"},
+         "scripts": {"dev": "node -e 0"}})}
+    replies = {1: coder_reply(missing, shell=["npm install"]),
+               2: coder_reply(bakery_page("bread from the oven"))}
+    critic = graded(4)
+    with ScriptedModelServer({CODER: lambda r: replies[r.body["seed"]],
+                              CRITIC: critic}) as server:
+        config = RunConfig(max_steps=2, candidates=2, gui_testing=False,
+                           timeouts=FAST_TIMEOUTS)
+        agent, _ = make_agent(tmp_path / "run", INSTRUCTION, settings_for(server, "openai"),
+                              config)
+        await run(agent)
+    failed, page = agent.store.step(1), agent.store.step(2)
+    assert failed.runtime.gate.startswith("the install failed")
+    assert not failed.runtime.install.ok and "no-such-oven-kit" in failed.runtime.install.log_tail
+    assert failed.appearance_grade is None and failed.has_error
+    assert len(critic.images) == 2  # the check and the grade of the one page that installed
+    assert page.appearance_grade == 4 and agent.store.head == 2
+    assert "bread from the oven" in (agent.store.workspace / "index.html").read_text()
