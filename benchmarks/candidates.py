@@ -3,8 +3,9 @@
 A scaffold step (one reply) builds the site; then one edit step asks an instant scripted
 coder for N replies, and each candidate is installed (linked ``node_modules``), served by
 its own Vite dev server, screenshotted in the shared Chromium and graded by an instant
-scripted critic. Prints, per N, the edit step's wall time (first start to last commit) and
-the peak resident memory of this process and all its descendants (sampled every 0.1 s).
+scripted critic. Prints, per N, the edit step's wall time (first start to last commit), the
+CPU seconds this process and all its descendants spent in the warm step (on 2 cores the wall
+time cannot be under half of it), and their peak resident memory (sampled every 0.1 s).
 
     .venv/bin/python -m benchmarks.candidates [--n 1 4] [--served 2] [--repeat 2]
 
@@ -27,6 +28,7 @@ from pathlib import Path
 from agent_core.agent.loop import WebGenAgent
 from agent_core.agent.services import StepServices
 from agent_core.config import ModelSettings, RunConfig
+from agent_core.events import StepFinished, StepStarted
 from agent_core.store.records import StepRecord
 from agent_core.store.run_store import RunStore
 from tests.fakes.model_server import RecordedRequest, Reply, ScriptedModelServer, queue
@@ -43,6 +45,7 @@ from tests.support.npm import offline_npm_env, site_files
 
 INSTRUCTION = "A stock report generator with a navy header."
 PAGE_KB = 4096
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def app_source(version: int) -> str:
@@ -81,10 +84,9 @@ class TreeMemory:
             self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident kB of ``root`` and every process below it (Linux /proc)."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+def _tree_stats(root: int) -> dict[int, tuple[int, int, float]]:
+    """(parent, resident kB, CPU seconds) of ``root`` and every process below it (/proc)."""
+    stats: dict[int, tuple[int, int, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -92,14 +94,41 @@ def _tree_rss_kb(root: int) -> int:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        parents[int(entry.name)] = int(fields[1])
-        rss[int(entry.name)] = int(fields[21]) * PAGE_KB // 1024
-    total, todo = 0, [root]
+        cpu = (int(fields[11]) + int(fields[12])) / TICKS
+        stats[int(entry.name)] = (int(fields[1]), int(fields[21]) * PAGE_KB // 1024, cpu)
+    tree, todo = {}, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo.extend(child for child, parent in parents.items() if parent == pid)
-    return total
+        if pid in stats:
+            tree[pid] = stats[pid]
+        todo.extend(child for child, (parent, _, _) in stats.items() if parent == pid)
+    return tree
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident kB of ``root`` and every process below it."""
+    return sum(rss for _, rss, _ in _tree_stats(root).values())
+
+
+def _tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds so far of ``root`` and every process below it, by process."""
+    return {pid: cpu for pid, (_, _, cpu) in _tree_stats(root).items()}
+
+
+class StepCpu:
+    """CPU seconds the process tree spent between the warm step's start and its end."""
+
+    def __init__(self, first: int, last: int) -> None:
+        self.first, self.last = first, last
+        self._start: dict[int, float] = {}
+        self.seconds = 0.0
+
+    def __call__(self, event: object) -> None:
+        if isinstance(event, StepStarted) and event.index == self.first:
+            self._start = _tree_cpu(os.getpid())
+        elif isinstance(event, StepFinished) and event.index == self.last:
+            now = _tree_cpu(os.getpid())
+            self.seconds = sum(cpu - self._start.get(pid, 0.0) for pid, cpu in now.items())
 
 
 async def measure(n: int, served: int, workdir: Path) -> dict:
@@ -120,6 +149,9 @@ async def measure(n: int, served: int, workdir: Path) -> dict:
             server.set_script(CODER, candidate_reply)
             agent.config = replace(config, max_steps=1 + 2 * n, candidates=n,
                                    candidates_served=served)
+            # the warm step: 2+n .. 1+2n; its chosen candidate (the first here) ends it
+            cpu = StepCpu(2 + n, 2 + n)
+            agent.bus.subscribe(cpu)
             with TreeMemory() as memory:
                 await agent.run()
         finally:
@@ -129,7 +161,7 @@ async def measure(n: int, served: int, workdir: Path) -> dict:
     assert len(edits) == 2 * n and not any(s.has_error for s in edits), [s.errors for s in edits]
     cold, warm = edits[:n], edits[n:]
     return {"n": n, "cold_s": round(_wall(cold), 3), "warm_s": round(_wall(warm), 3),
-            "peak_rss_mb": round(memory.peak_kb / 1024)}
+            "warm_cpu_s": round(cpu.seconds, 3), "peak_rss_mb": round(memory.peak_kb / 1024)}
 
 
 def _wall(steps: list[StepRecord]) -> float:
@@ -164,6 +196,7 @@ def main() -> None:
         result = {"n": n, "served": args.served,
                   "cold_s": round(statistics.median(r["cold_s"] for r in runs), 3),
                   "warm_s": round(statistics.median(r["warm_s"] for r in runs), 3),
+                  "warm_cpu_s": round(statistics.median(r["warm_cpu_s"] for r in runs), 3),
                   "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
         print(json.dumps(result))
         results.append(result)

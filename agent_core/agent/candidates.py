@@ -2,7 +2,8 @@
 
 The first candidate works in the run's own workspace; each other one in a slot kept for the
 whole run: a copy of the parent step's files (``node_modules`` hard-linked), its own install
-state, dev server and port. Screenshots share the run's browser. Coder requests run at most
+state, dev server and port, and its own tab in the run's browser, so screenshots are taken
+side by side. Coder requests run at most
 ``RunConfig.coder_requests`` at once; at most ``RunConfig.candidates_served`` candidates
 install, serve and are graded at once, in candidate order. A page that fails the render gate
 goes to no critic; a candidate that asks for a GUI test is tested in its own tab, its
