@@ -201,7 +201,7 @@ class ChildWatcher:
     def _watch(self) -> None:
         while not self._stop.wait(0.1):
             for pid in descendants():
-                if pid not in self.seen:
+                if not self.seen.get(pid, ("", None))[0]:  # new, or read between fork and exec
                     self.seen[pid] = (cmdline(pid), _library_path(pid))
 
     def matching(self, marker: str) -> list[tuple[str, str | None]]:
