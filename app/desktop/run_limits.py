@@ -71,6 +71,7 @@ class RunLimitsFlow:
         self._from_run: dict[str, int] = {}
         self._local_coder = False
         self._hinted = False
+        self._changed_here = False
         self._saving = asyncio.Lock()
         self.control.candidatesChosen.connect(self._user_chose)
 
@@ -85,7 +86,8 @@ class RunLimitsFlow:
                                  "candidate counts.", "warning")
             counts = {}
         self._saved = counts.get("candidates")
-        self._chosen = self._preset or self._saved or 1
+        if not self._changed_here:  # a choice made in this session stands (it is being saved)
+            self._chosen = self._preset or self._saved or 1
         self._from_file = {k: v for k, v in counts.items() if k in SPREAD_KEYS}
         self._local_coder = data is not None and local_openai_coder(data)
         self.control.set_local_coder(self._needs_hint())
@@ -144,7 +146,7 @@ class RunLimitsFlow:
         return self._local_coder and self._from_file.get("coder_requests") != 1
 
     def _user_chose(self, count: int) -> None:
-        self._chosen, self._preset = count, None
+        self._chosen, self._preset, self._changed_here = count, None, True
         if count > 1 and self._needs_hint() and not self._hinted:
             self._hinted = True
             self.notifier.notify(local_coder_hint(), "info")

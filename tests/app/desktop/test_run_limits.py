@@ -131,6 +131,21 @@ def test_the_chosen_count_is_remembered_after_restarting_the_window(qapp, qtbot,
     drive(qapp, again, look)
 
 
+def test_saving_the_models_while_the_count_is_being_saved_keeps_the_count(qapp, qtbot,
+                                                                         tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
+    desk = make_desk(qtbot, tmp_path)
+
+    async def scenario() -> None:
+        choose(qtbot, desk.window.limits.candidates, 3)
+        desk.controller.load_sandbox_settings()  # what saving the Models dialog does
+        assert shown(desk) == 3
+        await desk.controller.ops.wait_idle()
+        assert settings_file(desk)["candidates"] == 3
+
+    drive(qapp, desk, scenario)
+
+
 def test_a_reopened_run_shows_its_own_count_and_a_new_run_the_users(qapp, qtbot, tmp_path,
                                                                    monkeypatch):
     monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
