@@ -29,6 +29,10 @@ OpenAI ``n``) where the server turns out to honour it, or never."""
 IMAGE_MAX_SIDE = 1568
 """Longest side, in pixels, of an image the user attaches (larger ones are scaled down)."""
 
+CANDIDATES_OFFERED = 8
+"""The most candidates per step the desktop app offers (the command line takes any count):
+each is a whole site served at once, with its own dev server and browser page."""
+
 
 class Role(StrEnum):
     """The three model roles of the WebGen-Agent loop."""

@@ -14,7 +14,7 @@ from typing import Any
 from agent_core.agent.loop import WebGenAgent
 from agent_core.agent.reply_format import UNSUCCESSFUL_ENDINGS
 from agent_core.agent.services import AgentModels
-from agent_core.config import ModelSettings, Role, RunConfig
+from agent_core.config import CANDIDATES_OFFERED, ModelSettings, Role, RunConfig
 from agent_core.errors import ConfigError, RunStoreError, WebGenError
 from agent_core.events import EventBus
 from agent_core.protocol.images import ImageInputError, PreparedImage, read_image_file
@@ -36,6 +36,7 @@ from app.flags import (
     apply_run_flags,
     positive_int,
     role_flags,
+    window_candidates,
 )
 from app.import_cmd import add_import_parser, run_import
 from app.progress import ProgressPrinter, print_warnings
@@ -140,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_doctor_parser(sub)
     gui = sub.add_parser("gui", help="open the desktop window (the default with no command)")
     gui.add_argument("run_dir", nargs="?", type=Path, help="a run folder to open")
+    gui.add_argument("--candidates", type=window_candidates, default=None, metavar="N",
+                     help="set the window's \"Candidates per step\" to N for this session "
+                     f"(1-{CANDIDATES_OFFERED}); the run named here continues with N")
     return parser
 
 
@@ -245,10 +249,10 @@ def _list_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _gui(run_dir: Path | None) -> int:
+def _gui(run_dir: Path | None, candidates: int | None = None) -> int:
     from app.desktop.main import run_gui
 
-    return run_gui(run_dir)
+    return run_gui(run_dir, candidates)
 
 
 def _self_test(argv: list[str]) -> int:
@@ -293,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         return _self_test(argv)
     args = build_parser().parse_args(argv)
     if args.command == "gui":
-        return _gui(args.run_dir)
+        return _gui(args.run_dir, args.candidates)
     if args.command == "doctor":
         return _doctor(args)
     if args.command in ("run", "resume"):

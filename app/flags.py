@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from agent_core.config import (
+    CANDIDATES_OFFERED,
     MULTI_REPLY_MODES,
     PAPER_ABLATION,
     Condition,
@@ -45,6 +46,16 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def window_candidates(text: str) -> int:
+    """An argparse type: a candidates count the window offers (1 to ``CANDIDATES_OFFERED``)."""
+    value = positive_int(text)
+    if value > CANDIDATES_OFFERED:
+        raise argparse.ArgumentTypeError(
+            f"the window tries at most {CANDIDATES_OFFERED} candidates per step; `webgen run "
+            "--candidates N` takes more")
     return value
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import platformdirs
 
 from agent_core.config import (
+    CANDIDATES_OFFERED,
     IMAGE_MAX_SIDE,
     MULTI_REPLY_MODES,
     REPLY_FORMATS,
@@ -40,6 +41,7 @@ ENV_NAMES = {
     "context_length": "CONTEXT_LENGTH", "timeout_s": "TIMEOUT",
     "reply_format": "REPLY_FORMAT", "vision": "VISION", "multi_reply": "MULTI_REPLY",
 }
+CANDIDATE_KEYS = ("candidates", "candidates_served", "coder_requests")
 SECRET_KEYS = ("api_key", "apikey", "key", "token", "password", "secret")
 
 
@@ -108,6 +110,45 @@ def image_max_side(data: Mapping[str, Any] | None = None, default: int = IMAGE_M
     if isinstance(value, int) and not isinstance(value, bool) and value >= 64:
         return value
     return default
+
+
+def candidate_settings(data: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """The file's candidate counts, those it has: ``"candidates"`` (the window's "Candidates
+    per step"), ``"candidates_served"`` and ``"coder_requests"`` (as ``RunConfig`` names them).
+
+    Args:
+        data: The file's content; None reads the file.
+
+    Raises:
+        ConfigError: A count is not a whole number from 1 (``candidates``: to
+            ``CANDIDATES_OFFERED``).
+    """
+    if data is None:
+        data = load_settings_file()
+    counts: dict[str, int] = {}
+    for name in CANDIDATE_KEYS:
+        value = data.get(name)
+        if value is None:
+            continue
+        high = CANDIDATES_OFFERED if name == "candidates" else None
+        if (not isinstance(value, int) or isinstance(value, bool) or value < 1
+                or (high is not None and value > high)):
+            span = f"from 1 to {high}" if high else "of at least 1"
+            raise ConfigError(f"settings file: \"{name}\" must be a whole number {span}, "
+                              f"not {json.dumps(value)}")
+        counts[name] = value
+    return counts
+
+
+def remember_setting(name: str, value: Any, path: Path | None = None) -> Path:
+    """Set one top-level value of the settings file, keeping the rest as it is.
+
+    Raises:
+        ConfigError: The file cannot be read; it is left as it is.
+    """
+    data = load_settings_file(path)
+    data[name] = value
+    return save_settings_file(data, path)
 
 
 def sandbox_to_dict(config: SandboxConfig) -> dict[str, Any]:

@@ -12,10 +12,8 @@ from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal, SignalInsta
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMenu,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -34,6 +32,7 @@ from ui.notice_bar import NoticeBar
 from ui.preview_panel import PreviewPanel
 from ui.review_form import ReviewForm
 from ui.run_banner import RunBanner
+from ui.run_limits import RunLimits
 from ui.run_status import RunStatusWidget
 from ui.runs_browser import RunsBrowser
 from ui.shortcuts_dialog import ShortcutsDialog, window_shortcuts
@@ -173,14 +172,9 @@ class MainWindow(QMainWindow):
         for number, tab in enumerate(TAB_NAMES, start=1):
             show = self._action(f"Show {tab}", f"Ctrl+{number}", f"Show the {tab} tab")
             show.triggered.connect(lambda _c=False, i=number - 1: self.tabs.setCurrentIndex(i))
-        self.max_steps = QSpinBox()
-        self.max_steps.setRange(1, 200)
-        self.max_steps.setValue(20)
-        self.max_steps.setToolTip("Steps the agent may take in this run (20 in the paper)")
-        self.error_limit = QSpinBox()
-        self.error_limit.setRange(1, 50)
-        self.error_limit.setValue(5)
-        self.error_limit.setToolTip("Consecutive error steps before going back to the best step")
+        self.limits = RunLimits()
+        self.max_steps = self.limits.max_steps
+        self.error_limit = self.limits.error_limit
 
     def _build_layout(self) -> None:
         self.tabs = QTabWidget()
@@ -236,10 +230,7 @@ class MainWindow(QMainWindow):
         for action in (self.restore_action, self.best_action):
             bar.addAction(action)
         bar.addSeparator()
-        bar.addWidget(QLabel(" Max steps "))
-        bar.addWidget(self.max_steps)
-        bar.addWidget(QLabel("  Error limit "))
-        bar.addWidget(self.error_limit)
+        bar.addWidget(self.limits)
         bar.addSeparator()
         bar.addAction(self.settings_action)
         self.addToolBar(bar)

@@ -115,6 +115,8 @@ class RunState:
     url: str | None = None
     test_instruction: str = ""
     reply_format: str = ""
+    coder_requests: str = ""
+    """How the candidates' replies are asked for, when the run fell back to one request each."""
     context_length: int | None = None
     sandbox_warning: str = ""
     asking: bool = False

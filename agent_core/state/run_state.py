@@ -16,6 +16,7 @@ from agent_core.events import (
     Backtracked,
     BestSelected,
     CoderContext,
+    CoderRequests,
     ContextTrimmed,
     ElementScoped,
     Event,
@@ -173,6 +174,15 @@ def _sandbox(state: RunState, e: SandboxPrepared) -> RunState:
 def _format_changed(state: RunState, e: ReplyFormatChanged) -> RunState:
     return _notice(replace(state, reply_format=e.reply_format),
                    f"From step {e.index}: {e.reply_format} replies ({e.reason}).", "warning")
+
+
+def _coder_requests(state: RunState, e: CoderRequests) -> RunState:
+    """How the candidates' replies are asked for: said once, again only when it changes (a
+    continued run learns the same about its server and says it again)."""
+    if e.text == state.coder_requests:
+        return state
+    text = e.text[:1].upper() + e.text[1:]
+    return _notice(replace(state, coder_requests=e.text), f"{text}.")
 
 
 def _coder_context(state: RunState, e: CoderContext) -> RunState:
@@ -341,6 +351,7 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], RunState]] = {
     ElementScoped: _element_scoped,
     SandboxPrepared: _sandbox,
     ReplyFormatChanged: _format_changed,
+    CoderRequests: _coder_requests,
     CoderContext: _coder_context,
     StepStarted: _step_started,
     UserEditStarted: _user_edit_started,

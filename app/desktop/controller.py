@@ -30,6 +30,7 @@ from app.desktop.help import HelpFlow
 from app.desktop.ops import Notifier, Ops
 from app.desktop.recent import RecentRuns
 from app.desktop.research import ResearchController
+from app.desktop.run_limits import RunLimitsFlow
 from app.desktop.run_model import RunModel
 from app.desktop.run_view import RunView
 from app.desktop.server_check import server_problem
@@ -81,6 +82,7 @@ class MainController(QObject):
                             lambda: self._limit)
         self.settings_flow = SettingsFlow(window, self.ops, self.notifier)
         self.settings_flow.on_saved.append(self.load_sandbox_settings)
+        self.limits = RunLimitsFlow(window, self.ops, self.notifier)
         self.load_sandbox_settings()
         self.attachments = Attachments(window.chat, self.ops, self.notifier,
                                        lambda: self.base_config.image_max_side)
@@ -132,16 +134,19 @@ class MainController(QObject):
         w.preview.openInBrowserRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
 
     def load_sandbox_settings(self) -> None:
-        """Runs started from now on use the settings file's sandbox choice and picture size
-        limit (a small file)."""
+        """Runs started from now on use the settings file's sandbox choice, picture size limit
+        and candidate counts (a small file)."""
+        data = None
         try:
-            sandbox = app_settings.sandbox_settings()
-            max_side = app_settings.image_max_side(default=self.base_config.image_max_side)
+            data = app_settings.load_settings_file()
+            sandbox = app_settings.sandbox_settings(data)
+            max_side = app_settings.image_max_side(data, default=self.base_config.image_max_side)
         except ConfigError:
             sandbox = SandboxConfig()  # the broken file is reported where the models are read
             max_side = self.base_config.image_max_side
         self.base_config = replace(self.base_config, sandbox=sandbox, image_max_side=max_side)
         self.window.preview.set_internet_allowed(sandbox.page_internet)
+        self.limits.settings_read(data)
 
     def _store(self) -> RunStore | None:
         return self.session.store if self.session else None
@@ -315,8 +320,10 @@ class MainController(QObject):
         run_dir = new_run_dir(self.runs_dir, instruction)
         start, seed = await self.starts.take()  # a folder too big is refused before the run
         session = await asyncio.to_thread(
-            RunSession.create, run_dir, instruction, settings, self.base_config, self._sink,
+            RunSession.create, run_dir, instruction, settings,
+            self.limits.new_run_config(self.base_config), self._sink,
             [(a.image.file_name, a.image.data) for a in images])
+        self.limits.run_created()
         await self.starts.seed(session.store, start, seed)
         self.window.code.clear()
         self.window.detail.clear()
@@ -325,10 +332,9 @@ class MainController(QObject):
         self._set_session(session)
 
     def _run_config(self, session: RunSession) -> RunConfig:
-        done = len(session.store.steps())
-        self._limit = done + self.window.max_steps.value()
-        return replace(self.base_config, max_steps=self._limit,
-                       error_limit=self.window.error_limit.value())
+        config = self.limits.run_config(self.base_config, len(session.store.steps()))
+        self._limit = config.max_steps
+        return config
 
     def _run_ended(self, outcome: RunOutcome) -> None:
         self._update_actions()
@@ -382,6 +388,7 @@ class MainController(QObject):
         self.model.reset(None)
         self.view.show()
         self._set_session(None)
+        self.limits.run_closed()
         self.research.run_changed()  # the chart and Compare tab forget the closed run
         w.show_welcome(False)
         self.starts.ask()
@@ -401,6 +408,7 @@ class MainController(QObject):
         self.window.notices.dismiss()
         self.model.reset(state)
         self._set_session(session)  # before drawing: the view reads the thumbnails from it
+        self.limits.run_opened(session.store.manifest.config)
         self.view.show()
         store = session.store
         self.window.detail.clear()

@@ -54,8 +54,14 @@ def platform_problem() -> str:
             "`webgen doctor` checks everything else the app needs.")
 
 
-def run_gui(run_dir: Path | None = None) -> int:
-    """Open the main window (and ``run_dir`` if given); returns when it is closed."""
+def run_gui(run_dir: Path | None = None, candidates: int | None = None) -> int:
+    """Open the main window (and ``run_dir`` if given); returns when it is closed.
+
+    Args:
+        run_dir: A run folder to open.
+        candidates: Presets "Candidates per step" for this session (``run_dir`` continues
+            with it too).
+    """
     prepare_environment()
     problem = platform_problem()
     if problem:  # Qt would abort with a bare "could not load the Qt platform plugin"
@@ -86,6 +92,8 @@ def run_gui(run_dir: Path | None = None) -> int:
     window = MainWindow()
     qsettings = QSettings(str(qsettings_path()), QSettings.Format.IniFormat)
     controller = MainController(window, runs_dir=runs_dir(), qsettings=qsettings)
+    if candidates is not None:
+        controller.limits.preset(candidates, for_next_run=run_dir is not None)
     window.show()
     # Ctrl-C or SIGTERM close the window the normal way: the run stops, nothing is left.
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -88,6 +88,15 @@ def test_show_on_a_folder_that_is_not_a_run(tmp_path):
     assert done.returncode == 2 and "is not a WebGen run" in done.stderr
 
 
+def test_the_window_takes_a_count_it_offers_and_says_where_more_go(tmp_path):
+    env = {**os.environ, "WEBGEN_CONFIG_DIR": str(tmp_path)}
+    done = webgen("gui", "--candidates", "9", env=env)
+    assert done.returncode == 2
+    assert ("argument --candidates: the window tries at most 8 candidates per step; `webgen "
+            "run --candidates N` takes more") in done.stderr
+    assert not (tmp_path / "window.ini").exists()  # no window was opened
+
+
 @pytest.mark.slow
 def test_kill_9_mid_step_then_resume_finishes_and_leaves_no_process(tmp_path):
     slow = Reply(text=coder_reply({"index.html": "<h1>second version</h1>"}),

@@ -57,3 +57,38 @@ def test_broken_settings_file_says_where(tmp_path, monkeypatch):
     (tmp_path / "settings.json").write_text("{not json")
     with pytest.raises(ConfigError, match="cannot read settings file"):
         settings.load_settings_file()
+
+
+@pytest.mark.parametrize(
+    ("data", "counts"),
+    [({}, {}),
+     ({"candidates": 4, "coder_requests": 1, "roles": {}}, {"candidates": 4, "coder_requests": 1}),
+     ({"candidates_served": 3}, {"candidates_served": 3})],
+)
+def test_the_candidate_counts_the_file_has(data, counts):
+    assert settings.candidate_settings(data) == counts
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [({"candidates": 9}, '"candidates" must be a whole number from 1 to 8, not 9'),
+     ({"candidates": 0}, '"candidates" must be a whole number from 1 to 8, not 0'),
+     ({"coder_requests": "one"}, '"coder_requests" must be a whole number of at least 1, '
+                                 'not "one"'),
+     ({"candidates_served": True}, '"candidates_served" must be a whole number of at least 1, '
+                                   "not true")],
+)
+def test_a_count_that_is_not_one_is_explained(data, said):
+    with pytest.raises(ConfigError, match=f"settings file: {said}$"):
+        settings.candidate_settings(data)
+
+
+def test_remembering_one_value_keeps_the_rest_of_the_file(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"roles": {"coder": {"model": "c"}}, "candidates": 2}))
+    settings.remember_setting("candidates", 5, path)
+    assert json.loads(path.read_text()) == {"roles": {"coder": {"model": "c"}}, "candidates": 5}
+    path.write_text("{broken")
+    with pytest.raises(ConfigError):
+        settings.remember_setting("candidates", 3, path)
+    assert path.read_text() == "{broken"

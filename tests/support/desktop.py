@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QSpinBox
 
 from agent_core.config import ModelSettings, RunConfig
 from app.desktop.controller import MainController
@@ -25,7 +26,7 @@ from ui.main_window import MainWindow
 from ui.notice_bar import NoticeBar
 from ui.settings_dialog import SettingsDialog
 
-__all__ = ["Desk", "closed_port_url", "drive", "make_desk", "write_settings"]
+__all__ = ["Desk", "choose", "closed_port_url", "drive", "make_desk", "write_settings"]
 
 
 @dataclass
@@ -116,6 +117,14 @@ class Desk:
                 self.flow.dialog.reject()
             await self.controller.ops.wait_idle()
             await self.close()
+
+
+def choose(qtbot, spin: QSpinBox, value: int) -> None:
+    """Type ``value`` into a toolbar spin box and press Enter, as a user does."""
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, str(value))
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
 
 
 def make_desk(qtbot, root: Path, config: RunConfig | None = None) -> Desk:

@@ -7,6 +7,7 @@ import pytest
 from agent_core.events import (
     Backtracked,
     BestSelected,
+    CoderRequests,
     ContextTrimmed,
     FileWritten,
     PhaseChanged,
@@ -154,3 +155,35 @@ def test_a_log_that_stops_mid_step_reads_as_interrupted() -> None:
     assert "Continue picks up from step 1" in state.notices[-1].text
     done = replay([RunCancelled(run_id=RID)], replay([started()]))
     assert interrupted(done) is done  # an ended run is left as it is
+
+
+IGNORED = "the coder's server ignores n: asking 4 times with different seeds"
+REFUSED = "the coder's server refuses n (HTTP 400): asking 2 times with different seeds"
+
+
+def asked(text: str) -> CoderRequests:
+    return CoderRequests(run_id=RID, text=text)
+
+
+@pytest.mark.parametrize(
+    ("events", "notices"),
+    [
+        ([started(), asked(IGNORED), *step(1, None), finished(1, None)],
+         ["The coder's server ignores n: asking 4 times with different seeds."]),
+        # A continued run learns the same about its server and says it again: shown once.
+        ([started(), asked(IGNORED), RunCancelled(run_id=RID), started(resumed=True),
+          asked(IGNORED)],
+         ["The coder's server ignores n: asking 4 times with different seeds.",
+          "Stopped. Continue picks up from the current step."]),
+        # Continued with another count, or against another server: the new way is said.
+        ([started(), asked(IGNORED), asked(REFUSED)],
+         ["The coder's server ignores n: asking 4 times with different seeds.",
+          "The coder's server refuses n (HTTP 400): asking 2 times with different seeds."]),
+        ([started(), *step(1, None), finished(1, None)], []),
+    ],
+    ids=["said", "said-again-after-a-resume", "changed", "never-said"],
+)
+def test_how_candidates_replies_are_asked_for_is_a_notice_said_once(events, notices) -> None:
+    state = replay(events)
+    assert [n.text for n in state.notices] == notices
+    assert all(n.level == "info" for n in state.notices if n.text.startswith("The coder"))

@@ -7,8 +7,6 @@ request by its seed: a build that breaks, a blank page, and two good pages the c
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from PySide6.QtCore import Qt
 
@@ -16,7 +14,7 @@ from agent_core.config import RunConfig
 from app.desktop.session import SessionStatus
 from tests.fakes.model_server import RecordedRequest, ScriptedModelServer
 from tests.support.agent import CODER, CRITIC, FAST_TIMEOUTS, coder_reply, graded, settings_for
-from tests.support.desktop import Desk, drive, make_desk, write_settings
+from tests.support.desktop import Desk, choose, drive, make_desk, write_settings
 from tests.support.qtasync import wait_until
 from tests.support.stock_site import APP_V1, INSTRUCTION
 from tests.support.stock_site import stock_site as site
@@ -82,8 +80,8 @@ async def take_step_two_as_candidates(desk: Desk, qtbot) -> None:
     await desk.wait_status(SessionStatus.FINISHED, timeout_s=180)
     await desk.controller.ops.wait_idle()
     session = desk.controller.session
-    desk.controller.base_config = replace(desk.controller.base_config, candidates=4)
-    desk.window.max_steps.setValue(4)  # steps 2-5: the four candidates of one step
+    choose(qtbot, desk.window.limits.candidates, 4)
+    choose(qtbot, desk.window.max_steps, 4)  # steps 2-5: the four candidates of one step
     desk.controller.start()  # nothing typed: the run continues
     await wait_until(lambda: len(session.store.steps()) == 5
                      and session.status is SessionStatus.FINISHED, 240, "the candidates")
