@@ -146,7 +146,7 @@ async def candidates_scene(root: Path) -> None:
                          and controller.session.status is SessionStatus.FINISHED, 300, "step 1")
         await controller.ops.wait_idle()
         session = controller.session
-        controller.base_config = replace(controller.base_config, candidates=4)
+        window.limits.candidates.setValue(4)
         window.max_steps.setValue(4)
         controller.start()
         await wait_until(lambda: len(session.store.steps()) == 5

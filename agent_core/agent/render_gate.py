@@ -7,6 +7,10 @@ without asking the vision critic.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
 from agent_core.browser.capture import Capture
 
 STARTER_TITLES = ("vite + react", "vite + react + ts", "vite + vue", "vite + vue + ts",
@@ -17,6 +21,11 @@ STARTER_TITLES = ("vite + react", "vite + react + ts", "vite + vue", "vite + vue
 STARTER_TEXTS = ("edit src/app", "click on the vite and react logos",
                  "get started by editing", "click on the vite", "count is 0")
 """Phrases of the templates' starter pages (lower case)."""
+
+_SOURCE_FAILED = re.compile(
+    r"^GET (?P<url>\S+?\.(?:[cm]?[jt]sx?|vue|svelte|css|scss|sass|less)(?:\?\S*)?) -> "
+    r"(?P<status>5\d\d)")
+"""A capture's failed-request line for a source module answered with a server error."""
 
 MEDIA_MARK = "[media] "
 BUILD_ERROR_MARK = "[build error] "
@@ -36,6 +45,9 @@ def gate_reason(capture: Capture) -> str | None:
     if capture.text.startswith(BUILD_ERROR_MARK):
         message = " ".join(capture.text.removeprefix(BUILD_ERROR_MARK).split())
         return f"the build failed (the dev server shows its error overlay): {message[:300]}"
+    broken = _unbuilt_source(capture.failed_requests)
+    if broken is not None:
+        return f"the build failed: the dev server could not compile {broken}"
     text = capture.text.lower()
     shows_media = text.startswith(MEDIA_MARK)
     words = text.removeprefix(MEDIA_MARK).strip()
@@ -46,6 +58,16 @@ def gate_reason(capture: Capture) -> str | None:
     if starter or (title in STARTER_TITLES and len(words) < 400):
         found = starter[0] if starter else f"the title {capture.title.strip()!r}"
         return f"the page still shows the framework's starter placeholder ({found})"
+    return None
+
+
+def _unbuilt_source(failed_requests: Sequence[str]) -> str | None:
+    """The first source module the dev server answered with a server error (a file it could
+    not compile; its overlay may not be up yet when the screenshot is taken), and the status."""
+    for line in failed_requests:
+        found = _SOURCE_FAILED.match(line)
+        if found:
+            return f"{urlsplit(found['url']).path.lstrip('/')} (HTTP {found['status']})"
     return None
 
 
