@@ -18,10 +18,12 @@ from agent_core.llm.failures import (
     malformed_stream,
     no_model_list,
     redact,
+    reply_cut,
     retry_after_seconds,
     timed_out,
     unreachable,
 )
+from agent_core.llm.stream_end import OVERLAPPED, StreamEndings, note_request
 from agent_core.llm.support import RetryingChatModel, StreamState, image_mime
 from agent_core.llm.token_count import TokenCounter
 
@@ -104,6 +106,8 @@ class OpenAIChatModel(RetryingChatModel):
         self._stream_usage = True  # dropped if the server refuses stream_options
         self._counter = TokenCounter(config.url)
         self._schema_styles = list(SCHEMA_STYLES)  # the first is used; refused ones go
+        self.endings = StreamEndings(config.url)
+        """Tells a stream that ended whole from one the server cut short."""
         return openai.AsyncOpenAI(
             base_url=config.url,
             api_key=api_key or "not-needed",
@@ -117,6 +121,7 @@ class OpenAIChatModel(RetryingChatModel):
         Raises:
             ModelError: When the server cannot be reached or refuses the request.
         """
+        note_request(self.config.url)
         try:
             return [model.id async for model in self._client.models.list()]
         except openai.NotFoundError as exc:
@@ -174,6 +179,7 @@ class OpenAIChatModel(RetryingChatModel):
 
     async def _complete_once(self, messages: Sequence[Message],
                              schema: JsonSchema | None) -> Completion:
+        note_request(self.config.url)
         try:
             response = await self._create(self._request(messages, schema), schema)
         except openai.OpenAIError as exc:
@@ -194,6 +200,7 @@ class OpenAIChatModel(RetryingChatModel):
     ) -> Completion:
         state = StreamState()
         usage, finish, model = Usage(), None, self.config.model
+        mark = self.endings.begin()
         try:
             stream = await self._open_stream(self._request(messages, schema), schema)
             try:
@@ -213,6 +220,9 @@ class OpenAIChatModel(RetryingChatModel):
             raise state.final(self._error(exc), self.endpoint) from exc
         except ValueError as exc:  # an event that is not JSON (the SDK decodes each one)
             raise state.final(malformed_stream(self.endpoint, exc)) from exc
+        ending = self.endings.judge(finish, mark)
+        if ending is not None:
+            raise state.final(reply_cut(self.endpoint, ending == OVERLAPPED))
         if not usage.reported:  # llama.cpp, LM Studio: no usage in streams, even when asked
             usage = await self._counter.usage(messages, state.text)
         return Completion(text=state.text, usage=usage, model=model, finish_reason=finish)
