@@ -38,7 +38,7 @@ from agent_core.llm.failures import after_partial_stream, malformed_stream, repl
 from agent_core.llm.openai_client import NotHonoured, OpenAIChatModel
 from agent_core.llm.retry import call_with_retries
 from agent_core.llm.runaway import RepetitionGuard
-from agent_core.llm.stream_end import OVERLAPPED
+from agent_core.llm.stream_end import OVERLAPPED, Visit
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,13 @@ class SharedRequest:
                        schema: JsonSchema | None) -> SharedOutcome:
         started = time.monotonic()
         reading = _Reading(self.count, client.config.model, started)
-        mark = client.endings.begin()
+        with client.endings.visit() as visit:
+            await self._read(client, messages, schema, reading)
+            cut = reading.cut(client, visit)
+        return await reading.outcome(client, messages, cut)
+
+    async def _read(self, client: OpenAIChatModel, messages: Sequence[Message],
+                    schema: JsonSchema | None, reading: _Reading) -> None:
         try:
             stream = await client.open_choices(messages, schema, self.count)
             try:
@@ -188,7 +194,6 @@ class SharedRequest:
             raise reading.final(client.model_error(exc)) from exc
         except ValueError as exc:  # an event that is not JSON
             raise reading.final(malformed_stream(client.endpoint, exc)) from exc
-        return await reading.outcome(client, messages, mark)
 
 
 class _Reading:
@@ -232,12 +237,20 @@ class _Reading:
         delivered = sum(len(p) for parts in self.parts for p in parts)
         return after_partial_stream(error, delivered) if delivered else error
 
+    def cut(self, client: OpenAIChatModel, visit: Visit) -> dict[int, str]:
+        """The served replies that were cut short, each with how (``llm.stream_end``)."""
+        endings = {i: client.endings.judge(self.finishes[i], visit) for i in self.served}
+        return {i: how for i, how in endings.items() if how is not None}
+
+    @property
+    def served(self) -> list[int]:
+        """The choice indexes the server sent (the first when it sent none)."""
+        return sorted(self.seen or {0})
+
     async def outcome(self, client: OpenAIChatModel, messages: Sequence[Message],
-                      mark: int) -> SharedOutcome:
+                      cut: dict[int, str]) -> SharedOutcome:
         texts = ["".join(parts) for parts in self.parts]
-        served = frozenset(self.seen or {0})
-        endings = {i: client.endings.judge(self.finishes[i], mark) for i in sorted(served)}
-        cut = {i: how for i, how in endings.items() if how is not None}
+        served = frozenset(self.served)
         total = self.usage
         if not total.reported:  # llama.cpp, LM Studio: streams carry no usage
             counted = [await client.count_usage(messages, texts[i]) for i in sorted(served)]

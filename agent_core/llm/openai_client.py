@@ -23,7 +23,7 @@ from agent_core.llm.failures import (
     timed_out,
     unreachable,
 )
-from agent_core.llm.stream_end import OVERLAPPED, StreamEndings, note_request
+from agent_core.llm.stream_end import OVERLAPPED, StreamEndings, Visit
 from agent_core.llm.support import RetryingChatModel, StreamState, image_mime
 from agent_core.llm.token_count import TokenCounter
 
@@ -121,9 +121,9 @@ class OpenAIChatModel(RetryingChatModel):
         Raises:
             ModelError: When the server cannot be reached or refuses the request.
         """
-        note_request(self.config.url)
         try:
-            return [model.id async for model in self._client.models.list()]
+            with Visit(self.config.url):
+                return [model.id async for model in self._client.models.list()]
         except openai.NotFoundError as exc:
             raise no_model_list(self.endpoint) from exc
         except openai.OpenAIError as exc:
@@ -179,9 +179,9 @@ class OpenAIChatModel(RetryingChatModel):
 
     async def _complete_once(self, messages: Sequence[Message],
                              schema: JsonSchema | None) -> Completion:
-        note_request(self.config.url)
         try:
-            response = await self._create(self._request(messages, schema), schema)
+            with Visit(self.config.url):
+                response = await self._create(self._request(messages, schema), schema)
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
         if not response.choices:
@@ -199,8 +199,20 @@ class OpenAIChatModel(RetryingChatModel):
         self, messages: Sequence[Message], on_token: TokenCallback, schema: JsonSchema | None
     ) -> Completion:
         state = StreamState()
+        with self.endings.visit() as visit:
+            finish, usage, model = await self._read_stream(messages, on_token, schema, state)
+            ending = self.endings.judge(finish, visit)
+        if ending is not None:
+            raise state.final(reply_cut(self.endpoint, ending == OVERLAPPED))
+        if not usage.reported:  # llama.cpp, LM Studio: no usage in streams, even when asked
+            usage = await self._counter.usage(messages, state.text)
+        return Completion(text=state.text, usage=usage, model=model, finish_reason=finish)
+
+    async def _read_stream(self, messages: Sequence[Message], on_token: TokenCallback,
+                           schema: JsonSchema | None, state: StreamState
+                           ) -> tuple[str | None, Usage, str]:
+        """Stream one reply into ``state``; its finish reason, usage (if sent) and model."""
         usage, finish, model = Usage(), None, self.config.model
-        mark = self.endings.begin()
         try:
             stream = await self._open_stream(self._request(messages, schema), schema)
             try:
@@ -220,12 +232,7 @@ class OpenAIChatModel(RetryingChatModel):
             raise state.final(self._error(exc), self.endpoint) from exc
         except ValueError as exc:  # an event that is not JSON (the SDK decodes each one)
             raise state.final(malformed_stream(self.endpoint, exc)) from exc
-        ending = self.endings.judge(finish, mark)
-        if ending is not None:
-            raise state.final(reply_cut(self.endpoint, ending == OVERLAPPED))
-        if not usage.reported:  # llama.cpp, LM Studio: no usage in streams, even when asked
-            usage = await self._counter.usage(messages, state.text)
-        return Completion(text=state.text, usage=usage, model=model, finish_reason=finish)
+        return finish, usage, model
 
     async def _count_usage(self, messages: Sequence[Message], text: str) -> Usage:
         return await self._counter.usage(messages, text)

@@ -11,14 +11,14 @@ A few servers send no ``finish_reason`` at all (some proxies, early versions of 
 servers). To keep those working, a stream without one counts as cut only when there is a
 reason to think so:
 
-- the same client saw this server finish a reply properly before, or
-- another request from this process reached the same server while it streamed (the case
-  llama-cpp-python cuts).
+- another request from this process was at the same server while it streamed (the case
+  llama-cpp-python cuts; which of two requests sent together reached it first cannot be
+  known here, so any overlap counts), or
+- the same client saw this server finish a reply properly before.
 
 Otherwise the reply is taken as whole, and the log says once that the server does not say
-how its replies end. The requests each server got are counted for the whole process, since
-every client of the process shares the server; only differences are ever compared, so the
-count never goes stale.
+how its replies end. The requests at each server are followed for the whole process, since
+every client of the process shares the server: each request is a :class:`Visit`.
 
 A reply cut while another request of this process was at the server is not worth asking
 again at once (it would be cut again while the other runs): its error is final, and the
@@ -30,34 +30,35 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from agent_core.config import Provider, RoleConfig
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OVERLAPPED", "UNFINISHED", "StreamEndings", "note_request", "one_server"]
+__all__ = ["OVERLAPPED", "UNFINISHED", "StreamEndings", "Visit", "one_server"]
 
 OVERLAPPED = "overlapped"
-"""A reply cut while another request of this process reached its server."""
+"""A reply cut while another request of this process was at its server."""
 UNFINISHED = "unfinished"
 """A reply with no finish reason from a server that sends them."""
 
-_started: dict[str, int] = {}
-"""Requests this process sent to each server (by its root URL), ever."""
-_lock = threading.Lock()
+
+@dataclass
+class _Traffic:
+    started: int = 0
+    """Requests this process sent to the server, ever."""
+    active: int = 0
+    """Requests at the server now."""
+
+
+_servers: dict[str, _Traffic] = {}
+_lock = threading.Lock()  # clients may live on more than one thread's event loop
 
 
 def _server_of(base_url: str) -> str:
     """``http://host:port`` of a base URL, with or without ``/v1``."""
     return base_url.rstrip("/").removesuffix("/v1")
-
-
-def note_request(base_url: str) -> int:
-    """Count one request to the server of ``base_url``; returns the count with it."""
-    root = _server_of(base_url)
-    with _lock:
-        _started[root] = _started.get(root, 0) + 1
-        return _started[root]
 
 
 def one_server(first: RoleConfig, second: RoleConfig) -> bool:
@@ -67,9 +68,39 @@ def one_server(first: RoleConfig, second: RoleConfig) -> bool:
     return both and _server_of(first.url) == _server_of(second.url)
 
 
-def _requests_so_far(root: str) -> int:
-    with _lock:
-        return _started.get(root, 0)
+class Visit:
+    """One request at a server, from sending it to reading its end; a context manager.
+
+    Args:
+        base_url: The server's base URL.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        with _lock:
+            self._traffic = _servers.setdefault(_server_of(base_url), _Traffic())
+            self._traffic.started += 1
+            self._mark = self._traffic.started
+            self._crowded = self._traffic.active > 0
+            self._traffic.active += 1
+        self._here = True
+
+    def overlapped(self) -> bool:
+        """Whether another request was at the server at any time during this one."""
+        with _lock:
+            return self._crowded or self._traffic.started != self._mark
+
+    def leave(self) -> None:
+        """The request is over (idempotent)."""
+        with _lock:
+            if self._here:
+                self._here = False
+                self._traffic.active -= 1
+
+    def __enter__(self) -> Visit:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.leave()
 
 
 class StreamEndings:
@@ -80,35 +111,36 @@ class StreamEndings:
     """
 
     def __init__(self, base_url: str) -> None:
-        self.root = _server_of(base_url)
+        self.base_url = base_url
         self.finishes_seen = False
         """Whether a stream from this server carried a ``finish_reason`` for this client."""
         self._told_none = False
 
-    def begin(self) -> int:
-        """Count the request a stream is about to send; the mark :meth:`judge` compares."""
-        return note_request(self.root)
+    def visit(self) -> Visit:
+        """The visit of a request about to be sent."""
+        return Visit(self.base_url)
 
-    def judge(self, finish: str | None, mark: int) -> str | None:
+    def judge(self, finish: str | None, visit: Visit) -> str | None:
         """How a reply that ended with ``finish`` was cut short, or None if it ended whole.
 
         Args:
             finish: The reply's ``finish_reason`` (None: none came).
-            mark: What :meth:`begin` returned for its request.
+            visit: Its request's visit, not yet left (the client's own later requests,
+                such as counting the reply's tokens, must not count as overlapping).
 
         Returns:
-            None (whole), :data:`OVERLAPPED` (another request reached the server while it
+            None (whole), :data:`OVERLAPPED` (another request was at the server while it
             streamed) or :data:`UNFINISHED` (the server finishes its replies otherwise).
         """
         if finish:
             self.finishes_seen = True
             return None
-        if _requests_so_far(self.root) != mark:
+        if visit.overlapped():
             return OVERLAPPED
         if self.finishes_seen:
             return UNFINISHED
         if not self._told_none:
             self._told_none = True
             log.info("%s sent a reply without a finish_reason while no other request was "
-                     "made to it: its replies are taken as whole when they end so", self.root)
+                     "at it: its replies are taken as whole when they end so", self.base_url)
         return None

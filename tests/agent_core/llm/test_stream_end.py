@@ -60,10 +60,11 @@ async def test_a_stream_cut_by_a_later_request_raises_and_the_later_one_is_whole
 
 async def test_a_stream_cut_before_any_text_is_not_asked_again_while_another_runs(
         server: ScriptedModelServer, make_model: MakeModel, sleeps: list[float]) -> None:
-    other_arrived = threading.Event()
+    first_arrived, other_arrived = threading.Event(), threading.Event()
 
     def script(request: RecordedRequest) -> Reply:
         if request.last_user_text == "first":
+            first_arrived.set()
             other_arrived.wait(10)  # the second request reaches the server before it streams
             return Reply(text=LONG)
         other_arrived.set()
@@ -74,8 +75,7 @@ async def test_a_stream_cut_before_any_text_is_not_asked_again_while_another_run
     shown: list[str] = []
     asking = asyncio.create_task(first.complete([Message("user", "first")],
                                                 on_token=shown.append))
-    while not server.chat_requests:  # the first request is at the server
-        await asyncio.sleep(0.01)
+    assert await asyncio.to_thread(first_arrived.wait, 10)  # the first is at the server
     whole = await second.complete([Message("user", "second")], on_token=lambda _t: None)
     with pytest.raises(ModelReplyCut):
         await asking
