@@ -39,7 +39,8 @@ class Asker(Protocol):
 class RequestLimit:
     """At most ``limit`` requests at once; the limit can drop to one while requests wait.
 
-    Once it has dropped, a waiting request starts only when none is in flight.
+    Once it has dropped, a waiting request starts only when none is in flight. Leaving
+    never waits, so a request cancelled in flight always frees its place.
 
     Args:
         limit: Requests allowed at once (at least one).
@@ -48,17 +49,25 @@ class RequestLimit:
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
         self._running = 0
-        self._changed = asyncio.Condition()
+        self._waiting: list[asyncio.Future[None]] = []
 
     async def __aenter__(self) -> None:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self._running < self.limit)
-            self._running += 1
+        while self._running >= self.limit:
+            turn = asyncio.get_running_loop().create_future()
+            self._waiting.append(turn)
+            try:
+                await turn
+            finally:
+                if turn in self._waiting:
+                    self._waiting.remove(turn)
+        self._running += 1
 
     async def __aexit__(self, *exc_info: object) -> None:
-        async with self._changed:
-            self._running -= 1
-            self._changed.notify_all()
+        self._running -= 1
+        waiting, self._waiting = self._waiting, []
+        for turn in waiting:  # each looks again whether its turn has come
+            if not turn.done():
+                turn.set_result(None)
 
     def one_at_a_time(self) -> None:
         """From now on one request at a time (those in flight finish first)."""
