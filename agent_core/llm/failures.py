@@ -167,15 +167,15 @@ def reply_cut(ep: Endpoint, overlapped: bool) -> ModelReplyCut:
 
     Args:
         ep: Where the reply came from.
-        overlapped: Another request of this app reached the server meanwhile: asking
+        overlapped: Another request of this app was at the server meanwhile: asking
             again at once would be cut again, so the error is final.
     """
     whose = f"the {ep.role}'s server at {ep.url}" if ep.role else ep.server
     error = ModelReplyCut(
         f"{whose} ended the reply for model '{ep.model}' without finishing it "
         "(llama-cpp-python does this when another request arrives): the stream stopped "
-        "with no finish reason; send it one request at a time, or start llama-cpp-python "
-        "with --interrupt_requests False"
+        "with no finish reason; let nothing else use that server at the same time, or "
+        "start llama-cpp-python with --interrupt_requests False"
     )
     error.retryable = not overlapped
     return error
