@@ -43,6 +43,16 @@ class ModelServerError(ModelError):
     retryable = True
 
 
+class ModelReplyCut(ModelError):
+    """A streamed reply ended without the server saying it was finished: it was cut short.
+
+    llama-cpp-python's server does this to a stream when another request arrives. Asking
+    again, alone, gives the whole reply.
+    """
+
+    retryable = True
+
+
 class ModelAuthError(ModelError):
     """The server rejected the credentials (401/403)."""
 

@@ -23,9 +23,10 @@ CANDIDATES_TIP = (
     "side in the Candidates tab, and any of them can be continued instead.</p>")
 LOCAL_CODER_TIP = (
     "<p><b>Your coder is an OpenAI-compatible server on this computer.</b> If it is "
-    "llama-cpp-python, it cuts a streamed reply short when another request arrives: start it "
+    "llama-cpp-python, it cuts a streamed reply short when another request arrives; the run "
+    "then asks the cut candidates again, one at a time. To avoid the first cut, start it "
     "with <code>--interrupt_requests False</code>, or put <code>\"coder_requests\": 1</code> "
-    "in the settings file so the candidates ask one at a time.</p>")
+    "in the settings file.</p>")
 
 
 def _spin(low: int, high: int, value: int, tip: str, name: str) -> QSpinBox:

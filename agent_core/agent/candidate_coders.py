@@ -14,6 +14,10 @@ the run, per server and model:
 
 The run is told once, with a :class:`~agent_core.events.CoderRequests` event, when it falls
 back to seeded requests. Ollama has no ``n``: its candidates always send seeded requests.
+
+A server that cuts a streamed reply short when another request arrives (llama-cpp-python)
+is also learnt, from the first reply it cuts: from then on, for the rest of the run, its
+candidates' requests go one at a time, and the run is told so once.
 """
 
 from __future__ import annotations
@@ -29,11 +33,18 @@ from agent_core.llm.choices import ChoiceModel, SharedRequest
 from agent_core.llm.factory import make_chat_model
 from agent_core.llm.openai_client import OpenAIChatModel
 
+ONE_AT_A_TIME_TEXT = ("the coder's server cuts a reply short when another request arrives: "
+                      "asking one at a time")
+
 FALLBACK_TEXT = {
     "ignored": "the coder's server ignores n: asking {count} times with different seeds",
     "refused": "the coder's server refuses n ({detail}): asking {count} times with different "
                "seeds",
 }
+
+
+async def _nothing() -> None:
+    return None
 
 
 def seeded_coder(settings: RoleConfig, number: int) -> ChatModel:
@@ -44,14 +55,16 @@ def seeded_coder(settings: RoleConfig, number: int) -> ChatModel:
 @dataclass
 class StepCoders:
     """One step's candidate clients: ``make(number)`` gives candidate ``number``'s (from 1),
-    ``close()`` ends what the step started (a shared request still streaming)."""
+    ``close()`` ends what the step started (a shared request still streaming).
+
+    ``one_at_a_time`` says the server is known to cut a reply when another request
+    arrives; ``cuts()`` tells the run it was just found to.
+    """
 
     make: Callable[[int], Awaitable[ChatModel]]
     close: Callable[[], Awaitable[None]]
-
-
-async def _nothing() -> None:
-    return None
+    one_at_a_time: bool = False
+    cuts: Callable[[], Awaitable[None]] = _nothing
 
 
 class CandidateCoders:
@@ -70,6 +83,8 @@ class CandidateCoders:
         self.emit = emit
         self._learnt: dict[tuple[str, str], str] = {}
         self._told: set[tuple[str, str]] = set()
+        self._cutting: set[tuple[str, str]] = set()
+        """The servers (and models) found to cut a reply when another request arrives."""
         self._clients: dict[int, ChatModel] = {}
         self._settings: RoleConfig | None = None
 
@@ -96,9 +111,15 @@ class CandidateCoders:
 
     def for_step(self, settings: RoleConfig, count: int) -> StepCoders:
         """The clients of one step of ``count`` candidates."""
-        if not self.shares_request(settings, count):
-            return StepCoders(lambda number: self.client(settings, number), _nothing)
         key = (settings.url, settings.model)
+
+        async def cuts() -> None:
+            await self._learn_cuts(key)
+
+        one_at_a_time = key in self._cutting
+        if not self.shares_request(settings, count):
+            return StepCoders(lambda number: self.client(settings, number), _nothing,
+                              one_at_a_time, cuts)
 
         async def learn(what: str, detail: str) -> None:
             await self._learn(key, count, what, detail)
@@ -110,13 +131,19 @@ class CandidateCoders:
             assert isinstance(own, OpenAIChatModel)
             return ChoiceModel(shared, number - 1, own)
 
-        return StepCoders(make, shared.close)
+        return StepCoders(make, shared.close, one_at_a_time, cuts)
 
     async def close(self) -> None:
         """Close every kept client."""
         clients, self._clients = self._clients, {}
         for client in clients.values():
             await asyncio.shield(client.close())
+
+    async def _learn_cuts(self, key: tuple[str, str]) -> None:
+        if key in self._cutting:
+            return
+        self._cutting.add(key)
+        await self.emit(CoderRequests(run_id=self.run_id, text=ONE_AT_A_TIME_TEXT))
 
     async def _learn(self, key: tuple[str, str], count: int, what: str, detail: str) -> None:
         self._learnt[key] = what
@@ -127,4 +154,5 @@ class CandidateCoders:
         await self.emit(CoderRequests(run_id=self.run_id, text=text))
 
 
-__all__ = ["FALLBACK_TEXT", "CandidateCoders", "StepCoders", "seeded_coder"]
+__all__ = ["FALLBACK_TEXT", "ONE_AT_A_TIME_TEXT", "CandidateCoders", "StepCoders",
+           "seeded_coder"]

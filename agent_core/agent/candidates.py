@@ -3,8 +3,9 @@
 The first candidate works in the run's own workspace; each other one in a slot kept for the
 whole run: a copy of the parent step's files (``node_modules`` hard-linked), its own install
 state, dev server and port, and its own tab in the run's browser, so screenshots are taken
-side by side. Coder requests run at most
-``RunConfig.coder_requests`` at once; at most ``RunConfig.candidates_served`` candidates
+side by side. Coder requests run at most ``RunConfig.coder_requests`` at once (one at a time
+once the server is seen to cut a reply when another arrives: see ``candidate_asking``); at
+most ``RunConfig.candidates_served`` candidates
 install, serve and are graded at once, in candidate order. A page that fails the render gate
 goes to no critic; a candidate that asks for a GUI test is tested in its own tab, its
 folder served first if it was idle. The chosen one (no error, then the higher grade, then
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from agent_core.agent.candidate_asking import CandidateAsking
 from agent_core.agent.candidate_coders import StepCoders
 from agent_core.agent.coder_turn import CoderTurn
 from agent_core.agent.context import FittedPrompt
@@ -143,7 +145,8 @@ class CandidateStep:
             candidates = list(await asyncio.gather(*(
                 self._prepare(index, k, parent, backtracked_from, started_at)
                 for k in range(1, config.candidates + 1))))
-            asking = asyncio.Semaphore(config.coder_requests)
+            asking = await CandidateAsking.start(self.coders, config.coder_requests,
+                                                 self.context.services.workspace)
             serving = asyncio.Semaphore(config.candidates_served)
             # the replies, a limit at a time; then served in candidate order, a budget at a time
             await asyncio.gather(*(self._ask(c, prompt, asking) for c in candidates))
@@ -168,10 +171,8 @@ class CandidateStep:
         return _Candidate(number, runner, services, coder)
 
     @staticmethod
-    async def _ask(candidate: _Candidate, prompt: FittedPrompt,
-                   asking: asyncio.Semaphore) -> None:
-        async with asking:
-            candidate.turn = await candidate.runner.ask(prompt)
+    async def _ask(candidate: _Candidate, prompt: FittedPrompt, asking: CandidateAsking) -> None:
+        candidate.turn = await asking.ask(candidate.runner, candidate.services.workspace, prompt)
 
     @staticmethod
     async def _carry_out(candidate: _Candidate, serving: asyncio.Semaphore) -> None:

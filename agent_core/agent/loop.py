@@ -57,6 +57,7 @@ from agent_core.events import (
 )
 from agent_core.gui.interface import FunctionalTester, WritesTestInstruction
 from agent_core.llm.server_context import served_context_length
+from agent_core.llm.stream_end import one_server
 from agent_core.llm.vision import reads_images
 from agent_core.protocol.coder_prompt import (
     effective_instruction,
@@ -217,7 +218,7 @@ class WebGenAgent:
             await self._prepare_sandbox()
             await self._read_coder_context()
             self.services.prewarm_browser()
-            writer = self._start_test_instruction()
+            writer = await self._start_test_instruction()
             try:
                 return await self._run_to_end()
             finally:
@@ -269,10 +270,18 @@ class WebGenAgent:
             detail=confinement.detail, warning=confinement.warning,
         ))
 
-    def _start_test_instruction(self) -> asyncio.Task[None] | None:
-        """Write the GUI agent's test instruction while the coder works on step one."""
+    async def _start_test_instruction(self) -> asyncio.Task[None] | None:
+        """Write the GUI agent's test instruction while the coder works on step one.
+
+        A feedback model on the coder's own OpenAI-compatible server writes it first
+        instead: a request arriving there while the coder streams would cut the coder's
+        reply short (llama-cpp-python does), and the instruction is a short reply.
+        """
         tester = self.gui_tester
         if not isinstance(tester, WritesTestInstruction):
+            return None
+        if one_server(self.models.settings.feedback, self.models.settings.coder):
+            await self._write_test_instruction(tester)
             return None
         return asyncio.create_task(self._write_test_instruction(tester))
 

@@ -138,6 +138,10 @@ class StepRunner:
                                             parent=self.parent))
         return await self._ask_coder(prompt)
 
+    async def ask_again(self, prompt: FittedPrompt) -> CoderTurn:
+        """Ask the coder once more for this step, already announced (its reply was cut)."""
+        return await self._ask_coder(prompt)
+
     async def carry_out(self, turn: CoderTurn) -> StepResult:
         """Install, serve, look at and grade what the reply did; nothing is committed."""
         return await self._act(turn)

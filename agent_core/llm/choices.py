@@ -11,6 +11,10 @@ Whether the server honours ``n`` shows in the reply. A reply with fewer choices 
 without one sends its own request with its own seed. A request the server refuses (HTTP 400
 or 422 about nothing else) serves none, and every candidate sends its own.
 
+A served reply whose stream ended with no finish reason was cut short (see
+``llm.stream_end``): its reader gets the cut error, and a reader asked again uses its own
+request.
+
 Usage arrives for the whole request: the prompt was read once, so its tokens go to the
 first reply; the reply tokens are split in proportion to each reply's length, and the split
 figures are marked ``estimated``. Summed over the candidates they are what the server said.
@@ -30,10 +34,11 @@ import openai
 
 from agent_core.errors import ModelError
 from agent_core.llm.base import Completion, JsonSchema, Message, TokenCallback, Usage
-from agent_core.llm.failures import after_partial_stream, malformed_stream
+from agent_core.llm.failures import after_partial_stream, malformed_stream, reply_cut
 from agent_core.llm.openai_client import NotHonoured, OpenAIChatModel
 from agent_core.llm.retry import call_with_retries
 from agent_core.llm.runaway import RepetitionGuard
+from agent_core.llm.stream_end import OVERLAPPED, Visit
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,8 @@ class SharedOutcome:
         served: The choice indexes the server sent; the others ask again on their own.
         model: The model the server named.
         ended: Seconds from the start to each reply's last chunk.
+        cut: The served replies the server cut short (no finish reason), each with how
+            (``llm.stream_end``).
     """
 
     texts: list[str]
@@ -60,6 +67,7 @@ class SharedOutcome:
     served: frozenset[int]
     model: str
     ended: list[float] = field(default_factory=list)
+    cut: dict[int, str] = field(default_factory=dict)
 
 
 def split_usage(total: Usage, texts: Sequence[str], served: frozenset[int]) -> list[Usage]:
@@ -166,6 +174,13 @@ class SharedRequest:
                        schema: JsonSchema | None) -> SharedOutcome:
         started = time.monotonic()
         reading = _Reading(self.count, client.config.model, started)
+        with client.endings.visit() as visit:
+            await self._read(client, messages, schema, reading)
+            cut = reading.cut(client, visit)
+        return await reading.outcome(client, messages, cut)
+
+    async def _read(self, client: OpenAIChatModel, messages: Sequence[Message],
+                    schema: JsonSchema | None, reading: _Reading) -> None:
         try:
             stream = await client.open_choices(messages, schema, self.count)
             try:
@@ -179,7 +194,6 @@ class SharedRequest:
             raise reading.final(client.model_error(exc)) from exc
         except ValueError as exc:  # an event that is not JSON
             raise reading.final(malformed_stream(client.endpoint, exc)) from exc
-        return await reading.outcome(client, messages)
 
 
 class _Reading:
@@ -223,17 +237,27 @@ class _Reading:
         delivered = sum(len(p) for parts in self.parts for p in parts)
         return after_partial_stream(error, delivered) if delivered else error
 
-    async def outcome(self, client: OpenAIChatModel, messages: Sequence[Message]
-                      ) -> SharedOutcome:
+    def cut(self, client: OpenAIChatModel, visit: Visit) -> dict[int, str]:
+        """The served replies that were cut short, each with how (``llm.stream_end``)."""
+        endings = {i: client.endings.judge(self.finishes[i], visit) for i in self.served}
+        return {i: how for i, how in endings.items() if how is not None}
+
+    @property
+    def served(self) -> list[int]:
+        """The choice indexes the server sent (the first when it sent none)."""
+        return sorted(self.seen or {0})
+
+    async def outcome(self, client: OpenAIChatModel, messages: Sequence[Message],
+                      cut: dict[int, str]) -> SharedOutcome:
         texts = ["".join(parts) for parts in self.parts]
-        served = frozenset(self.seen or {0})
+        served = frozenset(self.served)
         total = self.usage
         if not total.reported:  # llama.cpp, LM Studio: streams carry no usage
             counted = [await client.count_usage(messages, texts[i]) for i in sorted(served)]
             total = Usage(counted[0].prompt_tokens, sum(u.completion_tokens for u in counted),
                           estimated=True)
         usages = split_usage(total, texts, served)
-        return SharedOutcome(texts, self.finishes, usages, served, self.model, self.ended)
+        return SharedOutcome(texts, self.finishes, usages, served, self.model, self.ended, cut)
 
 
 class ChoiceModel:
@@ -250,6 +274,7 @@ class ChoiceModel:
         self.shared = shared
         self.index = index
         self.own = own
+        self._read = False
         if index == 0:
             shared.client = own
 
@@ -271,7 +296,16 @@ class ChoiceModel:
         self, messages: Sequence[Message], *, on_token: TokenCallback | None = None,
         schema: JsonSchema | None = None,
     ) -> Completion:
-        """This candidate's reply: its choice of the shared request, or its own request."""
+        """This candidate's reply: its choice of the shared request, or its own request.
+
+        Asked again (its shared reply was cut short, say), it sends its own request.
+
+        Raises:
+            ModelReplyCut: The server cut this reply short.
+        """
+        if self._read:
+            return await self.own.complete(messages, on_token=on_token, schema=schema)
+        self._read = True
         started = time.monotonic()
         self.shared.start(messages, schema)
         guard = RepetitionGuard()
@@ -293,6 +327,9 @@ class ChoiceModel:
         outcome = await self.shared.outcome()
         if self.index not in outcome.served:
             return await self.own.complete(messages, on_token=on_token, schema=schema)
+        if self.index in outcome.cut and cut is None:
+            error = reply_cut(self.own.endpoint, outcome.cut[self.index] == OVERLAPPED)
+            raise after_partial_stream(error, len("".join(parts))) if parts else error
         seconds = outcome.ended[self.index] if cut is None else time.monotonic() - started
         usage = replace(outcome.usages[self.index], seconds=seconds)
         return Completion("".join(parts), usage, outcome.model,

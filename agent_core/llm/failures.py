@@ -19,6 +19,7 @@ from agent_core.errors import (
     ModelError,
     ModelNotFound,
     ModelRateLimited,
+    ModelReplyCut,
     ModelServerError,
     ModelTimeout,
     ModelUnreachable,
@@ -38,6 +39,7 @@ class Endpoint:
         timeout_s: The per-request timeout, for timeout messages.
         key_hint: Where the API key is read from, e.g. ``WEBGEN_CODER_API_KEY``.
         key_sent: Whether a real API key was sent.
+        role: The role the client serves (``coder``...), or '' when not known.
     """
 
     provider: str
@@ -46,6 +48,7 @@ class Endpoint:
     timeout_s: float
     key_hint: str = "the role's API key variable"
     key_sent: bool = False
+    role: str = ""
 
     @property
     def server(self) -> str:
@@ -157,6 +160,25 @@ def malformed_stream(ep: Endpoint, error: Exception) -> ModelServerError:
         f"{ep.server} sent a part of the reply for model '{ep.model}' that is not valid JSON "
         f"({error}); is something between WebGen Studio and the server (a proxy) changing it?"
     )
+
+
+def reply_cut(ep: Endpoint, overlapped: bool) -> ModelReplyCut:
+    """A streamed reply ended (``[DONE]`` or a clean close) with no finish reason.
+
+    Args:
+        ep: Where the reply came from.
+        overlapped: Another request of this app was at the server meanwhile: asking
+            again at once would be cut again, so the error is final.
+    """
+    whose = f"the {ep.role}'s server at {ep.url}" if ep.role else ep.server
+    error = ModelReplyCut(
+        f"{whose} ended the reply for model '{ep.model}' without finishing it "
+        "(llama-cpp-python does this when another request arrives): the stream stopped "
+        "with no finish reason; let nothing else use that server at the same time, or "
+        "start llama-cpp-python with --interrupt_requests False"
+    )
+    error.retryable = not overlapped
+    return error
 
 
 def timed_out(ep: Endpoint) -> ModelTimeout:

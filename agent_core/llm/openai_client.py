@@ -18,10 +18,12 @@ from agent_core.llm.failures import (
     malformed_stream,
     no_model_list,
     redact,
+    reply_cut,
     retry_after_seconds,
     timed_out,
     unreachable,
 )
+from agent_core.llm.stream_end import OVERLAPPED, StreamEndings, Visit
 from agent_core.llm.support import RetryingChatModel, StreamState, image_mime
 from agent_core.llm.token_count import TokenCounter
 
@@ -104,6 +106,8 @@ class OpenAIChatModel(RetryingChatModel):
         self._stream_usage = True  # dropped if the server refuses stream_options
         self._counter = TokenCounter(config.url)
         self._schema_styles = list(SCHEMA_STYLES)  # the first is used; refused ones go
+        self.endings = StreamEndings(config.url)
+        """Tells a stream that ended whole from one the server cut short."""
         return openai.AsyncOpenAI(
             base_url=config.url,
             api_key=api_key or "not-needed",
@@ -118,7 +122,8 @@ class OpenAIChatModel(RetryingChatModel):
             ModelError: When the server cannot be reached or refuses the request.
         """
         try:
-            return [model.id async for model in self._client.models.list()]
+            with Visit(self.config.url):
+                return [model.id async for model in self._client.models.list()]
         except openai.NotFoundError as exc:
             raise no_model_list(self.endpoint) from exc
         except openai.OpenAIError as exc:
@@ -175,7 +180,8 @@ class OpenAIChatModel(RetryingChatModel):
     async def _complete_once(self, messages: Sequence[Message],
                              schema: JsonSchema | None) -> Completion:
         try:
-            response = await self._create(self._request(messages, schema), schema)
+            with Visit(self.config.url):
+                response = await self._create(self._request(messages, schema), schema)
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
         if not response.choices:
@@ -193,6 +199,19 @@ class OpenAIChatModel(RetryingChatModel):
         self, messages: Sequence[Message], on_token: TokenCallback, schema: JsonSchema | None
     ) -> Completion:
         state = StreamState()
+        with self.endings.visit() as visit:
+            finish, usage, model = await self._read_stream(messages, on_token, schema, state)
+            ending = self.endings.judge(finish, visit)
+        if ending is not None:
+            raise state.final(reply_cut(self.endpoint, ending == OVERLAPPED))
+        if not usage.reported:  # llama.cpp, LM Studio: no usage in streams, even when asked
+            usage = await self._counter.usage(messages, state.text)
+        return Completion(text=state.text, usage=usage, model=model, finish_reason=finish)
+
+    async def _read_stream(self, messages: Sequence[Message], on_token: TokenCallback,
+                           schema: JsonSchema | None, state: StreamState
+                           ) -> tuple[str | None, Usage, str]:
+        """Stream one reply into ``state``; its finish reason, usage (if sent) and model."""
         usage, finish, model = Usage(), None, self.config.model
         try:
             stream = await self._open_stream(self._request(messages, schema), schema)
@@ -213,9 +232,7 @@ class OpenAIChatModel(RetryingChatModel):
             raise state.final(self._error(exc), self.endpoint) from exc
         except ValueError as exc:  # an event that is not JSON (the SDK decodes each one)
             raise state.final(malformed_stream(self.endpoint, exc)) from exc
-        if not usage.reported:  # llama.cpp, LM Studio: no usage in streams, even when asked
-            usage = await self._counter.usage(messages, state.text)
-        return Completion(text=state.text, usage=usage, model=model, finish_reason=finish)
+        return finish, usage, model
 
     async def _count_usage(self, messages: Sequence[Message], text: str) -> Usage:
         return await self._counter.usage(messages, text)

@@ -96,6 +96,7 @@ class RetryingChatModel:
             timeout_s=config.timeout_s,
             key_hint=key_hint_for(config.api_key_env, role),
             key_sent=bool(api_key),
+            role=role or "",
         )
         self._client = self._build_client(config, self._api_key)
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import httpx
 
 from agent_core.llm.base import Message, Usage
+from agent_core.llm.stream_end import Visit
 
 CHARS_PER_TOKEN = 3.5
 """For the fallback estimate: code and markup run denser than prose's four."""
@@ -54,7 +55,9 @@ class TokenCounter:
             for endpoint in endpoints:
                 if endpoint is None:
                     break
-                tokens = await _tokenize(client, self._root + endpoint[0], endpoint[1], text)
+                with Visit(self._root):  # it cuts a stream on llama-cpp-python
+                    tokens = await _tokenize(client, self._root + endpoint[0], endpoint[1],
+                                             text)
                 if tokens is not None:
                     self._endpoint, self._probed = endpoint, True
                     return tokens

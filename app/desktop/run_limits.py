@@ -46,7 +46,8 @@ def local_openai_coder(data: Mapping[str, Any]) -> bool:
 def local_coder_hint() -> str:
     """The one-line warning shown when several candidates are chosen with a local coder."""
     return ("Your coder runs on this computer: if it is llama-cpp-python, it cuts a reply "
-            "short when a second request arrives. Start it with --interrupt_requests False, "
+            "short when a second request arrives (the run then asks again, one at a time). "
+            "To avoid that, start it with --interrupt_requests False, "
             f"or put \"coder_requests\": 1 in {app_settings.settings_path()}.")
 
 

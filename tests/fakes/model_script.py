@@ -108,7 +108,8 @@ class Reply:
         headers: Extra response headers, e.g. ``{"Retry-After": "2"}``.
         error_body: Body for an error status: a dict is sent as JSON, a str as is.
             Defaults to the protocol's usual error shape.
-        finish_reason: OpenAI ``finish_reason`` / Ollama ``done_reason``.
+        finish_reason: OpenAI ``finish_reason`` / Ollama ``done_reason``; None sends none
+            (a server that never says how a reply ended).
         prompt_tokens: Reported prompt tokens (default: prompt characters // 4, at least 1).
         completion_tokens: Reported reply tokens (default: number of fragments).
         stream_usage: Send the usage chunk in an OpenAI stream when asked; False behaves like
@@ -129,7 +130,7 @@ class Reply:
     drop_connection: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     error_body: dict[str, Any] | str | None = None
-    finish_reason: str = "stop"
+    finish_reason: str | None = "stop"
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     stream_usage: bool = True

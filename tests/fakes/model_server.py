@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.fakes.interrupts import Interrupts
 from tests.fakes.model_script import (
     EXHAUSTED,
     RecordedRequest,
@@ -62,6 +63,8 @@ def _phrase(status: int) -> str:
     except ValueError:
         return f"scripted status {status}"
 
+
+_DONE = b"data: [DONE]\n\n"
 
 _STALL = object()
 """Marks where a stream goes quiet for ``Reply.stall_s``."""
@@ -125,6 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {k.lower(): v for k, v in self.headers.items()}
             request = parse_request(method, path, headers, body)
             self.server.owner._record(request)
+            interrupts = self.server.owner.interrupts
+            self._arrival = interrupts.arrive(path) if interrupts is not None else None
             if not self._authorized(headers):
                 self._refuse_key(request, headers)
                 return
@@ -267,7 +272,14 @@ class _Handler(BaseHTTPRequestHandler):
             if index > 1:
                 self._wait(reply.chunk_delay_s)
             self._write_chunk(event)
+            if openai and event != _DONE and self._interrupted():
+                self._write_chunk(_DONE)  # llama-cpp-python's end of an interrupted stream
+                break
         self._write_chunk(b"")
+
+    def _interrupted(self) -> bool:
+        interrupts = self.server.owner.interrupts
+        return interrupts is not None and interrupts.cuts(self._arrival)
 
     def _events(self, request: RecordedRequest, reply: Reply, others: list[Reply]
                 ) -> Iterator[Any]:
@@ -293,7 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
             asked = (request.body.get("stream_options") or {}).get("include_usage")
             if asked and reply.stream_usage:
                 yield sse(openai_usage_chunk(request, reply, others))
-            yield b"data: [DONE]\n\n"
+            yield _DONE
             return
         ndjson = lambda obj: (json.dumps(obj) + "\n").encode()  # noqa: E731
         yield ndjson(ollama_part(model, ""))
@@ -345,6 +357,9 @@ class ScriptedModelServer:
             per reply (``RecordedRequest.choice`` says which) and streams the replies
             interleaved by choice index, as OpenAI and vLLM do; ``refuse`` answers HTTP 400
             and ``refuse-500`` HTTP 500 (llama.cpp's server does either, by version).
+        interrupt_requests: Behave like llama-cpp-python's server: a request arriving while
+            an OpenAI stream is sent ends that stream early, with ``[DONE]`` and no finish
+            reason (``interrupts`` records which; see ``tests.fakes.interrupts``).
 
     Attributes:
         scripts: The live model -> script mapping (may be changed while running).
@@ -360,10 +375,12 @@ class ScriptedModelServer:
         on_request: Callable[[RecordedRequest], None] | None = None,
         require_api_key: str | None = None,
         multi_reply: str = "ignore",
+        interrupt_requests: bool = False,
     ) -> None:
         self.scripts: dict[str, Script] = dict(scripts or {})
         self.require_api_key = require_api_key
         self.multi_reply = multi_reply
+        self.interrupts = Interrupts() if interrupt_requests else None
         self.served_context: int | None = None
         """Set it to answer llama.cpp's ``GET /props`` and Ollama's ``/api/show`` with it."""
         self._address = (host, port)

@@ -3,7 +3,8 @@
 It answers a request for three replies with one, and its stream carries no usage: the
 first candidate takes that reply, the other two ask again with their own seeds, and every
 reply's tokens are counted. It also cuts a streamed reply short when another request
-comes in, so its candidates ask one at a time. docs/local-models.md records both.
+comes in (``test_tiny_cut_replies``), so here the candidates ask one at a time, as a run
+learns to. docs/local-models.md records both.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ async def test_llama_cpp_ignores_n_and_the_candidates_ask_with_seeds(
         model=tiny_model.model, base_url=tiny_model.base_url, max_tokens=16,
         context_length=2048, temperature=0.9, seed=k + 1))) for k in range(3)]
     streamed: list[list[str]] = [[], [], []]
-    try:  # one at a time (--coder-requests 1): this server cuts a stream when another comes
+    try:  # one at a time: this server cuts a stream when another request comes
         done = [await m.complete(ASK, on_token=streamed[k].append)
                 for k, m in enumerate(models)]
     finally:

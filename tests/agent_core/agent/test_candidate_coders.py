@@ -1,13 +1,17 @@
-"""How a run asks for its candidates' replies: one ``n`` request, or one seeded request each."""
+"""How a run asks for its candidates' replies: one ``n`` request, or one seeded request each;
+all at once, or one at a time from a server that cuts a reply when another request comes."""
 
 from __future__ import annotations
 
+import collections
+
 import pytest
 
+from agent_core.agent.candidate_coders import FALLBACK_TEXT, ONE_AT_A_TIME_TEXT
 from agent_core.config import RunConfig
 from agent_core.events import CoderRequests, Token
 from agent_core.store.run_store import RunStore
-from tests.fakes.model_server import RecordedRequest, ScriptedModelServer
+from tests.fakes.model_server import RecordedRequest, Reply, ScriptedModelServer
 from tests.support.agent import (
     CODER,
     CRITIC,
@@ -117,3 +121,59 @@ async def test_ollama_and_the_never_setting_always_ask_with_seeds(tmp_path, prov
     assert seeds == [1, 2]
     assert HEADINGS[1] in store.files_of(2)["index.html"].decode()
     assert not [e for e in events if isinstance(e, CoderRequests)]
+
+
+def notices(events) -> list[str]:
+    return [e.text for e in events if isinstance(e, CoderRequests)]
+
+
+async def test_a_server_cutting_a_stream_for_another_request_is_asked_one_at_a_time(
+        tmp_path):
+    def coder(request: RecordedRequest) -> Reply:
+        # Each reply starts a moment after its request came, so two requests sent together
+        # are both at the server before either streams (the earlier one is then cut).
+        return Reply(text=by_choice_or_seed(request), delay_s=0.3)
+
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(*[3] * 6)},
+                             interrupt_requests=True) as server:  # as llama-cpp-python
+        store, events = await run_candidates(tmp_path, server, "openai", 2, 6)
+        asked = coder_requests(server)
+        cut = list(server.interrupts.cut)
+    steps = {s.index: s for s in store.steps()}
+    assert sorted(steps) == [1, 2, 3, 4, 5, 6] and not any(s.has_error for s in steps.values())
+    for index, step in steps.items():  # every candidate's reply whole, none truncated
+        heading = HEADINGS[(index - 1) % 2]
+        assert step.reply == coder_reply(bakery_page(heading))
+        assert heading in store.files_of(index)["index.html"].decode()
+    # The first step asks once with n, then with the second seed (one after the other); the
+    # second asks with both seeds at once: one is cut, and asks again alone; the third
+    # asks one at a time, so nothing more is cut.
+    assert [r.body.get("n") for r in asked] == [2] + [None] * 6
+    assert len(cut) == 1
+    assert collections.Counter(r.body["seed"] for r in asked[2:5]) in (
+        collections.Counter({1: 2, 2: 1}), collections.Counter({1: 1, 2: 2}))
+    assert notices(events) == [FALLBACK_TEXT["ignored"].format(count=2), ONE_AT_A_TIME_TEXT]
+
+
+async def test_a_reply_cut_after_writing_files_is_asked_again_from_the_parent_files(tmp_path):
+    first_seed_asked = 0
+    half = coder_reply({**bakery_page("Half a reply"), "junk.html": "<p>left over</p>"})
+
+    def coder(request: RecordedRequest) -> Reply | str:
+        nonlocal first_seed_asked
+        if request.body.get("seed") == 1:
+            first_seed_asked += 1
+            if first_seed_asked == 2:  # the second step's first candidate: no finish reason
+                return Reply(text=half, finish_reason=None)
+        return by_choice_or_seed(request)
+
+    with ScriptedModelServer({CODER: coder, CRITIC: graded(*[3] * 4)}) as server:
+        store, events = await run_candidates(tmp_path, server, "openai", 2, 4)
+        asked = coder_requests(server)
+    assert len(asked) == 5  # the cut reply's candidate asked once more
+    files = {p: data.decode() for p, data in store.files_of(3).items()}
+    assert files == bakery_page(HEADINGS[0])  # the parent's files, then its whole reply
+    assert store.step(3).reply == coder_reply(bakery_page(HEADINGS[0]))
+    assert store.step(3).parent == store.step(4).parent
+    assert "junk.html" not in store.files_of(store.head)
+    assert notices(events)[-1] == ONE_AT_A_TIME_TEXT

@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from agent_core.config import RoleConfig
+from agent_core.errors import ModelReplyCut
 from agent_core.llm.base import Completion, Message, Usage
 from agent_core.llm.choices import ChoiceModel, SharedRequest, split_usage
 from agent_core.llm.openai_client import OpenAIChatModel
 from agent_core.llm.retry import RetryPolicy
+from tests.fakes.interrupts import Interrupts
 from tests.fakes.model_server import N_REFUSED, RecordedRequest, Reply, ScriptedModelServer
 
 ASK = [Message("user", "Write the page.")]
@@ -110,6 +112,40 @@ async def test_a_server_refusing_n_is_asked_once_per_candidate_instead(
     assert sorted(r.body["seed"] for r in requests[1:]) == [1, 2, 3]
     assert [c.text for c in done] == TEXTS[:3]
     assert learnt == [("refused", N_REFUSED)] and sleeps == []
+
+
+async def test_a_shared_reply_the_server_cut_short_fails_and_is_asked_again_alone(
+        server: ScriptedModelServer, group: Group, fast_retry: RetryPolicy) -> None:
+    server.interrupts = Interrupts()  # llama-cpp-python: ignores n, cuts a stream for a request
+    long = "<h1>First</h1>" + "<p>More about the first.</p>" * 80
+
+    def script(request: RecordedRequest) -> Reply:
+        if request.last_user_text == "Another role's question.":
+            return Reply(text="An answer.")
+        return Reply(text=long, chunk_delay_s=0.01) if "n" in request.body else Reply(
+            text=TEXTS[0])
+
+    server.set_script("coder-model", script)
+    first, _second = group(2)
+    other = OpenAIChatModel(RoleConfig(model="coder-model", base_url=server.base_url_openai,
+                                       timeout_s=10.0), None, retry=fast_retry)
+    asked: list[asyncio.Task] = []
+
+    async def on_token(text: str) -> None:
+        if not asked:  # another role asks the same server while the reply streams
+            asked.append(asyncio.create_task(other.complete([Message(
+                "user", "Another role's question.")])))
+
+    try:
+        with pytest.raises(ModelReplyCut, match="without finishing it"):
+            await first.complete(ASK, on_token=on_token)
+        assert (await asked[0]).text == "An answer."
+        again = await first.complete(ASK, on_token=lambda _t: None)
+    finally:
+        await other.close()
+    assert (again.text, again.finish_reason) == (TEXTS[0], "stop")
+    last = server.chat_requests[-1]
+    assert "n" not in last.body and last.body["seed"] == 1  # its own request, its own seed
 
 
 async def test_each_choice_has_its_own_runaway_guard_and_reply_limit(
