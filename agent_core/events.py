@@ -240,6 +240,16 @@ class ReplyFormatChanged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReplyRestarted(Event):
+    """Step ``index``'s reply was cut short by the server: what streamed is dropped and the
+    coder is asked again (``reason`` says why, in words)."""
+
+    kind: ClassVar[str] = "reply_restarted"
+    index: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CoderRequests(Event):
     """How the candidates' replies are asked for from now on, said once when it changes.
 
@@ -355,6 +365,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RunCancelled,
         ReplyFormatChanged,
         CoderRequests,
+        ReplyRestarted,
         CoderContext,
         QuestionAsked,
         AnswerToken,

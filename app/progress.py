@@ -17,6 +17,7 @@ from agent_core.events import (
     PhaseChanged,
     ReferenceCompared,
     ReplyFormatChanged,
+    ReplyRestarted,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -112,6 +113,8 @@ class ProgressPrinter:
                 return f"  from step {index}: {fmt} replies ({reason})"
             case CoderRequests(text=text):
                 return f"  coder requests: {text}"
+            case ReplyRestarted(index=index, reason=reason):
+                return f"  step {index}: {reason}; asking again"
             case CoderContext(context_length=n, source=source):
                 return f"  coder context: {n} tokens ({source})"
             case RunFailed(error=error):

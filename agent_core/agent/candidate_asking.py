@@ -20,6 +20,7 @@ from agent_core.errors import ModelReplyCut
 from agent_core.workspace.guard import Workspace
 
 log = logging.getLogger(__name__)
+CUT_REASON = "the coder's server cut the reply short when another request arrived"
 
 __all__ = ["Asker", "CandidateAsking", "RequestLimit"]
 
@@ -31,8 +32,8 @@ class Asker(Protocol):
         """Announce the step and ask the coder."""
         ...
 
-    async def ask_again(self, prompt: FittedPrompt) -> CoderTurn:
-        """Ask the coder once more for the step already announced."""
+    async def ask_again(self, prompt: FittedPrompt, reason: str) -> CoderTurn:
+        """Ask the coder once more for the step already announced (``reason``: why)."""
         ...
 
 
@@ -116,4 +117,4 @@ class CandidateAsking:
         await self.coders.cuts()
         await asyncio.to_thread(workspace.restore, self.parent_files)
         async with self.limit:
-            return await asker.ask_again(prompt)
+            return await asker.ask_again(prompt, CUT_REASON)

@@ -20,6 +20,7 @@ from agent_core.events import (
     Event,
     FileWritten,
     PhaseChanged,
+    ReplyRestarted,
     ServerReady,
     StepStarted,
     Token,
@@ -138,8 +139,11 @@ class StepRunner:
                                             parent=self.parent))
         return await self._ask_coder(prompt)
 
-    async def ask_again(self, prompt: FittedPrompt) -> CoderTurn:
-        """Ask the coder once more for this step, already announced (its reply was cut)."""
+    async def ask_again(self, prompt: FittedPrompt, reason: str) -> CoderTurn:
+        """Ask the coder once more for this step, already announced; what streamed of the
+        reply so far is dropped (``reason``: why, e.g. the server cut it short)."""
+        await self.context.emit(ReplyRestarted(run_id=self.context.run_id, index=self.index,
+                                               reason=reason))
         return await self._ask_coder(prompt)
 
     async def carry_out(self, turn: CoderTurn) -> StepResult:

@@ -27,6 +27,7 @@ from agent_core.events import (
     QuestionAsked,
     ReferenceCompared,
     ReplyFormatChanged,
+    ReplyRestarted,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -183,6 +184,18 @@ def _coder_requests(state: RunState, e: CoderRequests) -> RunState:
         return state
     text = e.text[:1].upper() + e.text[1:]
     return _notice(replace(state, coder_requests=e.text), f"{text}.")
+
+
+def _reply_restarted(state: RunState, e: ReplyRestarted) -> RunState:
+    """A cut reply's text goes; the new one streams in its place."""
+    position = _reply_at(state, e.index)
+    if position is not None:
+        state = _set_item(state, position, replace(state.chat[position], text=""))
+    card = state.card(e.index)
+    if card is not None:
+        state = _with_card(state, replace(card, fragments=0))
+    state = replace(state, streamed_chars=0)
+    return _notice(state, f"Step {e.index}: {e.reason}; the coder is asked again.", "warning")
 
 
 def _coder_context(state: RunState, e: CoderContext) -> RunState:
@@ -352,6 +365,7 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], RunState]] = {
     SandboxPrepared: _sandbox,
     ReplyFormatChanged: _format_changed,
     CoderRequests: _coder_requests,
+    ReplyRestarted: _reply_restarted,
     CoderContext: _coder_context,
     StepStarted: _step_started,
     UserEditStarted: _user_edit_started,

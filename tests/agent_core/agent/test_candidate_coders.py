@@ -10,6 +10,7 @@ import pytest
 from agent_core.agent.candidate_coders import FALLBACK_TEXT, ONE_AT_A_TIME_TEXT
 from agent_core.config import RunConfig
 from agent_core.events import CoderRequests, Token
+from agent_core.state.run_state import replay
 from agent_core.store.run_store import RunStore
 from tests.fakes.model_server import RecordedRequest, Reply, ScriptedModelServer
 from tests.support.agent import (
@@ -177,3 +178,9 @@ async def test_a_reply_cut_after_writing_files_is_asked_again_from_the_parent_fi
     assert store.step(3).parent == store.step(4).parent
     assert "junk.html" not in store.files_of(store.head)
     assert notices(events)[-1] == ONE_AT_A_TIME_TEXT
+    # The window, folding the same events, drops the cut text and says why it asked again.
+    chat = replay(events).chat
+    reply = next(item for item in chat if item.kind == "reply" and item.step == 3)
+    assert "Half a reply" not in reply.text and HEADINGS[0] in reply.text
+    assert ("Step 3: the coder's server cut the reply short when another request arrived; "
+            "the coder is asked again.") in [item.text for item in chat if item.kind == "notice"]
