@@ -105,7 +105,7 @@ async def run_once(root: Path, server: ScriptedModelServer) -> dict:
     monitor.start()
     started = time.perf_counter()
     try:
-        window.chat.instruction_edit().setPlainText(INSTRUCTION)
+        window.chat.input.instruction_edit().setPlainText(INSTRUCTION)
         window.start_action.trigger()
         await wait_until(lambda: controller.session is not None
                          and controller.session.status is SessionStatus.FINISHED, 300, "run")

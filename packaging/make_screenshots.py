@@ -140,7 +140,7 @@ async def candidates_scene(root: Path) -> None:
     await warm_up()
     try:
         window.max_steps.setValue(1)
-        window.chat.instruction_edit().setPlainText(INSTRUCTION)
+        window.chat.input.instruction_edit().setPlainText(INSTRUCTION)
         window.start_action.trigger()
         await wait_until(lambda: controller.session is not None
                          and controller.session.status is SessionStatus.FINISHED, 300, "step 1")

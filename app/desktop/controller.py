@@ -84,7 +84,7 @@ class MainController(QObject):
         self.settings_flow.on_saved.append(self.load_sandbox_settings)
         self.limits = RunLimitsFlow(window, self.ops, self.notifier)
         self.load_sandbox_settings()
-        self.attachments = Attachments(window.chat, self.ops, self.notifier,
+        self.attachments = Attachments(window.chat.input, self.ops, self.notifier,
                                        lambda: self.base_config.image_max_side)
         self.research = ResearchController(window, self.ops, self.notifier, self._store,
                                            self.show_step, self.open_run, runs_dir)
@@ -115,8 +115,8 @@ class MainController(QObject):
 
     def _connect(self) -> None:
         w = self.window
-        w.chat.submitted.connect(self.submit)
-        w.chat.asked.connect(self.asks.ask)
+        w.chat.input.submitted.connect(self.submit)
+        w.chat.input.asked.connect(self.asks.ask)
         for asking in (self.bridge.questionAsked, self.bridge.questionAnswered):
             asking.connect(lambda _e: self._update_actions())
         w.startRequested.connect(self.start)
@@ -169,7 +169,8 @@ class MainController(QObject):
         a = actions_for(state, situation)
         w.set_actions_enabled(start=a.start, stop=a.stop, restore=a.restore, best=a.best,
                               serve=a.serve, start_label=a.start_label)
-        w.chat.set_input_mode(a.input_mode, example.CHAT_HINT if a.input_mode == "locked" else "")
+        hint = example.CHAT_HINT if a.input_mode == "locked" else ""
+        w.chat.input.set_input_mode(a.input_mode, hint)
         self.user_edits.refresh()
 
     def _status_changed(self, status: Status | None) -> None:
@@ -219,7 +220,7 @@ class MainController(QObject):
 
     def start(self) -> None:
         """Start (or continue) with what is in the chat box, if anything."""
-        text = self.window.chat.instruction_edit().toPlainText().strip()
+        text = self.window.chat.input.instruction_edit().toPlainText().strip()
         self.window.show_welcome(False)
         pictures = bool(self.attachments.items)
         if self.session is None and not (text or pictures):
@@ -227,7 +228,7 @@ class MainController(QObject):
                                  "Start (or Ctrl+Enter in the box).", "info")
             return
         if text or pictures:
-            self.window.chat.instruction_edit().clear()
+            self.window.chat.input.instruction_edit().clear()
             self.submit(text)
         else:
             self._launch(request=None)
@@ -298,7 +299,7 @@ class MainController(QObject):
 
     def _give_back(self, text: str | None, images: list[Attached] | None = None) -> None:
         """A start that did not happen leaves the user's text and pictures, not lost."""
-        box = self.window.chat.instruction_edit()
+        box = self.window.chat.input.instruction_edit()
         if text and text != PICTURES_ONLY and not box.toPlainText().strip():
             box.setPlainText(text)
         self.attachments.give_back(images or [])

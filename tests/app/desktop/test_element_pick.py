@@ -68,7 +68,7 @@ def test_a_picked_element_becomes_a_chip_and_scopes_the_next_request(qapp, qtbot
             window = live.window
             window.tabs.setCurrentIndex(TAB_PREVIEW)
             await wait_for_page(window, "Order bread")
-            chip = window.chat.element_chip()
+            chip = window.chat.input.element_chip()
 
             await pick(live, "section > button")
             assert chip.isVisible()

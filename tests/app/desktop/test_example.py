@@ -107,7 +107,7 @@ def test_open_the_example_from_the_welcome_page(qapp, qtbot, desktop, shipped_ha
         qtbot.mouseClick(w.banner.buttons()[1], Qt.MouseButton.LeftButton)
         await desktop.controller.ops.wait_idle()
         assert desktop.controller.session is None and not w.banner.isVisible()
-        assert w.windowTitle() == "WebGen Studio" and w.chat.input_mode() == "first"
+        assert w.windowTitle() == "WebGen Studio" and w.chat.input.input_mode() == "first"
 
     run_on_qt_loop(qapp, lambda: desktop.run(scenario))
 
@@ -118,10 +118,10 @@ def test_the_example_browses_but_never_asks_its_models(qapp, qtbot, desktop, mod
         w.example_action.trigger()  # Help > Open example run
         store = await example_opened(desktop)
         # The chat is locked, with the reason and what to do instead.
-        box = w.chat.instruction_edit()
-        assert w.chat.input_mode() == "locked" and box.isReadOnly()
+        box = w.chat.input.instruction_edit()
+        assert w.chat.input.input_mode() == "locked" and box.isReadOnly()
         assert box.placeholderText() == example.CHAT_HINT and "New run" in example.CHAT_HINT
-        assert not w.chat.send_button().isEnabled() and not w.start_action.isEnabled()
+        assert not w.chat.input.send_button().isEnabled() and not w.start_action.isEnabled()
         qtbot.keyClicks(box, "Add a footer")
         qtbot.keyClick(box, Qt.Key.Key_Return, CTRL)
         assert box.toPlainText() == ""
@@ -270,7 +270,7 @@ def test_the_example_serves_its_site_and_restores_on_a_copy(qapp, qtbot, desktop
         await c.ops.wait_idle()
         assert store.head == 1 and RunStore.open(store.run_dir).head == 1
         await wait_for_page(w, "Stock Reports", absent="Search stocks")
-        assert w.chat.input_mode() == "locked"
+        assert w.chat.input.input_mode() == "locked"
 
     run_on_qt_loop(qapp, lambda: desktop.run(scenario), 240)
     assert RunStore.open(SOURCE).head == 4

@@ -57,7 +57,7 @@ def test_a_server_that_is_down_is_said_once_before_anything_starts(qapp, qtbot, 
             assert desk.window.chat.transcript() == []
             assert desk.window.timeline.indices() == []
             assert not desk.runs_dir.exists() or not any(desk.runs_dir.iterdir())
-            assert desk.window.chat.instruction_edit().toPlainText() == "A bakery page."
+            assert desk.window.chat.input.instruction_edit().toPlainText() == "A bakery page."
             assert desk.controller.session is None
 
         drive(qapp, desk, scenario)
