@@ -127,7 +127,7 @@ async def open_once(run_dir: Path, root: Path) -> dict:
     window.show()
     QApplication.processEvents()
     started = time.perf_counter()
-    controller.open_run(str(run_dir))
+    controller.open_flow.open_run(str(run_dir))
     await wait_until(lambda: len(window.timeline.indices()) == 50
                      and window.chat.transcript() and window.code.tree_paths(), 30, "open")
     usable = time.perf_counter() - started

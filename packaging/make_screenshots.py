@@ -108,7 +108,7 @@ async def welcome_scene(root: Path) -> None:
 async def example_scene(root: Path) -> None:
     window, controller = open_studio(root)
     try:
-        controller.open_example()
+        controller.open_flow.open_example()
         await controller.ops.wait_idle()
         session = controller.session
         assert session is not None and session.status is SessionStatus.FINISHED
@@ -148,7 +148,7 @@ async def candidates_scene(root: Path) -> None:
         session = controller.session
         controller.base_config = replace(controller.base_config, candidates=4)
         window.max_steps.setValue(4)
-        controller.start()
+        controller.run_flow.start()
         await wait_until(lambda: len(session.store.steps()) == 5
                          and session.status is SessionStatus.FINISHED, 300, "the candidates")
         await controller.ops.wait_idle()

@@ -33,7 +33,7 @@ def test_answers_stream_in_change_nothing_and_are_in_the_chat_after_reopening(
 
         async def ask_twice() -> None:
             w, controller = live.window, live.controller
-            controller.open_run(str(run_dir))
+            controller.open_flow.open_run(str(run_dir))
             await controller.ops.wait_idle()
             qtbot.mouseClick(w.chat.input.ask_toggle(), Qt.MouseButton.LeftButton)
             await live.send(qtbot, QUESTION)
@@ -67,7 +67,7 @@ def test_answers_stream_in_change_nothing_and_are_in_the_chat_after_reopening(
     again = make_desk(qtbot, tmp_path)
 
     async def reopen() -> None:
-        again.controller.open_run(str(run_dir))
+        again.controller.open_flow.open_run(str(run_dir))
         await again.controller.ops.wait_idle()
         assert again.window.chat.transcript() == chat
         assert again.window.run_status.phase_label.text() == "Finished"

@@ -104,7 +104,7 @@ def test_a_run_built_from_a_picture_shows_it_and_the_match_live_and_reopened(
     again = make_desk(qtbot, tmp_path, NO_GUI)
 
     async def reopen() -> None:
-        again.controller.open_run(str(seen["run_dir"]))
+        again.controller.open_flow.open_run(str(seen["run_dir"]))
         await again.controller.ops.wait_idle()
         await wait_until(lambda: first_pictures(again.window), 10, "the picture on reopening")
         assert first_pictures(again.window) == seen["pictures"]

@@ -125,10 +125,10 @@ def test_the_example_browses_but_never_asks_its_models(qapp, qtbot, desktop, mod
         qtbot.keyClicks(box, "Add a footer")
         qtbot.keyClick(box, Qt.Key.Key_Return, CTRL)
         assert box.toPlainText() == ""
-        c.submit("Add a footer")  # however a request arrives, the example does not run it
+        c.run_flow.submit("Add a footer")  # however a request arrives, the example does not run it
         assert desktop.notices.text() == example.CHAT_HINT
         assert desktop.notices.action_labels() == ["New run"]
-        c.continue_run()
+        c.run_flow.continue_run()
         await c.ops.wait_idle()
         assert c.session is not None and not c.session.running
         # Steps, code, chart, GUI replay and compare all work.
@@ -151,10 +151,10 @@ def test_the_example_browses_but_never_asks_its_models(qapp, qtbot, desktop, mod
 def test_opening_the_example_again_gives_a_fresh_copy(qapp, desktop, shipped_hash):
     async def scenario() -> None:
         c = desktop.controller
-        c.open_example()
+        c.open_flow.open_example()
         store = await example_opened(desktop)
         (store.run_dir / "scribble.txt").write_text("mine?")
-        c.open_example()
+        c.open_flow.open_example()
         again = await example_opened(desktop)
         assert again.run_dir == store.run_dir
         assert not (again.run_dir / "scribble.txt").exists()
@@ -173,7 +173,7 @@ def test_a_missing_example_is_reported_with_where_it_was_looked_for(
     monkeypatch.setattr(resources, "example_run_source", lambda: missing)
 
     async def scenario() -> None:
-        desktop.controller.open_example()
+        desktop.controller.open_flow.open_example()
         await desktop.controller.ops.wait_idle()
         assert desktop.notices.level() == "error"
         assert desktop.notices.text() == (
@@ -256,7 +256,7 @@ def test_copying_into_a_folder_that_cannot_be_made_says_where(tmp_path):
 def test_the_example_serves_its_site_and_restores_on_a_copy(qapp, qtbot, desktop, shipped_hash):
     async def scenario() -> None:
         w, c = desktop.window, desktop.controller
-        c.open_example()
+        c.open_flow.open_example()
         store = await example_opened(desktop)
         serve = w.banner.buttons()[0]
         qtbot.mouseClick(serve, Qt.MouseButton.LeftButton)  # real npm install (offline), Vite

@@ -102,7 +102,7 @@ def test_closing_the_window_mid_step_stops_everything_and_the_run_resumes(qapp, 
         again = make_desk(qtbot, tmp_path, NO_GUI)
 
         async def resume() -> None:
-            again.controller.open_run(str(holder["run_dir"]))
+            again.controller.open_flow.open_run(str(holder["run_dir"]))
             await again.controller.ops.wait_idle()
             # As it was live: step 1 committed, step 2 greyed as stopped, the stop said.
             assert again.window.timeline.indices() == [1, 2]
