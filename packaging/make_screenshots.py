@@ -79,7 +79,7 @@ async def run_scene(root: Path, keep_run: Path | None) -> None:
         await controller.ops.wait_idle()
         window.tabs.setCurrentIndex(TAB_CODE)
         window.code.select_file("src/App.jsx")
-        window.code.set_compare_to(1)
+        window.code.diff.set_compare_to(1)
         await grab(window, "window-code.png")
         if keep_run is not None:
             shutil.rmtree(keep_run, ignore_errors=True)
