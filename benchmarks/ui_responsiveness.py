@@ -105,7 +105,7 @@ async def run_once(root: Path, server: ScriptedModelServer) -> dict:
     monitor.start()
     started = time.perf_counter()
     try:
-        window.chat.instruction_edit().setPlainText(INSTRUCTION)
+        window.chat.input.instruction_edit().setPlainText(INSTRUCTION)
         window.start_action.trigger()
         await wait_until(lambda: controller.session is not None
                          and controller.session.status is SessionStatus.FINISHED, 300, "run")
@@ -127,7 +127,7 @@ async def open_once(run_dir: Path, root: Path) -> dict:
     window.show()
     QApplication.processEvents()
     started = time.perf_counter()
-    controller.open_run(str(run_dir))
+    controller.open_flow.open_run(str(run_dir))
     await wait_until(lambda: len(window.timeline.indices()) == 50
                      and window.chat.transcript() and window.code.tree_paths(), 30, "open")
     usable = time.perf_counter() - started

@@ -128,7 +128,7 @@ async def build_stock_run(
     Returns:
         The finished run's session (still open in the window).
     """
-    window.chat.instruction_edit().setPlainText(INSTRUCTION)
+    window.chat.input.instruction_edit().setPlainText(INSTRUCTION)
     window.start_action.trigger()
     if while_streaming is not None:
         await wait_until(

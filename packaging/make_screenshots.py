@@ -79,7 +79,7 @@ async def run_scene(root: Path, keep_run: Path | None) -> None:
         await controller.ops.wait_idle()
         window.tabs.setCurrentIndex(TAB_CODE)
         window.code.select_file("src/App.jsx")
-        window.code.set_compare_to(1)
+        window.code.diff.set_compare_to(1)
         await grab(window, "window-code.png")
         if keep_run is not None:
             shutil.rmtree(keep_run, ignore_errors=True)
@@ -108,7 +108,7 @@ async def welcome_scene(root: Path) -> None:
 async def example_scene(root: Path) -> None:
     window, controller = open_studio(root)
     try:
-        controller.open_example()
+        controller.open_flow.open_example()
         await controller.ops.wait_idle()
         session = controller.session
         assert session is not None and session.status is SessionStatus.FINISHED
@@ -140,7 +140,7 @@ async def candidates_scene(root: Path) -> None:
     await warm_up()
     try:
         window.max_steps.setValue(1)
-        window.chat.instruction_edit().setPlainText(INSTRUCTION)
+        window.chat.input.instruction_edit().setPlainText(INSTRUCTION)
         window.start_action.trigger()
         await wait_until(lambda: controller.session is not None
                          and controller.session.status is SessionStatus.FINISHED, 300, "step 1")
@@ -148,7 +148,7 @@ async def candidates_scene(root: Path) -> None:
         session = controller.session
         window.limits.candidates.setValue(4)
         window.max_steps.setValue(4)
-        controller.start()
+        controller.run_flow.start()
         await wait_until(lambda: len(session.store.steps()) == 5
                          and session.status is SessionStatus.FINISHED, 300, "the candidates")
         await controller.ops.wait_idle()

@@ -1,13 +1,13 @@
 """The files of the generated site: a live file tree, a code viewer and a per-file diff.
 
-The panel only renders what it is given. The app pushes whole steps (``set_files``), live
-writes (``file_written``) and the steps that exist (``set_step_choices``); other steps' files
-for the diff come from a loader the app installs (``set_file_loader``).
+The panel only renders what it is given. The app pushes whole steps (``set_files``) and live
+writes (``file_written``); the steps that exist and how to read their files go to the Diff
+tab (:attr:`CodePanel.diff`, see :mod:`ui.code_diff`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal, Slot
@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.code_diff import DiffTab, ShownFiles
 from ui.code_editing import EditBar, FileEditor
-from ui.code_viewer import HIGHLIGHT_LIMIT, CodeViewer, DiffPage
-from ui.diff_worker import DiffRelay, DiffWork, start_diff, step_diff
-from ui.file_diff import VIEW_LIMIT, FileDiff, Side, decode_text, diff_file, human_size
+from ui.code_viewer import HIGHLIGHT_LIMIT, CodeViewer
+from ui.file_diff import VIEW_LIMIT, decode_text, human_size
 from ui.file_tree import (
     CHANGED,
     IS_DIR_ROLE,
@@ -36,10 +36,7 @@ from ui.file_tree import (
 from ui.highlight import language_for
 from ui.naming import named
 
-FileLoader = Callable[[int], Mapping[str, bytes]]
 VIEWER_PLACEHOLDER = "Select a file in the tree to see its code."
-DIFF_PLACEHOLDER = "Select a file in the tree to compare it with another step."
-CODE_TAB, DIFF_TAB = 0, 1
 
 
 class CodePanel(QWidget):
@@ -47,14 +44,11 @@ class CodePanel(QWidget):
 
     Signals:
         fileSelected(str): The user picked a file in the tree.
-        compareStepChanged(object): The user chose what to diff against: a step number, or
-            None for the previous step.
         saveRequested(object, object): The user saved an edit (Ctrl+S): the step edited and
             path -> whole new text (see ``ui.code_editing``).
     """
 
     fileSelected = Signal(str)
-    compareStepChanged = Signal(object)
     saveRequested = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -66,19 +60,10 @@ class CodePanel(QWidget):
         self._step: int | None = None
         self._live = False
         self._running_step: int | None = None
-        self._choices: list[int] = []
-        self._compare_to: int | None = None
-        self._loader: FileLoader | None = None
-        self._cache: dict[int, dict[str, bytes]] = {}
         self._shown: str | None = None
-        self._diff: FileDiff | None = None
-        self._diff_pending = False
-        self._generation = 0
-        self._relay = DiffRelay(self)
-        self._relay.done.connect(self._on_diff_done)
         self._muted = 0
         self._build()
-        self._rebuild_combo()
+        self.diff.refresh_choices()
         self._show_placeholders()
         self._update_header()
 
@@ -116,13 +101,10 @@ class CodePanel(QWidget):
         self._note = named(QLabel(wordWrap=True), "fileNote")
         self._viewer = CodeViewer()
         self._tabs = named(QTabWidget(), "codeTabs")
-        self._tabs.addTab(self._viewer, "Code")
-        self._diff_page = DiffPage()
-        self._diff_page.compareChosen.connect(self._on_compare_chosen)
-        self._tabs.addTab(self._diff_page, "Diff")
-        self._tabs.setTabToolTip(CODE_TAB, "The selected file as it is in the shown step")
-        self._tabs.setTabToolTip(DIFF_TAB, "What changed in the selected file")
-        self._tabs.currentChanged.connect(self._on_tab_changed)
+        code_tab = self._tabs.addTab(self._viewer, "Code")
+        self._tabs.setTabToolTip(code_tab, "The selected file as it is in the shown step")
+        self.diff = DiffTab(self._tabs, self._shown_files, self)
+        """The Diff tab: the steps to compare with, how to read them, the diff shown."""
         edit_bar = EditBar()
         self.editor = FileEditor(self._viewer, edit_bar, self._tabs, self)
         """Who may edit the shown file, its unsaved drafts, Ctrl+S."""
@@ -164,7 +146,7 @@ class CodePanel(QWidget):
         with self._quiet():
             self._model.sync(self._files)
             self._model.set_marks({p: m for p in self._files if (m := self._mark(p))})
-        self._rebuild_combo()
+        self.diff.refresh_choices()
         self._after_files_changed(self._shown)
 
     def file_written(self, path: str, data: bytes) -> None:
@@ -186,7 +168,7 @@ class CodePanel(QWidget):
                 highest step choice or the shown step.
         """
         self._base = dict(self._files)
-        latest = max([*self._choices, self._step or 0])
+        latest = max([*self.diff.choices, self._step or 0])
         self._running_step = step if step is not None else latest + 1
         if self._step is not None:
             self._base_label = f"step {self._step}"
@@ -196,26 +178,8 @@ class CodePanel(QWidget):
         self._live = True
         with self._quiet():
             self._model.set_marks({})
-        self._rebuild_combo()
+        self.diff.refresh_choices()
         self._after_files_changed(self._shown)
-
-    def set_step_choices(self, steps: Sequence[int]) -> None:
-        """Steps the user may compare with (the shown step is left out of the combo)."""
-        self._choices = sorted(set(steps))
-        self._rebuild_combo()
-        self._invalidate_diff()
-
-    def set_file_loader(self, loader: FileLoader | None) -> None:
-        """Install how to read another step's files (e.g. ``RunStore.files_of``)."""
-        self._loader = loader
-        self._cache.clear()
-        self._invalidate_diff()
-
-    def set_compare_to(self, step: int | None) -> None:
-        """Diff against ``step`` (None: the previous step); does not emit a signal."""
-        self._compare_to = step
-        self._rebuild_combo()
-        self._invalidate_diff()
 
     def select_file(self, path: str) -> None:
         """Select and show ``path`` (ignored when it is not in the tree); no signal."""
@@ -229,20 +193,20 @@ class CodePanel(QWidget):
             )
         self._tree.scrollTo(index)
         self._show_file(key)
-        self._invalidate_diff()
+        self.diff.invalidate()
 
     def clear(self) -> None:
         """Empty the tree and show placeholders; forget steps, marks and cached files."""
         with self._quiet():
             self._model.reset_files()
         self._files, self._base, self._step, self._live = {}, None, None, False
-        self._choices, self._compare_to, self._shown = [], None, None
-        self._cache.clear()
+        self._shown = None
+        self.diff.forget()
         self.editor.saved()  # another run: its drafts do not belong to it
-        self._rebuild_combo()
+        self.diff.refresh_choices()
         self._show_placeholders()
         self._update_header()
-        self._invalidate_diff()
+        self.diff.invalidate()
 
     # -- read-only accessors ---------------------------------------------------------
 
@@ -262,14 +226,6 @@ class CodePanel(QWidget):
         """The text in the code viewer."""
         return self._viewer.toPlainText()
 
-    def diff_text(self) -> str:
-        """The text of the diff tab (computed now, on this thread, if it is out of date)."""
-        if self._diff is None:
-            self._generation += 1
-            diff, loaded = self._diff_work()()
-            self._on_diff_done(self._generation, diff, loaded)
-        return self._diff_page.view.toPlainText()
-
     # -- state helpers ---------------------------------------------------------------
 
     @contextmanager
@@ -288,8 +244,11 @@ class CodePanel(QWidget):
             return NEW
         return CHANGED if self._base[path] != self._files[path] else ""
 
-    def _target_label(self) -> str:
-        return f"step {self._step}" if self._step is not None else "workspace"
+    def _shown_files(self) -> ShownFiles:
+        """What the Diff tab compares: the shown file of the shown step and its parent."""
+        label = f"step {self._step}" if self._step is not None else "workspace"
+        return ShownFiles(self._shown, self._files, label, self._step, self._base,
+                          self._base_label)
 
     def _after_files_changed(self, path: str | None) -> None:
         self._update_header()
@@ -300,7 +259,7 @@ class CodePanel(QWidget):
             self._show_placeholders()
         elif path is not None and path == self._shown:
             self._show_file(path, keep_scroll=True)
-        self._invalidate_diff()
+        self.diff.invalidate()
 
     def _update_header(self) -> None:
         if self._live:
@@ -346,60 +305,6 @@ class CodePanel(QWidget):
         step = None if self._live else self._step
         self.editor.show(path, data, step, text, language, keep_scroll=keep_scroll)
 
-    # -- diff ------------------------------------------------------------------------
-
-    def _invalidate_diff(self) -> None:
-        self._diff = None
-        self._diff_pending = False
-        self._generation += 1
-        if self._tabs.currentIndex() == DIFF_TAB:
-            self._refresh_diff()
-
-    def _refresh_diff(self) -> None:
-        """Diff the shown file in a worker thread; the tab says so until it is ready."""
-        if self._diff is not None or self._diff_pending:
-            return
-        self._generation += 1
-        self._diff_pending = True
-        self._diff_page.show_diff(FileDiff("Comparing…"))
-        start_diff(self._generation, self._diff_work(), self._relay)
-
-    @Slot(int, object, object)
-    def _on_diff_done(self, generation: int, diff: FileDiff, loaded: object) -> None:
-        if generation != self._generation:
-            return  # the file or the step changed meanwhile: a newer diff is coming
-        self._diff_pending = False
-        if isinstance(loaded, tuple):
-            step, files = loaded
-            self._cache[step] = dict(files)
-        self._diff = diff
-        self._diff_page.show_diff(diff)
-
-    def _diff_work(self) -> DiffWork:
-        """The diff of the shown file as a job: its inputs are taken now, on this thread."""
-        path = self._shown
-        if path is None:
-            return lambda: (FileDiff(DIFF_PLACEHOLDER), None)
-        new = Side(self._target_label(), self._files.get(path))
-        step = self._compare_to
-        if step is None:
-            if self._base is None:
-                text = (f"There is no previous step to compare {path} with; "
-                        "choose a step under “Compare with”.")
-                return lambda: (FileDiff(text), None)
-            old = Side(self._base_label, self._base.get(path))
-            return lambda: (diff_file(path, old, new), None)
-        return step_diff(path, new, step, self._cache.get(step), self._loader)
-
-    def _rebuild_combo(self) -> None:
-        steps = [s for s in self._choices if s != self._step]
-        if self._compare_to not in steps:
-            self._compare_to = None
-        previous = "Previous step"
-        if self._base_label.startswith("step "):
-            previous += f" ({self._base_label})"
-        self._diff_page.set_choices(previous, steps, self._compare_to)
-
     # -- slots -----------------------------------------------------------------------
 
     @Slot(QModelIndex, QModelIndex)
@@ -409,16 +314,5 @@ class CodePanel(QWidget):
             return
         if path != self._shown:
             self._show_file(path)
-            self._invalidate_diff()
+            self.diff.invalidate()
         self.fileSelected.emit(path)
-
-    @Slot(object)
-    def _on_compare_chosen(self, step: int | None) -> None:
-        self._compare_to = step
-        self._invalidate_diff()
-        self.compareStepChanged.emit(step)
-
-    @Slot(int)
-    def _on_tab_changed(self, index: int) -> None:
-        if index == DIFF_TAB:
-            self._refresh_diff()

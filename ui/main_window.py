@@ -282,7 +282,8 @@ class MainWindow(QMainWindow):
     def area_of(self, widget: QWidget) -> str:
         """Where ``widget`` is in the window, as the shortcut list says it."""
         areas: list[tuple[QWidget | None, str]] = [
-            (self.chat.instruction_edit(), "In the instruction box"), (self.chat, "In the chat"),
+            (self.chat.input.instruction_edit(), "In the instruction box"),
+            (self.chat, "In the chat"),
             (self.timeline, "In the timeline"), (self.welcome, "On the welcome page"),
             *((self.tabs.widget(i), f"In the {self.tabs.tabText(i)} tab")
               for i in range(self.tabs.count()))]

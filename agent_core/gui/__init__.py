@@ -2,13 +2,13 @@
 
 Pure asyncio and Playwright. ``GuiTester`` is the loop's functional tester; ``GuiAgent`` the
 browsing agent; ``mark_page`` the set-of-mark screenshot; ``parse_gui_reply`` the grammar;
-``ActionExecutor`` carries actions out.
+``ActionExecutor`` carries actions out (what each kind does to the page: ``page_actions``).
 """
 
 from __future__ import annotations
 
 from agent_core.gui.agent import GuiAgent, GuiTrajectory, GuiTurn
-from agent_core.gui.executor import ActionExecutor, ActionOutcome
+from agent_core.gui.executor import ActionExecutor
 from agent_core.gui.grammar import GuiAction, ParseFailure, parse_gui_reply
 from agent_core.gui.marks import (
     MarkedElement,
@@ -17,6 +17,7 @@ from agent_core.gui.marks import (
     format_elements,
     mark_page,
 )
+from agent_core.gui.page_actions import ActionOutcome
 from agent_core.gui.tester import GuiSummary, GuiTester, read_summary
 
 __all__ = [

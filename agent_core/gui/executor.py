@@ -1,20 +1,11 @@
 """Carrying out one GUI action on the page of the site under test, with bounded time.
 
-Rules the agent can rely on (the system prompt repeats the ones it needs):
+What each kind does to the page (click, type, scroll, wait, go back) is in
+:mod:`agent_core.gui.page_actions`. Around it the executor keeps these rules, which the agent
+can rely on (the system prompt repeats the ones it needs):
 
-- Click scrolls the element into view and clicks it. A disabled element is not clicked.
-  When the click opens a new tab on the same origin the agent continues in that tab; a tab
-  on another origin is closed and the action is refused.
-- Type clears the field and types the text key by key (date, time, colour and range inputs
-  are filled at once; a ``select`` picks the option with that label or value). Enter is
-  pressed afterwards only for a single-line text input that is a search field, or the only
-  text field of its form (submitting it is what a user would do), or that sits outside any
-  form with no button near it (Enter is then the only way to send it). Never for a textarea,
-  a contenteditable or an input among several fields of a form: the agent clicks the form's
-  button itself once every field is filled.
-- Scroll moves the window, or the element (or its nearest scrollable ancestor), by 2/3 of
-  its visible height, instantly.
-- Wait pauses ~2 s; GoBack goes one entry back in the tab's history.
+- When a click opens a new tab on the same origin the agent continues in that tab; a tab on
+  another origin is closed and the action is refused.
 - Dialogs (alert, confirm, prompt, beforeunload) are accepted and their message reported.
 - Any action that ends on another origin is undone (history back or forward, else the
   previous URL is loaded again) and reported as refused.
@@ -29,21 +20,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
-from playwright.async_api import Dialog, Locator, Page, Request
+from playwright.async_api import Dialog, Page, Request
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from agent_core.browser.activity import PageActivity
 from agent_core.browser.navigation import describe_navigation_error
 from agent_core.gui.grammar import GuiAction
-from agent_core.gui.marks import MARK_ATTRIBUTE, MarkedElement
+from agent_core.gui.marks import MarkedElement
+from agent_core.gui.page_actions import ActionOutcome, ActionTimes, OutcomeStatus, perform_action
 from agent_core.gui.pagetools import (
-    DISABLED_JS,
-    FIELD_JS,
-    PICK_OPTION_JS,
-    SCROLL_JS,
     close_page_quietly,
     crash_aware,
     first_line,
@@ -54,23 +41,7 @@ from agent_core.gui.pagetools import (
 
 __all__ = ["ActionExecutor", "ActionOutcome", "OutcomeStatus", "close_page_quietly", "same_origin"]
 
-OutcomeStatus = Literal["done", "element_missing", "timed_out", "refused", "error"]
 _MAX_REPORTED = 3
-
-
-@dataclass(frozen=True)
-class ActionOutcome:
-    """What came of one action.
-
-    Attributes:
-        status: ``done``; ``element_missing`` (no such number on the page); ``timed_out``
-            (the page did not respond in time); ``refused`` (it would have left the site);
-            ``error`` (anything else, e.g. a crashed tab or a field that takes no text).
-        detail: One or two sentences for the agent and the user.
-    """
-
-    status: OutcomeStatus
-    detail: str
 
 
 @dataclass
@@ -110,8 +81,7 @@ class ActionExecutor:
         self._page = self._first_page = page
         self._site_url = site_url
         self._action_timeout_s = action_timeout_s
-        self._element_ms = element_timeout_s * 1000
-        self._wait_s = wait_s
+        self._times = ActionTimes(element_timeout_s * 1000, wait_s, load_timeout_s)
         self._settle_max_s = settle_max_s
         self._load_timeout_s = load_timeout_s
         self._watch = _Watch()
@@ -257,7 +227,7 @@ class ActionExecutor:
         before: str,
         activity: PageActivity,
     ) -> ActionOutcome:
-        outcome = await self._dispatch(action, elements, page)
+        outcome = await perform_action(action, elements, page, self._times)
         if outcome.status in ("element_missing", "timed_out") and not self._watch.dialogs:
             return outcome
         await self._settle(page, activity)
@@ -270,141 +240,6 @@ class ActionExecutor:
             outcome = popup_outcome
         notes += self._page_notes(before, activity)
         return ActionOutcome(outcome.status, " ".join([outcome.detail, *notes]))
-
-    async def _dispatch(
-        self, action: GuiAction, elements: Sequence[MarkedElement], page: Page
-    ) -> ActionOutcome:
-        if action.kind == "wait":
-            await asyncio.sleep(self._wait_s)
-            return ActionOutcome("done", f"waited {self._wait_s:g} s")
-        if action.kind == "go_back":
-            return await self._go_back(page)
-        if action.kind == "scroll" and action.target is None:
-            return await self._scroll(page, None, action)
-        found = await self._locate(page, action.target, elements)
-        if isinstance(found, ActionOutcome):
-            return found
-        locator, element, disabled = found
-        if action.kind == "click":
-            return await self._click(locator, element, disabled)
-        if action.kind == "type":
-            return await self._type(locator, element, action.text)
-        return await self._scroll(page, (locator, element), action)
-
-    async def _locate(
-        self, page: Page, number: int | None, elements: Sequence[MarkedElement]
-    ) -> tuple[Locator, MarkedElement, bool] | ActionOutcome:
-        """The marked element ``number`` and whether it is disabled (one page round trip)."""
-        element = next((e for e in elements if e.number == number), None)
-        if element is None:
-            span = (
-                f"the numbers go from 0 to {len(elements) - 1}"
-                if elements
-                else ("no element is numbered on this screenshot")
-            )
-            return ActionOutcome("element_missing", f"there is no element [{number}]; {span}")
-        selector = f'[{MARK_ATTRIBUTE}="{number}"]'
-        disabled = await page.evaluate(DISABLED_JS, selector)
-        if disabled is None:
-            return ActionOutcome(
-                "element_missing",
-                f"{element.describe()} is no longer on the page (it changed after the "
-                "screenshot); look at the new screenshot",
-            )
-        return page.locator(selector).first, element, bool(disabled)
-
-    async def _click(
-        self, locator: Locator, element: MarkedElement, disabled: bool
-    ) -> ActionOutcome:
-        if disabled:
-            return ActionOutcome("done", f"{element.describe()} is disabled; clicking did nothing")
-        try:
-            await locator.click(timeout=self._element_ms)  # scrolls it into view first
-        except PlaywrightTimeout as error:
-            seconds = self._element_ms / 1000
-            return ActionOutcome(
-                "timed_out",
-                f"{element.describe()} could not be clicked within {seconds:g} s: "
-                f"{why_not_clickable(error)}",
-            )
-        return ActionOutcome("done", f"clicked {element.describe()}")
-
-    async def _type(self, locator: Locator, element: MarkedElement, text: str) -> ActionOutcome:
-        info: dict[str, Any] = await locator.evaluate(FIELD_JS)
-        name = element.describe()
-        if info["kind"] == "other":
-            return ActionOutcome(
-                "error",
-                f"{name} does not take text; Type into an input, textarea or select, or Click it",
-            )
-        if info["disabled"] or info["readOnly"]:
-            state = "disabled" if info["disabled"] else "read-only"
-            return ActionOutcome("error", f"{name} is {state}; nothing was typed")
-        try:
-            await locator.scroll_into_view_if_needed(timeout=self._element_ms)
-            if info["kind"] == "select":
-                return await self._select(locator, name, text, element)
-            if info["kind"] == "fill":
-                await locator.fill(text, timeout=self._element_ms)
-            else:
-                await locator.fill("", timeout=self._element_ms)
-                await locator.press_sequentially(text, timeout=self._element_ms)
-            enter = info["kind"] == "text" and (
-                info["search"]
-                or (info["inForm"] and info["onlyField"])
-                or (not info["inForm"] and not info["buttonNear"])
-            )
-            if enter:
-                await locator.press("Enter", timeout=self._element_ms)
-        except PlaywrightTimeout as error:
-            return ActionOutcome(
-                "timed_out", f"typing into {name} did not finish: {why_not_clickable(error)}"
-            )
-        then = " and pressed Enter" if enter else " (Enter was not pressed)"
-        return ActionOutcome("done", f"typed {text!r} into {name}{then}")
-
-    async def _select(
-        self, locator: Locator, name: str, text: str, element: MarkedElement
-    ) -> ActionOutcome:
-        value = await locator.evaluate(PICK_OPTION_JS, text.strip())
-        if value is None:
-            choices = ", ".join(element.options) or "none"
-            return ActionOutcome("error", f"{name} has no option {text!r}; its options: {choices}")
-        await locator.select_option(value=value, timeout=self._element_ms)
-        return ActionOutcome("done", f"selected {text!r} in {name}")
-
-    async def _scroll(
-        self, page: Page, target: tuple[Locator, MarkedElement] | None, action: GuiAction
-    ) -> ActionOutcome:
-        sign = -1 if action.direction == "up" else 1
-        if target is None:
-            result = await page.evaluate(f"(sign) => ({SCROLL_JS})(null, sign)", sign)
-            what = "the window"
-        else:
-            locator, element = target
-            result = await locator.evaluate(SCROLL_JS, sign)
-            what = {
-                "element": element.describe(),
-                "container": f"the area around {element.describe()}",
-                "window": "the window",
-            }[result["what"]]
-        moved = int(result["moved"])
-        if moved == 0:
-            edge = "top" if sign < 0 else "bottom"
-            return ActionOutcome("done", f"{what} is already at the {edge}; nothing moved")
-        return ActionOutcome("done", f"scrolled {what} {action.direction} by {abs(moved)} px")
-
-    async def _go_back(self, page: Page) -> ActionOutcome:
-        start = page.url
-        try:
-            response = await page.go_back(timeout=self._load_timeout_s * 1000, wait_until="load")
-        except PlaywrightTimeout:
-            return ActionOutcome(
-                "timed_out", f"going back did not finish within {self._load_timeout_s:g} s"
-            )
-        if response is None and page.url == start:
-            return ActionOutcome("done", "there is no earlier page in this tab; nothing changed")
-        return ActionOutcome("done", "went back one page")
 
     async def _settle(self, page: Page, activity: PageActivity) -> None:
         """Let the page settle; note when it is still loading after ``settle_max_s``."""

@@ -77,7 +77,7 @@ class AskFlow:
 
     def give_back(self, text: str) -> None:
         """A question that was not asked goes back in the box (unless the user typed anew)."""
-        box = self.window.chat.instruction_edit()
+        box = self.window.chat.input.instruction_edit()
         if text and not box.toPlainText().strip():
             box.setPlainText(text)
 

@@ -23,8 +23,8 @@ from agent_core.protocol.images import (
     read_image_file,
 )
 from app.desktop.ops import Notifier, Ops
+from ui.chat_input import ChatInput
 from ui.chat_messages import UserMessage
-from ui.chat_panel import ChatPanel
 
 MAX_ATTACHED = 8
 """Pictures one message may carry."""
@@ -44,13 +44,14 @@ class Attachments(QObject):
     """The pictures attached to the next message of the chat.
 
     Args:
-        chat: The chat panel (its picker, paste and drop offer pictures; its strip shows them).
+        chat: The chat's input area (its picker, paste and drop offer pictures; its strip
+            shows them).
         ops: Runs the preparation as a named operation.
         notifier: Says which pictures were refused and why.
         max_side: The longest side pictures are scaled to (the run config's).
     """
 
-    def __init__(self, chat: ChatPanel, ops: Ops, notifier: Notifier,
+    def __init__(self, chat: ChatInput, ops: Ops, notifier: Notifier,
                  max_side: Callable[[], int]) -> None:
         super().__init__(chat)
         self.chat, self.ops, self.notifier = chat, ops, notifier

@@ -35,7 +35,7 @@ class ElementPickFlow:
         self._store = store
         self._picked: tuple[Path, ElementRef] | None = None
         window.preview.elementPicked.connect(self.picked)
-        window.chat.element_chip().removed.connect(self.forget)
+        window.chat.input.element_chip().removed.connect(self.forget)
 
     def picked(self, data: dict[str, Any]) -> None:
         """The user clicked an element in the preview: show it as the chip."""
@@ -56,8 +56,8 @@ class ElementPickFlow:
         element = await asyncio.to_thread(locate_source, store.workspace, element)
         self._picked = (store.run_dir, element)
         chat = self.window.chat
-        chat.element_chip().show_element(element.label(), _details(element))
-        chat.instruction_edit().setFocus()
+        chat.input.element_chip().show_element(element.label(), _details(element))
+        chat.input.instruction_edit().setFocus()
 
     def current(self) -> ElementRef | None:
         """The element the chip stands for, if any."""
@@ -66,7 +66,7 @@ class ElementPickFlow:
     def forget(self) -> None:
         """No element any more (the chip was removed, or the run closed)."""
         self._picked = None
-        self.window.chat.element_chip().clear()
+        self.window.chat.input.element_chip().clear()
 
     def take(self, store: RunStore) -> ElementRef | None:
         """The element for a run of ``store`` starting with a request; the chip goes.

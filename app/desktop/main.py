@@ -100,7 +100,7 @@ def run_gui(run_dir: Path | None = None, candidates: int | None = None) -> int:
         signal.signal(sig, lambda *_args: QTimer.singleShot(0, window.close))
     warming = loop.create_task(warm_up())
     if run_dir is not None:
-        controller.open_run(str(run_dir))
+        controller.open_flow.open_run(str(run_dir))
         if (Path(run_dir) / "manifest.json").is_file():
             window.set_run_title(Path(run_dir).name)  # until the open completes
     else:

@@ -58,8 +58,8 @@ async def show_files_of_step(window: MainWindow, store: RunStore, index: int | N
         return
     step = store.step(index)
     files, base, choices = await asyncio.to_thread(_step_files, store, step)
-    code.set_file_loader(store.files_of)
-    code.set_step_choices(choices)
+    code.diff.set_file_loader(store.files_of)
+    code.diff.set_step_choices(choices)
     code.set_files(files, step=index, base=base, base_step=step.parent)
     shown = code.selected_path()
     changed = [path for path in step.files_changed if path in files]

@@ -134,4 +134,4 @@ class WelcomeFlow:
     def _models_saved(self) -> None:
         if self.window.welcome_shown() and models_configured():
             self.hide()
-            self.window.chat.instruction_edit().setFocus()
+            self.window.chat.input.instruction_edit().setFocus()

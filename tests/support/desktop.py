@@ -87,7 +87,7 @@ class Desk:
 
     async def send(self, qtbot, text: str) -> None:
         """Type ``text`` into the chat box and press Ctrl+Enter, as a user does."""
-        box = self.window.chat.instruction_edit()
+        box = self.window.chat.input.instruction_edit()
         qtbot.keyClicks(box, text)
         qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         await asyncio.sleep(0)

@@ -110,7 +110,7 @@ def _send_instruction(text: str) -> None:
     if not shown or not shown[0].isVisible():
         QTimer.singleShot(50, lambda: _send_instruction(text))
         return
-    box = shown[0].chat.instruction_edit()
+    box = shown[0].chat.input.instruction_edit()
     QTest.keyClicks(box, text)
     QTest.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
 

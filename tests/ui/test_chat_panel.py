@@ -59,29 +59,29 @@ def coder_text(panel: ChatPanel, index: int) -> str:
 
 
 def test_ctrl_enter_submits_the_stripped_text_and_clears_the_box(qtbot, panel) -> None:
-    edit = panel.instruction_edit()
+    edit = panel.input.instruction_edit()
     qtbot.keyClicks(edit, "  A bakery site with an order form  ")
-    with qtbot.waitSignal(panel.submitted, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.input.submitted, timeout=1000) as blocker:
         qtbot.keyClick(edit, Qt.Key.Key_Return, CTRL)
     assert blocker.args == ["A bakery site with an order form"]
     assert edit.toPlainText() == ""
 
 
 def test_ctrl_keypad_enter_and_the_button_submit_too(qtbot, panel) -> None:
-    edit = panel.instruction_edit()
+    edit = panel.input.instruction_edit()
     qtbot.keyClicks(edit, "first")
-    with qtbot.waitSignal(panel.submitted, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.input.submitted, timeout=1000) as blocker:
         qtbot.keyClick(edit, Qt.Key.Key_Enter, CTRL | Qt.KeyboardModifier.KeypadModifier)
     assert blocker.args == ["first"]
     qtbot.keyClicks(edit, "second")
-    with qtbot.waitSignal(panel.submitted, timeout=1000) as blocker:
-        qtbot.mouseClick(panel.send_button(), Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.input.submitted, timeout=1000) as blocker:
+        qtbot.mouseClick(panel.input.send_button(), Qt.MouseButton.LeftButton)
     assert blocker.args == ["second"]
 
 
 def test_enter_alone_inserts_a_newline(qtbot, panel) -> None:
-    edit = panel.instruction_edit()
-    with qtbot.assertNotEmitted(panel.submitted):
+    edit = panel.input.instruction_edit()
+    with qtbot.assertNotEmitted(panel.input.submitted):
         qtbot.keyClicks(edit, "line one")
         qtbot.keyClick(edit, Qt.Key.Key_Return)
         qtbot.keyClicks(edit, "line two")
@@ -89,57 +89,57 @@ def test_enter_alone_inserts_a_newline(qtbot, panel) -> None:
 
 
 def test_blank_text_is_not_submitted(qtbot, panel) -> None:
-    edit = panel.instruction_edit()
+    edit = panel.input.instruction_edit()
     qtbot.keyClicks(edit, "   ")
-    with qtbot.assertNotEmitted(panel.submitted):
+    with qtbot.assertNotEmitted(panel.input.submitted):
         qtbot.keyClick(edit, Qt.Key.Key_Return, CTRL)
-        qtbot.mouseClick(panel.send_button(), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.input.send_button(), Qt.MouseButton.LeftButton)
 
 
 def test_modes_change_placeholder_and_button(panel) -> None:
-    edit, button = panel.instruction_edit(), panel.send_button()
+    edit, button = panel.input.instruction_edit(), panel.input.send_button()
     assert edit.placeholderText() == "Describe the website you want…"
     assert button.text() == "Start"
     assert "Ctrl+Enter" in button.toolTip()
-    panel.set_input_mode("follow_up")
+    panel.input.set_input_mode("follow_up")
     assert edit.placeholderText() == "Ask for a change to the current step…"
     assert button.text() == "Send"
     assert "Ctrl+Enter" in button.toolTip()
     with pytest.raises(ValueError, match="unknown input mode 'later'"):
-        panel.set_input_mode("later")
+        panel.input.set_input_mode("later")
 
 
 def test_busy_mode_allows_drafting_but_not_sending(qtbot, panel) -> None:
-    edit, button = panel.instruction_edit(), panel.send_button()
-    panel.set_input_mode("busy")
+    edit, button = panel.input.instruction_edit(), panel.input.send_button()
+    panel.input.set_input_mode("busy")
     assert not button.isEnabled()
     assert "run is in progress" in button.toolTip()
     assert not edit.isReadOnly()
-    with qtbot.assertNotEmitted(panel.submitted):
+    with qtbot.assertNotEmitted(panel.input.submitted):
         qtbot.keyClicks(edit, "make the header darker")
         qtbot.keyClick(edit, Qt.Key.Key_Return, CTRL)
     assert edit.toPlainText() == "make the header darker"
 
-    panel.set_input_mode("follow_up")
+    panel.input.set_input_mode("follow_up")
     assert button.isEnabled()
-    with qtbot.waitSignal(panel.submitted, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.input.submitted, timeout=1000) as blocker:
         qtbot.keyClick(edit, Qt.Key.Key_Return, CTRL)
     assert blocker.args == ["make the header darker"]
 
 
 def test_locked_mode_shows_why_and_sends_nothing(qtbot, panel) -> None:
-    edit, button = panel.instruction_edit(), panel.send_button()
+    edit, button = panel.input.instruction_edit(), panel.input.send_button()
     hint = "This example cannot continue. Press New run (Ctrl+N) to start your own project."
-    panel.set_input_mode("locked", hint)
-    assert panel.input_mode() == "locked"
+    panel.input.set_input_mode("locked", hint)
+    assert panel.input.input_mode() == "locked"
     assert edit.isReadOnly() and edit.placeholderText() == hint
     assert not button.isEnabled() and button.toolTip() == hint and edit.toolTip() == hint
-    with qtbot.assertNotEmitted(panel.submitted):
+    with qtbot.assertNotEmitted(panel.input.submitted):
         qtbot.keyClicks(edit, "add a footer")
         qtbot.keyClick(edit, Qt.Key.Key_Return, CTRL)
     assert edit.toPlainText() == ""
 
-    panel.set_input_mode("first")
+    panel.input.set_input_mode("first")
     assert not edit.isReadOnly() and button.isEnabled()
     assert edit.placeholderText() == "Describe the website you want…"
     qtbot.keyClicks(edit, "a bakery")
@@ -147,7 +147,7 @@ def test_locked_mode_shows_why_and_sends_nothing(qtbot, panel) -> None:
 
 
 def test_box_grows_from_three_to_six_lines(qtbot, panel) -> None:
-    edit = panel.instruction_edit()
+    edit = panel.input.instruction_edit()
     three = edit.height()
     qtbot.keyClicks(edit, "a")
     for _ in range(4):

@@ -26,39 +26,39 @@ def panel(qtbot) -> Iterator[ChatPanel]:
 
 
 def send(qtbot, panel: ChatPanel, text: str) -> None:
-    box = panel.instruction_edit()
+    box = panel.input.instruction_edit()
     qtbot.keyClicks(box, text)
     qtbot.keyClick(box, Qt.Key.Key_Return, CTRL)
 
 
 def test_with_ask_on_the_message_is_a_question_and_send_says_ask(qtbot, panel):
-    panel.set_input_mode("follow_up")
+    panel.input.set_input_mode("follow_up")
     sent, asked = [], []
-    panel.submitted.connect(sent.append)
-    panel.asked.connect(asked.append)
-    qtbot.mouseClick(panel.ask_toggle(), Qt.MouseButton.LeftButton)
-    assert panel.ask_toggle().isChecked()
-    assert panel.send_button().text() == "Ask"
-    assert panel.instruction_edit().placeholderText().startswith("Ask a question")
+    panel.input.submitted.connect(sent.append)
+    panel.input.asked.connect(asked.append)
+    qtbot.mouseClick(panel.input.ask_toggle(), Qt.MouseButton.LeftButton)
+    assert panel.input.ask_toggle().isChecked()
+    assert panel.input.send_button().text() == "Ask"
+    assert panel.input.instruction_edit().placeholderText().startswith("Ask a question")
     send(qtbot, panel, "  Where is the menu?  ")
     assert (asked, sent) == (["Where is the menu?"], [])
-    assert panel.instruction_edit().toPlainText() == ""
-    qtbot.mouseClick(panel.ask_toggle(), Qt.MouseButton.LeftButton)  # off: a request again
-    assert panel.send_button().text() == "Send"
+    assert panel.input.instruction_edit().toPlainText() == ""
+    qtbot.mouseClick(panel.input.ask_toggle(), Qt.MouseButton.LeftButton)  # off: a request again
+    assert panel.input.send_button().text() == "Send"
     send(qtbot, panel, "Make the menu red")
     assert (asked, sent) == (["Where is the menu?"], ["Make the menu red"])
 
 
 @pytest.mark.parametrize("mode", ["first", "busy", "locked"])
 def test_ask_is_off_where_no_question_can_be_answered(qtbot, panel, mode):
-    panel.set_input_mode("follow_up")
-    panel.ask_toggle().setChecked(True)
-    panel.set_input_mode(mode, "browse only")
+    panel.input.set_input_mode("follow_up")
+    panel.input.ask_toggle().setChecked(True)
+    panel.input.set_input_mode(mode, "browse only")
     asked = []
-    panel.asked.connect(asked.append)
-    assert not panel.ask_toggle().isEnabled()
-    assert panel.ask_toggle().toolTip() == "Ask works on an open run while nothing is running"
-    assert panel.send_button().text() != "Ask"
+    panel.input.asked.connect(asked.append)
+    assert not panel.input.ask_toggle().isEnabled()
+    assert panel.input.ask_toggle().toolTip() == "Ask works on an open run while nothing is running"
+    assert panel.input.send_button().text() != "Ask"
     send(qtbot, panel, "Where is the menu?")
     assert asked == []
 

@@ -125,7 +125,7 @@ def test_live_write_inserts_in_place_without_resetting_the_tree(
 
 def test_live_marks_follow_the_content_against_the_step_start(panel: CodePanel) -> None:
     show_step3(panel)
-    panel.set_step_choices([1, 2, 3])
+    panel.diff.set_step_choices([1, 2, 3])
     panel.begin_live_step()
     assert panel.mark_of("src/App.jsx") == ""
     assert panel.findChild(QLabel, "filesHeader").text() == "Files (live, step 4 running)"
@@ -178,13 +178,13 @@ def test_binary_and_oversized_files_show_a_note(panel: CodePanel) -> None:
 
     panel.select_file("logo.png")
     assert panel.viewer_text() == "Binary file, 11 bytes"
-    assert "Binary files differ" in panel.diff_text()
+    assert "Binary files differ" in panel.diff.text()
 
     panel.select_file("big.js")
     note = panel.findChild(QLabel, "fileNote")
     assert len(panel.viewer_text()) == 1024 * 1024
     assert note.isVisible() and note.text() == "Showing the first 1.0 MB of 1.0 MB."
-    assert panel.diff_text().startswith("Too large to diff here: big.js is 1.0 MB")
+    assert panel.diff.text().startswith("Too large to diff here: big.js is 1.0 MB")
 
 
 def test_diff_against_previous_step_shows_exact_lines_in_colour(
@@ -194,7 +194,7 @@ def test_diff_against_previous_step_shows_exact_lines_in_colour(
     panel.select_file("src/App.jsx")
     panel.findChild(QTabWidget, "codeTabs").setCurrentIndex(1)
 
-    assert panel.diff_text().splitlines() == [
+    assert panel.diff.text().splitlines() == [
         "--- step 2/src/App.jsx",
         "+++ step 3/src/App.jsx",
         "@@ -1,5 +1,6 @@",
@@ -217,10 +217,10 @@ def test_identical_and_new_files_get_plain_messages(panel: CodePanel) -> None:
     show_step3(panel)
 
     panel.select_file("src/app.css")
-    assert panel.diff_text() == "No changes in src/app.css since step 2."
+    assert panel.diff.text() == "No changes in src/app.css since step 2."
 
     panel.select_file("src/components/Menu.jsx")
-    assert panel.diff_text().splitlines() == [
+    assert panel.diff.text().splitlines() == [
         "--- (not in step 2)",
         "+++ step 3/src/components/Menu.jsx",
         "@@ -0,0 +1 @@",
@@ -233,9 +233,9 @@ def test_user_picks_a_step_to_compare_from_a_real_run(
     qtbot: QtBot, panel: CodePanel, tmp_path: Path
 ) -> None:
     store = build_run(tmp_path / "run", [StepSpec(), StepSpec(), StepSpec()])
-    panel.set_file_loader(store.files_of)
+    panel.diff.set_file_loader(store.files_of)
     panel.set_files(store.files_of(3), step=3, base=store.files_of(2), base_step=2)
-    panel.set_step_choices([s.index for s in store.steps()])
+    panel.diff.set_step_choices([s.index for s in store.steps()])
     panel.select_file("src/App.jsx")
     combo = panel.findChild(QComboBox, "compareCombo")
     assert [combo.itemText(i) for i in range(combo.count())] == [
@@ -245,35 +245,35 @@ def test_user_picks_a_step_to_compare_from_a_real_run(
     ]
 
     combo.setFocus()
-    with qtbot.waitSignal(panel.compareStepChanged) as chosen:
+    with qtbot.waitSignal(panel.diff.compareStepChanged) as chosen:
         qtbot.keyClick(combo, Qt.Key.Key_Down)
     assert chosen.args == [1]
-    assert panel.diff_text().splitlines()[:2] == [
+    assert panel.diff.text().splitlines()[:2] == [
         "--- step 1/src/App.jsx",
         "+++ step 3/src/App.jsx",
     ]
-    assert "-  return <h1>Step 1</h1>;" in panel.diff_text().splitlines()
-    assert "+  return <h1>Step 3</h1>;" in panel.diff_text().splitlines()
+    assert "-  return <h1>Step 1</h1>;" in panel.diff.text().splitlines()
+    assert "+  return <h1>Step 3</h1>;" in panel.diff.text().splitlines()
 
-    with qtbot.waitSignal(panel.compareStepChanged) as chosen:
+    with qtbot.waitSignal(panel.diff.compareStepChanged) as chosen:
         qtbot.keyClick(combo, Qt.Key.Key_Up)
     assert chosen.args == [None]
-    assert "-  return <h1>Step 2</h1>;" in panel.diff_text().splitlines()
+    assert "-  return <h1>Step 2</h1>;" in panel.diff.text().splitlines()
 
 
 def test_a_step_that_cannot_be_read_is_reported_in_the_diff(
     panel: CodePanel, tmp_path: Path
 ) -> None:
     store = build_run(tmp_path / "run", [StepSpec(), StepSpec()])
-    panel.set_file_loader(store.files_of)
+    panel.diff.set_file_loader(store.files_of)
     panel.set_files(store.files_of(2), step=2)
-    panel.set_step_choices([1, 2, 7])
-    panel.set_compare_to(7)
+    panel.diff.set_step_choices([1, 2, 7])
+    panel.diff.set_compare_to(7)
     panel.select_file("src/App.jsx")
 
-    assert panel.diff_text().startswith("Could not read the files of step 7: ")
-    panel.set_compare_to(None)
-    assert panel.diff_text().startswith("There is no previous step to compare src/App.jsx")
+    assert panel.diff.text().startswith("Could not read the files of step 7: ")
+    panel.diff.set_compare_to(None)
+    assert panel.diff.text().startswith("There is no previous step to compare src/App.jsx")
 
 
 def test_clicking_and_arrow_keys_in_the_tree_emit_file_selected(
@@ -348,11 +348,11 @@ def test_the_diff_tab_fills_in_from_a_worker_thread_and_keeps_the_newest_file(
         threads.append(threading.current_thread())
         return store.files_of(step)
 
-    panel.set_file_loader(loader)
+    panel.diff.set_file_loader(loader)
     panel.set_files(store.files_of(3), step=3, base=store.files_of(2), base_step=2)
-    panel.set_step_choices([1, 2, 3])
+    panel.diff.set_step_choices([1, 2, 3])
     panel.findChild(QTabWidget).setCurrentIndex(1)  # the Diff tab, as a user clicks it
-    panel.set_compare_to(1)
+    panel.diff.set_compare_to(1)
     panel.select_file("index.html")
     panel.select_file("src/App.jsx")  # chosen before the first diff could arrive
     view = panel.findChild(QPlainTextEdit, "diffView")

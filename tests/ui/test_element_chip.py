@@ -14,14 +14,14 @@ def test_the_chip_names_the_element_and_the_user_can_remove_it(qtbot) -> None:
     qtbot.addWidget(chat)
     chat.resize(420, 600)
     chat.show()
-    chip = chat.element_chip()
+    chip = chat.input.element_chip()
     assert not chip.isVisible() and chip.text() == ""
 
     chip.show_element(LABEL, "Written in index.html:9")
     assert chip.isVisible()
     assert chip.text() == f"About {LABEL}"
     assert chip.toolTip() == "Written in index.html:9"
-    assert chip.geometry().bottom() < chat.instruction_edit().geometry().top()
+    assert chip.geometry().bottom() < chat.input.instruction_edit().geometry().top()
 
     with qtbot.waitSignal(chip.removed, timeout=1000):
         qtbot.mouseClick(chip.remove_button(), Qt.MouseButton.LeftButton)

@@ -56,10 +56,10 @@ def test_the_strip_shows_thumbnails_and_asks_to_remove_one(qtbot):
 
 
 def test_a_pasted_bitmap_is_offered_as_a_picture_not_text(qtbot, panel):
-    box = panel.instruction_edit()
+    box = panel.input.instruction_edit()
     qtbot.keyClicks(box, "Like this: ")
     QApplication.clipboard().setImage(solid(120, 80, "green"))
-    with qtbot.waitSignal(panel.imagesOffered) as offered:
+    with qtbot.waitSignal(panel.input.imagesOffered) as offered:
         qtbot.keyClick(box, Qt.Key.Key_V, CTRL)
 
     [picture] = offered.args[0]
@@ -73,14 +73,14 @@ def test_dropped_picture_files_are_offered_and_other_files_left_out(qtbot, panel
     notes.write_text("text")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(notes)), QUrl.fromLocalFile(str(shot))])
-    box = panel.instruction_edit()
+    box = panel.input.instruction_edit()
     centre = box.viewport().rect().center()
     buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     enter = QDragEnterEvent(centre, Qt.DropAction.CopyAction, mime, buttons, keys)
     QApplication.sendEvent(box.viewport(), enter)
     assert enter.isAccepted()  # the box takes picture files
     drop = QDropEvent(QPointF(centre), Qt.DropAction.CopyAction, mime, buttons, keys)
-    with qtbot.waitSignal(panel.imagesOffered) as offered:
+    with qtbot.waitSignal(panel.input.imagesOffered) as offered:
         QApplication.sendEvent(box.viewport(), drop)
 
     assert offered.args[0] == [str(shot)]
@@ -89,36 +89,36 @@ def test_dropped_picture_files_are_offered_and_other_files_left_out(qtbot, panel
 
 def test_the_attach_button_opens_a_picker_of_pictures(qtbot, panel, tmp_path):
     (tmp_path / "mock.webp").write_bytes(mockup(100, 80, fmt="WEBP"))
-    qtbot.mouseClick(panel.attach_button(), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.input.attach_button(), Qt.MouseButton.LeftButton)
     dialog = panel.findChild(QFileDialog, "attachImagesDialog")
     assert dialog is not None and dialog.isVisible()
     assert "*.webp" in dialog.nameFilters()[0]
     dialog.setDirectory(str(tmp_path))
     dialog.selectFile(str(tmp_path / "mock.webp"))
-    with qtbot.waitSignal(panel.imagesOffered) as offered:
+    with qtbot.waitSignal(panel.input.imagesOffered) as offered:
         dialog.accept()
 
     assert offered.args[0] == [str(tmp_path / "mock.webp")]
 
 
 def test_pictures_alone_can_be_sent_and_the_strip_lives_above_the_box(qtbot, panel):
-    panel.set_input_mode("follow_up")
-    box = panel.instruction_edit()
-    with qtbot.assertNotEmitted(panel.submitted):
+    panel.input.set_input_mode("follow_up")
+    box = panel.input.instruction_edit()
+    with qtbot.assertNotEmitted(panel.input.submitted):
         qtbot.keyClick(box, Qt.Key.Key_Return, CTRL)  # nothing to send yet
-    panel.set_attachments([("mock.png", solid(300, 200, "red"))])
-    assert panel.image_strip().isVisible()
-    assert panel.image_strip().geometry().bottom() <= box.geometry().top()
+    panel.input.set_attachments([("mock.png", solid(300, 200, "red"))])
+    assert panel.input.image_strip().isVisible()
+    assert panel.input.image_strip().geometry().bottom() <= box.geometry().top()
 
-    with qtbot.waitSignal(panel.submitted) as sent:
+    with qtbot.waitSignal(panel.input.submitted) as sent:
         qtbot.keyClick(box, Qt.Key.Key_Return, CTRL)
     assert sent.args == [""]
 
 
 def test_a_locked_chat_takes_no_pictures(qtbot, panel):
-    panel.set_input_mode("locked", "This run cannot take requests.")
-    assert not panel.attach_button().isEnabled()
+    panel.input.set_input_mode("locked", "This run cannot take requests.")
+    assert not panel.input.attach_button().isEnabled()
     mime = QMimeData()
     mime.setImageData(solid(40, 40, "red"))
-    with qtbot.assertNotEmitted(panel.imagesOffered):
-        panel.instruction_edit().insertFromMimeData(mime)
+    with qtbot.assertNotEmitted(panel.input.imagesOffered):
+        panel.input.instruction_edit().insertFromMimeData(mime)

@@ -54,7 +54,7 @@ def _window(qtbot, store: RunStore, size: QSize) -> MainWindow:
     window.resize(size)
     steps = store.steps()
     window.timeline.set_steps(card_states(steps), head=3, best=2)
-    window.chat.set_input_mode("locked", LOCKED_HINT)
+    window.chat.input.set_input_mode("locked", LOCKED_HINT)
     shot = QImage(str(store.screenshot_path(2)))
     window.detail.show_step(steps[1], shot, is_head=True, is_best=True)
     window.review.show_step(2, auto_appearance=4, auto_gui=5, has_gui=True, label=None,
@@ -155,7 +155,7 @@ def test_at_1440x900_the_review_sits_beside_a_large_screenshot(qtbot, store):
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["1024x700", "1440x900"])
 def test_the_chat_placeholder_is_shown_whole(qtbot, store, size):
     window = _window(qtbot, store, size)
-    box = window.chat.instruction_edit()
+    box = window.chat.input.instruction_edit()
     page = QTextDocument()
     page.setDefaultFont(box.font())
     page.setDocumentMargin(box.document().documentMargin())

@@ -33,18 +33,19 @@ def test_answers_stream_in_change_nothing_and_are_in_the_chat_after_reopening(
 
         async def ask_twice() -> None:
             w, controller = live.window, live.controller
-            controller.open_run(str(run_dir))
+            controller.open_flow.open_run(str(run_dir))
             await controller.ops.wait_idle()
-            qtbot.mouseClick(w.chat.ask_toggle(), Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(w.chat.input.ask_toggle(), Qt.MouseButton.LeftButton)
             await live.send(qtbot, QUESTION)
             await wait_until(lambda: w.chat.transcript()[-1][0] == "answer"
                              and 0 < len(w.chat.transcript()[-1][1]) < len(ANSWER),
                              30, "part of the answer in the chat")
             assert w.run_status.phase_label.text() == "Answering your question"
-            assert w.chat.input_mode() == "busy" and not w.start_action.isEnabled()
+            assert w.chat.input.input_mode() == "busy" and not w.start_action.isEnabled()
             await controller.ops.wait_idle()
             assert w.chat.transcript()[-2:] == [("question", QUESTION), ("answer", ANSWER)]
-            assert w.chat.input_mode() == "follow_up" and w.chat.ask_toggle().isChecked()
+            chat_input = w.chat.input
+            assert chat_input.input_mode() == "follow_up" and chat_input.ask_toggle().isChecked()
             assert w.run_status.phase_label.text() == "Finished"
             # A long answer, stopped halfway: what came stays, and the chat says why.
             await live.send(qtbot, SECOND)
@@ -53,7 +54,7 @@ def test_answers_stream_in_change_nothing_and_are_in_the_chat_after_reopening(
             assert w.stop_action.isEnabled()
             w.stop_action.trigger()
             await controller.ops.wait_idle()
-            assert w.chat.input_mode() == "follow_up" and w.start_action.isEnabled()
+            assert w.chat.input.input_mode() == "follow_up" and w.start_action.isEnabled()
             seen["chat"] = w.chat.transcript()
 
         drive(qapp, live, ask_twice)
@@ -66,7 +67,7 @@ def test_answers_stream_in_change_nothing_and_are_in_the_chat_after_reopening(
     again = make_desk(qtbot, tmp_path)
 
     async def reopen() -> None:
-        again.controller.open_run(str(run_dir))
+        again.controller.open_flow.open_run(str(run_dir))
         await again.controller.ops.wait_idle()
         assert again.window.chat.transcript() == chat
         assert again.window.run_status.phase_label.text() == "Finished"

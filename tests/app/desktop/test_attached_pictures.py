@@ -39,13 +39,13 @@ def test_pictures_are_scaled_refused_with_a_reason_and_removable(qapp, qtbot, tm
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "settings.json").write_text('{"image_max_side": 800}')
     desk = make_desk(qtbot, tmp_path, NO_GUI)
-    attachments, strip = desk.controller.attachments, desk.window.chat.image_strip()
+    attachments, strip = desk.controller.attachments, desk.window.chat.input.image_strip()
 
     async def scenario() -> None:
         big = QImage(3000, 2000, QImage.Format.Format_RGB32)
         big.fill(QColor("orange"))
-        desk.window.chat.imagesOffered.emit([big])
-        desk.window.chat.imagesOffered.emit([str(tmp_path / "notes.png")])
+        desk.window.chat.input.imagesOffered.emit([big])
+        desk.window.chat.input.imagesOffered.emit([str(tmp_path / "notes.png")])
         await desk.controller.ops.wait_idle()
         # The pasted picture is there, scaled to the limit; the bad file is named, not added.
         assert strip.names() == ["pasted image"]
@@ -75,12 +75,12 @@ def test_a_run_built_from_a_picture_shows_it_and_the_match_live_and_reopened(
 
         async def run_live() -> None:
             window = live.window
-            window.chat.imagesOffered.emit([str(tmp_path / "mockup.png")])
-            await wait_until(lambda: window.chat.image_strip().count() == 1, 10, "the strip")
+            window.chat.input.imagesOffered.emit([str(tmp_path / "mockup.png")])
+            await wait_until(lambda: window.chat.input.image_strip().count() == 1, 10, "the strip")
             await live.send(qtbot, "A bakery page like this mockup.")
             await live.wait_status(SessionStatus.FINISHED)
             await live.controller.ops.wait_idle()
-            assert window.chat.image_strip().count() == 0  # sent with the message
+            assert window.chat.input.image_strip().count() == 0  # sent with the message
             await wait_until(lambda: first_pictures(window), 10, "the sent picture")
             card = window.timeline.card(1)
             await wait_until(lambda: card.thumbnail.pixmap() is not None
@@ -104,7 +104,7 @@ def test_a_run_built_from_a_picture_shows_it_and_the_match_live_and_reopened(
     again = make_desk(qtbot, tmp_path, NO_GUI)
 
     async def reopen() -> None:
-        again.controller.open_run(str(seen["run_dir"]))
+        again.controller.open_flow.open_run(str(seen["run_dir"]))
         await again.controller.ops.wait_idle()
         await wait_until(lambda: first_pictures(again.window), 10, "the picture on reopening")
         assert first_pictures(again.window) == seen["pictures"]
@@ -123,13 +123,13 @@ def test_a_start_that_cannot_happen_keeps_the_words_and_the_pictures(qapp, qtbot
     chat = desk.window.chat
 
     async def scenario() -> None:
-        chat.imagesOffered.emit([str(tmp_path / "mockup.jpg")])
-        await wait_until(lambda: chat.image_strip().count() == 1, 10, "the strip")
+        chat.input.imagesOffered.emit([str(tmp_path / "mockup.jpg")])
+        await wait_until(lambda: chat.input.image_strip().count() == 1, 10, "the strip")
         await desk.send(qtbot, "A bakery like this.")
         await desk.controller.ops.wait_idle()
         assert desk.controller.session is None
         assert desk.controller.notifier.history[-1][0] == "error"
-        assert chat.instruction_edit().toPlainText() == "A bakery like this."
-        assert chat.image_strip().names() == ["mockup.jpg"]
+        assert chat.input.instruction_edit().toPlainText() == "A bakery like this."
+        assert chat.input.image_strip().names() == ["mockup.jpg"]
 
     drive(qapp, desk, scenario)

@@ -82,7 +82,7 @@ async def take_step_two_as_candidates(desk: Desk, qtbot) -> None:
     session = desk.controller.session
     choose(qtbot, desk.window.limits.candidates, 4)
     choose(qtbot, desk.window.max_steps, 4)  # steps 2-5: the four candidates of one step
-    desk.controller.start()  # nothing typed: the run continues
+    desk.controller.run_flow.start()  # nothing typed: the run continues
     await wait_until(lambda: len(session.store.steps()) == 5
                      and session.status is SessionStatus.FINISHED, 240, "the candidates")
     await desk.controller.ops.wait_idle()
@@ -125,7 +125,7 @@ def test_candidates_live_restored_and_reopened_in_the_window(qapp, qtbot, tmp_pa
     again = make_desk(qtbot, tmp_path, CONFIG)
 
     async def reopen() -> None:
-        again.controller.open_run(str(seen["run_dir"]))
+        again.controller.open_flow.open_run(str(seen["run_dir"]))
         await again.controller.ops.wait_idle()
         assert stack(again) == seen["stack"]
         await open_candidates(again, qtbot, 4)

@@ -28,7 +28,7 @@ def open_desk(qtbot, tmp_path: Path, monkeypatch) -> Desk:
 
 
 async def open_run(desk: Desk, store: RunStore) -> None:
-    desk.controller.open_run(str(store.run_dir))
+    desk.controller.open_flow.open_run(str(store.run_dir))
     await desk.controller.ops.wait_idle()
 
 

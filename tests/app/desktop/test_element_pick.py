@@ -68,7 +68,7 @@ def test_a_picked_element_becomes_a_chip_and_scopes_the_next_request(qapp, qtbot
             window = live.window
             window.tabs.setCurrentIndex(TAB_PREVIEW)
             await wait_for_page(window, "Order bread")
-            chip = window.chat.element_chip()
+            chip = window.chat.input.element_chip()
 
             await pick(live, "section > button")
             assert chip.isVisible()
@@ -118,7 +118,7 @@ def test_a_picked_element_becomes_a_chip_and_scopes_the_next_request(qapp, qtbot
     again = make_desk(qtbot, tmp_path, NO_GUI)
 
     async def reopen() -> None:
-        again.controller.open_run(str(seen["run_dir"]))
+        again.controller.open_flow.open_run(str(seen["run_dir"]))
         await again.controller.ops.wait_idle()
         assert again.window.chat.transcript() == chat  # the chip's text is in the log
 

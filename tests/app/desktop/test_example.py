@@ -107,7 +107,7 @@ def test_open_the_example_from_the_welcome_page(qapp, qtbot, desktop, shipped_ha
         qtbot.mouseClick(w.banner.buttons()[1], Qt.MouseButton.LeftButton)
         await desktop.controller.ops.wait_idle()
         assert desktop.controller.session is None and not w.banner.isVisible()
-        assert w.windowTitle() == "WebGen Studio" and w.chat.input_mode() == "first"
+        assert w.windowTitle() == "WebGen Studio" and w.chat.input.input_mode() == "first"
 
     run_on_qt_loop(qapp, lambda: desktop.run(scenario))
 
@@ -118,17 +118,17 @@ def test_the_example_browses_but_never_asks_its_models(qapp, qtbot, desktop, mod
         w.example_action.trigger()  # Help > Open example run
         store = await example_opened(desktop)
         # The chat is locked, with the reason and what to do instead.
-        box = w.chat.instruction_edit()
-        assert w.chat.input_mode() == "locked" and box.isReadOnly()
+        box = w.chat.input.instruction_edit()
+        assert w.chat.input.input_mode() == "locked" and box.isReadOnly()
         assert box.placeholderText() == example.CHAT_HINT and "New run" in example.CHAT_HINT
-        assert not w.chat.send_button().isEnabled() and not w.start_action.isEnabled()
+        assert not w.chat.input.send_button().isEnabled() and not w.start_action.isEnabled()
         qtbot.keyClicks(box, "Add a footer")
         qtbot.keyClick(box, Qt.Key.Key_Return, CTRL)
         assert box.toPlainText() == ""
-        c.submit("Add a footer")  # however a request arrives, the example does not run it
+        c.run_flow.submit("Add a footer")  # however a request arrives, the example does not run it
         assert desktop.notices.text() == example.CHAT_HINT
         assert desktop.notices.action_labels() == ["New run"]
-        c.continue_run()
+        c.run_flow.continue_run()
         await c.ops.wait_idle()
         assert c.session is not None and not c.session.running
         # Steps, code, chart, GUI replay and compare all work.
@@ -151,10 +151,10 @@ def test_the_example_browses_but_never_asks_its_models(qapp, qtbot, desktop, mod
 def test_opening_the_example_again_gives_a_fresh_copy(qapp, desktop, shipped_hash):
     async def scenario() -> None:
         c = desktop.controller
-        c.open_example()
+        c.open_flow.open_example()
         store = await example_opened(desktop)
         (store.run_dir / "scribble.txt").write_text("mine?")
-        c.open_example()
+        c.open_flow.open_example()
         again = await example_opened(desktop)
         assert again.run_dir == store.run_dir
         assert not (again.run_dir / "scribble.txt").exists()
@@ -173,7 +173,7 @@ def test_a_missing_example_is_reported_with_where_it_was_looked_for(
     monkeypatch.setattr(resources, "example_run_source", lambda: missing)
 
     async def scenario() -> None:
-        desktop.controller.open_example()
+        desktop.controller.open_flow.open_example()
         await desktop.controller.ops.wait_idle()
         assert desktop.notices.level() == "error"
         assert desktop.notices.text() == (
@@ -256,7 +256,7 @@ def test_copying_into_a_folder_that_cannot_be_made_says_where(tmp_path):
 def test_the_example_serves_its_site_and_restores_on_a_copy(qapp, qtbot, desktop, shipped_hash):
     async def scenario() -> None:
         w, c = desktop.window, desktop.controller
-        c.open_example()
+        c.open_flow.open_example()
         store = await example_opened(desktop)
         serve = w.banner.buttons()[0]
         qtbot.mouseClick(serve, Qt.MouseButton.LeftButton)  # real npm install (offline), Vite
@@ -270,7 +270,7 @@ def test_the_example_serves_its_site_and_restores_on_a_copy(qapp, qtbot, desktop
         await c.ops.wait_idle()
         assert store.head == 1 and RunStore.open(store.run_dir).head == 1
         await wait_for_page(w, "Stock Reports", absent="Search stocks")
-        assert w.chat.input_mode() == "locked"
+        assert w.chat.input.input_mode() == "locked"
 
     run_on_qt_loop(qapp, lambda: desktop.run(scenario), 240)
     assert RunStore.open(SOURCE).head == 4

@@ -133,7 +133,7 @@ def test_with_ollama_running_use_ollama_fills_the_dialog_and_ok_saves_it(
         assert desktop.notices.level() == "success"
         # Configured: the welcome page gives way to the empty window, ready for an instruction.
         assert not window.welcome_shown() and window.chat.isVisible()
-        assert window.focusWidget() is window.chat.instruction_edit()
+        assert window.focusWidget() is window.chat.input.instruction_edit()
 
     run_on_qt_loop(qapp, lambda: desktop.run(scenario))
     settings = preflight.model_settings()
@@ -217,7 +217,7 @@ def test_starting_with_nothing_configured_keeps_the_instruction_and_offers_model
     qapp, qtbot, desktop, how
 ):
     async def scenario() -> None:
-        box = desktop.window.chat.instruction_edit()
+        box = desktop.window.chat.input.instruction_edit()
         qtbot.keyClicks(box, INSTRUCTION)
         if how == "ctrl+enter":
             qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -246,7 +246,7 @@ def test_a_broken_settings_file_is_named_when_starting(qapp, qtbot, desktop):
     desktop.settings_file.write_text("roles: coder")
 
     async def scenario() -> None:
-        box = desktop.window.chat.instruction_edit()
+        box = desktop.window.chat.input.instruction_edit()
         qtbot.keyClicks(box, INSTRUCTION)
         qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         text = desktop.notices.text()

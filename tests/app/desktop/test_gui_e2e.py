@@ -43,7 +43,7 @@ def test_a_user_builds_restores_picks_best_and_follows_up(qapp, qtbot, tmp_path,
 
 async def scenario(qtbot, window: MainWindow, controller: MainController) -> None:
     # The user types the instruction and sends it with Ctrl+Enter.
-    box = window.chat.instruction_edit()
+    box = window.chat.input.instruction_edit()
     qtbot.keyClicks(box, INSTRUCTION)
     qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     await wait_until(lambda: controller.session is not None and controller.session.running,

@@ -50,7 +50,7 @@ def test_about_shows_the_version_the_paths_in_use_and_the_docs(qapp, qtbot, tmp_
         dialog.close()
         await wait_until(lambda: desk.controller.help.dialog is None, 5, "About to close")
         # With a run open, its own logs folder is named.
-        desk.controller.open_run(str(store.run_dir))
+        desk.controller.open_flow.open_run(str(store.run_dir))
         await desk.controller.ops.wait_idle()
         dialog = await open_about(desk)
         assert dialog.path_text("Logs") == str(store.run_dir / "logs")

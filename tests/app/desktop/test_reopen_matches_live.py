@@ -60,7 +60,7 @@ def test_a_reopened_run_shows_the_same_chat_notices_and_cards_as_live(qapp, qtbo
     again = make_desk(qtbot, tmp_path, NO_GUI)
 
     async def reopen() -> None:
-        again.controller.open_run(str(seen["run_dir"]))
+        again.controller.open_flow.open_run(str(seen["run_dir"]))
         await again.controller.ops.wait_idle()
         assert again.window.chat.transcript() == seen["chat"]
         assert cards(again.window) == seen["cards"]

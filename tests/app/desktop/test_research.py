@@ -40,7 +40,7 @@ def test_chart_review_and_replay_follow_the_selected_step(qapp, qtbot, tmp_path,
 
     async def scenario() -> None:
         w, c = desk.window, desk.controller
-        c.open_run(str(store.run_dir))
+        c.open_flow.open_run(str(store.run_dir))
         await c.ops.wait_idle()
         assert w.chart.series_points("Appearance (0-5)") == [(1, 3), (2, 4), (3, 4)]
         assert w.chart.best_step() == 3

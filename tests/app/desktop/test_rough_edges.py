@@ -57,7 +57,7 @@ def test_a_server_that_is_down_is_said_once_before_anything_starts(qapp, qtbot, 
             assert desk.window.chat.transcript() == []
             assert desk.window.timeline.indices() == []
             assert not desk.runs_dir.exists() or not any(desk.runs_dir.iterdir())
-            assert desk.window.chat.instruction_edit().toPlainText() == "A bakery page."
+            assert desk.window.chat.input.instruction_edit().toPlainText() == "A bakery page."
             assert desk.controller.session is None
 
         drive(qapp, desk, scenario)
@@ -109,12 +109,12 @@ def test_reopening_shows_the_opened_runs_status_not_the_last_ones(qapp, qtbot, t
     status = desk.window.run_status
 
     async def scenario() -> None:
-        desk.controller.open_run(str(failed.run_dir))
+        desk.controller.open_flow.open_run(str(failed.run_dir))
         await desk.controller.ops.wait_idle()
         assert status.phase_label.text() == "Failed"
         assert desk.window.chat.transcript()[-1] == (
             "notice", "The run stopped on an error: the coder's server went away")
-        desk.controller.open_run(str(done.run_dir))
+        desk.controller.open_flow.open_run(str(done.run_dir))
         await desk.controller.ops.wait_idle()
         assert (status.phase_label.text(), status.step_label.text()) == ("Finished", "")
         assert desk.window.timeline.indices() == [1, 2]
@@ -131,7 +131,7 @@ def test_restore_takes_down_the_pick_best_note_and_welcome_clears_notices(qapp, 
     notices = desk.window.notices
 
     async def scenario() -> None:
-        desk.controller.open_run(str(store.run_dir))
+        desk.controller.open_flow.open_run(str(store.run_dir))
         await desk.controller.ops.wait_idle()
         desk.window.best_action.trigger()
         await desk.controller.ops.wait_idle()
@@ -159,7 +159,7 @@ def test_a_card_clicked_from_the_code_tab_shows_that_steps_changed_file(qapp, qt
     code = desk.window.code
 
     async def scenario() -> None:
-        desk.controller.open_run(str(store.run_dir))
+        desk.controller.open_flow.open_run(str(store.run_dir))
         await desk.controller.ops.wait_idle()
         assert code.selected_path() == "page3.html"  # the head's change, not nothing
         desk.window.tabs.setCurrentIndex(TAB_CODE)
@@ -180,7 +180,7 @@ def test_a_run_with_a_damaged_step_record_opens_with_the_rest_and_says_so(qapp, 
     desk = make_desk(qtbot, tmp_path, NO_GUI)
 
     async def scenario() -> None:
-        desk.controller.open_run(str(store.run_dir))
+        desk.controller.open_flow.open_run(str(store.run_dir))
         await desk.controller.ops.wait_idle()
         assert desk.window.timeline.indices() == [1, 3]
         text = desk.window.notices.text()

@@ -57,7 +57,7 @@ def test_a_model_server_that_is_down_is_named_before_the_run_and_start_goes_on(
         assert desk.controller.session is None  # nothing was created, nothing to clean up
         # The user starts the server and presses Start: the instruction is still in the box.
         with server:
-            assert desk.window.chat.instruction_edit().toPlainText() == INSTRUCTION
+            assert desk.window.chat.input.instruction_edit().toPlainText() == INSTRUCTION
             desk.window.start_action.trigger()
             await desk.wait_status(SessionStatus.FINISHED, timeout_s=60)
             store = desk.controller.session.store
@@ -102,7 +102,7 @@ def test_closing_the_window_mid_step_stops_everything_and_the_run_resumes(qapp, 
         again = make_desk(qtbot, tmp_path, NO_GUI)
 
         async def resume() -> None:
-            again.controller.open_run(str(holder["run_dir"]))
+            again.controller.open_flow.open_run(str(holder["run_dir"]))
             await again.controller.ops.wait_idle()
             # As it was live: step 1 committed, step 2 greyed as stopped, the stop said.
             assert again.window.timeline.indices() == [1, 2]
@@ -133,7 +133,7 @@ def test_missing_node_and_chromium_are_explained_before_anything_starts(qapp, qt
         text = desk.window.notices.text()
         assert "Node.js and npm were not found" in text and "nodejs.org" in text
         # The instruction is not lost: it is back in the box for the next try.
-        assert desk.window.chat.instruction_edit().toPlainText() == INSTRUCTION
+        assert desk.window.chat.input.instruction_edit().toPlainText() == INSTRUCTION
         monkeypatch.undo()
         monkeypatch.setenv("WEBGEN_CONFIG_DIR", str(tmp_path / "config"))
         monkeypatch.setenv("WEBGEN_CHROMIUM", str(tmp_path / "no-such-chromium"))
@@ -141,7 +141,7 @@ def test_missing_node_and_chromium_are_explained_before_anything_starts(qapp, qt
         assert "no-such-chromium" in desk.window.notices.text()
         assert desk.window.notices.level() == "error"
         assert not (tmp_path / "runs").exists()  # nothing was started
-        assert desk.window.chat.instruction_edit().toPlainText() == INSTRUCTION
+        assert desk.window.chat.input.instruction_edit().toPlainText() == INSTRUCTION
 
     drive(qapp, desk, scenario)
 

@@ -46,7 +46,7 @@ def stored_run(desk: Desk, name: str, **config):
 
 
 async def open_run(desk: Desk, store) -> None:
-    desk.controller.open_run(str(store.run_dir))
+    desk.controller.open_flow.open_run(str(store.run_dir))
     await desk.controller.ops.wait_idle()
 
 
@@ -97,7 +97,7 @@ def test_two_candidates_chosen_in_the_window_make_two_siblings_per_step(qapp, qt
     again = make_desk(qtbot, tmp_path, NO_GUI)
 
     async def reopen() -> None:
-        again.controller.open_run(str(seen["run_dir"]))
+        again.controller.open_flow.open_run(str(seen["run_dir"]))
         await again.controller.ops.wait_idle()
         assert shown(again) == 2
         assert again.window.chat.transcript() == seen["chat"]

@@ -44,7 +44,7 @@ def desk(qtbot, tmp_path, monkeypatch) -> Desk:
 
 
 async def open_export(desk: Desk, run_dir: Path) -> ExportSiteDialog:
-    desk.controller.open_run(str(run_dir))
+    desk.controller.open_flow.open_run(str(run_dir))
     await desk.controller.ops.wait_idle()
     desk.window.export_site_action.trigger()
     dialog = desk.controller.site_export.dialog
@@ -90,7 +90,7 @@ def test_a_zip_of_the_step_selected_on_the_timeline(qapp, qtbot, tmp_path, desk)
     archive = tmp_path / "two.zip"
 
     async def scenario() -> None:
-        desk.controller.open_run(str(store.run_dir))
+        desk.controller.open_flow.open_run(str(store.run_dir))
         await desk.controller.ops.wait_idle()
         desk.window.timeline.select(2)
         desk.window.export_site_action.trigger()

@@ -78,7 +78,7 @@ def test_a_folder_too_big_from_the_welcome_page_is_refused_and_the_text_kept(
             assert "too big to start a run from" in desk.notices.text()
             assert desk.controller.session is None
             assert not desk.runs_dir.exists() or not any(desk.runs_dir.iterdir())
-            assert desk.window.chat.instruction_edit().toPlainText() == "A bakery page."
+            assert desk.window.chat.input.instruction_edit().toPlainText() == "A bakery page."
             assert Path(desk.controller.starts.choice.name) == project.resolve()
 
         drive(qapp, desk, scenario)

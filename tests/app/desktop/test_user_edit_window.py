@@ -95,7 +95,7 @@ def test_a_saved_edit_is_a_graded_step_the_coder_sees_and_a_reopened_run_shows(
     again = make_desk(qtbot, tmp_path, NO_GUI)
 
     async def reopen() -> None:
-        again.controller.open_run(str(seen["run_dir"]))
+        again.controller.open_flow.open_run(str(seen["run_dir"]))
         await again.controller.ops.wait_idle()
         assert kind_labels(again.window) == seen["cards"]
         assert ("user", "Your edit of index.html") in again.window.chat.transcript()

@@ -78,7 +78,7 @@ def test_splitters_and_recent_runs_are_remembered_and_a_run_reopens_whole(qapp, 
         saved["default"] = first.window.top_split.sizes()
         first.window.top_split.setSizes([1000, 1])  # as wide as the work area lets the chat be
         saved["sizes"] = first.window.top_split.sizes()  # fitted to the window's real width
-        first.controller.open_run(str(store.run_dir))
+        first.controller.open_flow.open_run(str(store.run_dir))
         await first.controller.ops.wait_idle()
         assert first.window.windowTitle() == "WebGen Studio — bakery"
         assert first.window.timeline.indices() == [1, 2, 3]
