@@ -5,7 +5,9 @@ coder for N replies, and each candidate is installed (linked ``node_modules``), 
 its own Vite dev server, screenshotted in the shared Chromium and graded by an instant
 scripted critic. Prints, per N, the edit step's wall time (first start to last commit), the
 CPU seconds this process and all its descendants spent in the warm step (on 2 cores the wall
-time cannot be under half of it), and their peak resident memory (sampled every 0.1 s).
+time cannot be under half of it), their peak resident memory (the sum of resident sizes,
+sampled every 0.1 s; pages shared between processes count in each) and their proportional
+memory at the end of the warm step (shared pages counted once).
 
     .venv/bin/python -m benchmarks.candidates [--n 1 4] [--served 2] [--repeat 2]
 
@@ -115,13 +117,29 @@ def _tree_cpu(root: int) -> dict[int, float]:
     return {pid: cpu for pid, (_, _, cpu) in _tree_stats(root).items()}
 
 
+def _tree_pss_kb(root: int) -> int:
+    """Proportional set size of ``root``'s tree: shared pages (Chromium's and Node's code,
+    mapped by every process of theirs) counted once, unlike the sum of resident sizes."""
+    total = 0
+    for pid in _tree_stats(root):
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in rollup.splitlines()
+                     if line.startswith("Pss:"))
+    return total
+
+
 class StepCpu:
-    """CPU seconds the process tree spent between the warm step's start and its end."""
+    """CPU seconds the process tree spent between the warm step's start and its end, and
+    the tree's proportional memory at its end (everything the step needs is up then)."""
 
     def __init__(self, first: int, last: int) -> None:
         self.first, self.last = first, last
         self._start: dict[int, float] = {}
         self.seconds = 0.0
+        self.pss_kb = 0
 
     def __call__(self, event: object) -> None:
         if isinstance(event, StepStarted) and event.index == self.first:
@@ -129,28 +147,30 @@ class StepCpu:
         elif isinstance(event, StepFinished) and event.index == self.last:
             now = _tree_cpu(os.getpid())
             self.seconds = sum(cpu - self._start.get(pid, 0.0) for pid, cpu in now.items())
+            self.pss_kb = _tree_pss_kb(os.getpid())
 
 
 async def measure(n: int, served: int, workdir: Path) -> dict:
-    """Scaffold, then two edit steps with ``n`` candidates; their wall times and memory.
+    """Scaffold, then three edit steps with ``n`` candidates; their wall times and memory.
 
-    The first edit step starts the candidates' dev servers (cold); the second finds them
-    running (warm), as every later step of a run does.
+    The first edit step starts the candidates' dev servers (cold); the later ones find them
+    running, as every later step of a run does. The third is the one measured as warm (the
+    second still meets Vite's first-load work in the new servers).
     """
     files = site_files("vite-react")
     files["src/App.jsx"] = app_source(0)
     scaffold = coder_reply(files, shell=["npm install"], start="npm run dev")
-    scripts = {CODER: queue(scaffold), CRITIC: graded(*[3] * (2 * n + 1))}
+    scripts = {CODER: queue(scaffold), CRITIC: graded(*[3] * (3 * n + 1))}
     with ScriptedModelServer(scripts) as server:
         config = RunConfig(max_steps=1, gui_testing=False, timeouts=FAST_TIMEOUTS)
         agent = _agent(workdir / "run", settings_for(server, "openai"), config)
         try:  # the services outlive the first run, as in the app: the site keeps running
             await agent.run()
             server.set_script(CODER, candidate_reply)
-            agent.config = replace(config, max_steps=1 + 2 * n, candidates=n,
+            agent.config = replace(config, max_steps=1 + 3 * n, candidates=n,
                                    candidates_served=served)
-            # the warm step: 2+n .. 1+2n; its chosen candidate (the first here) ends it
-            cpu = StepCpu(2 + n, 2 + n)
+            # the last (warm) step: 2+2n .. 1+3n; its chosen candidate (the first) ends it
+            cpu = StepCpu(2 + 2 * n, 2 + 2 * n)
             agent.bus.subscribe(cpu)
             with TreeMemory() as memory:
                 await agent.run()
@@ -158,10 +178,11 @@ async def measure(n: int, served: int, workdir: Path) -> dict:
             await agent.services.close()
             await agent.models.close()
     edits = [s for s in agent.store.steps() if s.index > 1]
-    assert len(edits) == 2 * n and not any(s.has_error for s in edits), [s.errors for s in edits]
-    cold, warm = edits[:n], edits[n:]
+    assert len(edits) == 3 * n and not any(s.has_error for s in edits), [s.errors for s in edits]
+    cold, warm = edits[:n], edits[2 * n:]
     return {"n": n, "cold_s": round(_wall(cold), 3), "warm_s": round(_wall(warm), 3),
-            "warm_cpu_s": round(cpu.seconds, 3), "peak_rss_mb": round(memory.peak_kb / 1024)}
+            "warm_cpu_s": round(cpu.seconds, 3), "peak_rss_mb": round(memory.peak_kb / 1024),
+            "pss_mb": round(cpu.pss_kb / 1024)}
 
 
 def _wall(steps: list[StepRecord]) -> float:
@@ -197,7 +218,8 @@ def main() -> None:
                   "cold_s": round(statistics.median(r["cold_s"] for r in runs), 3),
                   "warm_s": round(statistics.median(r["warm_s"] for r in runs), 3),
                   "warm_cpu_s": round(statistics.median(r["warm_cpu_s"] for r in runs), 3),
-                  "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+                  "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                  "pss_mb": max(r["pss_mb"] for r in runs)}
         print(json.dumps(result))
         results.append(result)
     base = results[0]
