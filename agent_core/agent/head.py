@@ -16,7 +16,9 @@ from agent_core.store.start import start_files
 from agent_core.workspace.guard import Workspace
 
 
-def _undo(store: RunStore, workspace: Workspace, head: int | None) -> int:
+def undo_to(store: RunStore, workspace: Workspace, head: int | None) -> int:
+    """Make the project equal to step ``head``'s files (None: the start); returns how many
+    files changed. Blocking: call it in a worker thread."""
     target = store.files_of(head) if head else start_files(store)
     current = workspace.snapshot()
     changed = {p for p in set(current) | set(target) if current.get(p) != target.get(p)}
@@ -30,7 +32,7 @@ async def roll_back_unfinished(store: RunStore, workspace: Workspace) -> int:
 
     Reads and writes in a worker thread (the window's loop never waits on the disk).
     """
-    return await asyncio.to_thread(_undo, store, workspace, store.head)
+    return await asyncio.to_thread(undo_to, store, workspace, store.head)
 
 
 async def restore_step_files(store: RunStore, workspace: Workspace, index: int | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -12,10 +13,11 @@ from agent_core.agent import feedback as fb
 from agent_core.agent.coder_turn import CoderTurn, run_coder_turn
 from agent_core.agent.context import FittedPrompt
 from agent_core.agent.edit_step import EditOutcome, run_edit_phases
+from agent_core.agent.head import undo_to
 from agent_core.agent.reference import StepReferences, compare_with_reference
 from agent_core.agent.services import StepServices
 from agent_core.config import RoleConfig
-from agent_core.errors import ModelBadRequest
+from agent_core.errors import ModelBadRequest, ModelReplyCut
 from agent_core.events import (
     Event,
     FileWritten,
@@ -33,6 +35,12 @@ from agent_core.store.evidence_reference import ReferenceReview
 from agent_core.store.records import StepKind, StepRecord
 from agent_core.store.run_store import RunStore
 from agent_core.store.start import read_start
+
+log = logging.getLogger(__name__)
+
+CUT_REPLY_RETRIES = 2
+"""How many times a step asks again for a reply the server cut short."""
+CUT_REPLY_REASON = "the coder's server cut the reply short (another request reached it)"
 
 
 @dataclass(frozen=True)
@@ -129,9 +137,31 @@ class StepRunner:
         return await self.commit(turn, result, prompt.trimmed)
 
     async def draft(self, prompt: FittedPrompt) -> tuple[CoderTurn, StepResult]:
-        """Announce the step, ask the coder and carry the reply out; nothing is committed."""
-        turn = await self.ask(prompt)
+        """Announce the step, ask the coder and carry the reply out; nothing is committed.
+
+        A reply the server cut short (another request reached a server such as
+        llama-cpp-python) is undone, files and all, and asked for again, up to
+        ``CUT_REPLY_RETRIES`` times; a cut after that ends the step with the error.
+        """
+        try:
+            turn = await self.ask(prompt)
+        except ModelReplyCut as cut:
+            turn = await self._ask_after_cut(prompt, cut)
         return turn, await self.carry_out(turn)
+
+    async def _ask_after_cut(self, prompt: FittedPrompt, cut: ModelReplyCut) -> CoderTurn:
+        for attempt in range(1, CUT_REPLY_RETRIES + 1):
+            log.info("step %s: the reply was cut short; asking again: %s", self.index, cut)
+            context = self.context
+            await asyncio.to_thread(undo_to, context.store, context.services.workspace,
+                                    self.parent)
+            try:
+                return await self.ask_again(prompt, CUT_REPLY_REASON)
+            except ModelReplyCut as again:
+                if attempt == CUT_REPLY_RETRIES:
+                    raise
+                cut = again
+        raise AssertionError("unreachable")
 
     async def ask(self, prompt: FittedPrompt) -> CoderTurn:
         """Announce the step and ask the coder; its files land in the step's workspace."""

@@ -4,12 +4,19 @@ user is told why, and the run resumes from the last committed step."""
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 
 import pytest
 
 from agent_core.agent.loop import WebGenAgent
 from agent_core.config import RunConfig
-from agent_core.events import FileWritten, RunCancelled, RunFailed, StepRolledBack
+from agent_core.events import (
+    FileWritten,
+    ReplyRestarted,
+    RunCancelled,
+    RunFailed,
+    StepRolledBack,
+)
 from agent_core.state import replay
 from agent_core.store.records import RunStatus
 from agent_core.store.run_store import RunStore
@@ -103,3 +110,40 @@ async def test_stop_mid_step_undoes_what_the_step_had_written(tmp_path):
     assert (events[-1].index, events[-1].to_index, events[-1].files) == (2, 1, 2)
     assert not (agent.store.workspace / "menu.html").exists()
     assert (agent.store.workspace / "index.html").read_text() == FIRST["index.html"]
+
+
+async def test_a_reply_another_program_cut_short_is_asked_again_and_the_run_goes_on(tmp_path):
+    # A local llama-cpp-python server ends a stream when another request reaches it (here
+    # another program listing its models mid-reply): the half reply's files are undone and
+    # the coder is asked again, instead of the run stopping.
+    half = Reply(text=coder_reply(SECOND) + "\n" + "<!-- more to come -->" * 200,
+                 chunk_size=64, chunk_delay_s=0.02)
+    whole = coder_reply({"index.html": "<!doctype html><title>Tea</title><h1>Teas</h1>"})
+    coder = queue(coder_reply(FIRST), half, whole, coder_reply(signal="finish"))
+    with ScriptedModelServer({CODER: coder, CRITIC: critic(3)},
+                             interrupt_requests=True) as server:
+        config = RunConfig(timeouts=FAST_TIMEOUTS, gui_testing=False)
+        agent, events = make_agent(tmp_path / "run", INSTRUCTION,
+                                   settings_for(server, "openai"), config)
+        listed: list[asyncio.Task] = []
+
+        def another_program(event) -> None:
+            if isinstance(event, FileWritten) and event.path == "menu.html" and not listed:
+                listed.append(asyncio.create_task(asyncio.to_thread(
+                    urllib.request.urlopen, f"{server.base_url_openai}/models", timeout=5)))
+
+        agent.bus.subscribe(another_program)
+        outcome = await run(agent)
+        await listed[0]
+        cut = list(server.interrupts.cut)
+    assert outcome.status is RunStatus.FINISHED and len(cut) == 1
+    store = agent.store
+    assert [(s.index, s.parent) for s in store.steps()] == [(1, None), (2, 1), (3, 2)]
+    assert store.step(2).reply == whole
+    assert set(store.files_of(2)) == {"index.html"}  # the cut reply's menu.html was undone
+    assert not (store.workspace / "menu.html").exists()
+    restarted = [e for e in events if isinstance(e, ReplyRestarted)]
+    assert [e.index for e in restarted] == [2]
+    said = [n.text for n in replay(events).notices]
+    assert ("Step 2: the coder's server cut the reply short (another request reached it); "
+            "the coder is asked again.") in said
