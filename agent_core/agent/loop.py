@@ -34,13 +34,13 @@ from agent_core.agent.reply_format import (
     ending_message,
     has_working_step,
 )
+from agent_core.agent.run_setup import RunSetup
 from agent_core.agent.services import AgentModels, StepServices, build_gui_tester
 from agent_core.config import RunConfig
 from agent_core.errors import RunStoreError, WebGenError
 from agent_core.events import (
     Backtracked,
     BestSelected,
-    CoderContext,
     ContextTrimmed,
     Event,
     EventBus,
@@ -49,15 +49,11 @@ from agent_core.events import (
     RunFailed,
     RunFinished,
     RunStarted,
-    SandboxPrepared,
     StepFinished,
     StepRolledBack,
     StepStarted,
-    TestInstructionWritten,
 )
-from agent_core.gui.interface import FunctionalTester, WritesTestInstruction
-from agent_core.llm.server_context import served_context_length
-from agent_core.llm.stream_end import one_server
+from agent_core.gui.interface import FunctionalTester
 from agent_core.llm.vision import reads_images
 from agent_core.protocol.coder_prompt import (
     effective_instruction,
@@ -215,10 +211,12 @@ class WebGenAgent:
             if resumed:
                 await self.restore_step(self.store.head, emit=False)
             await self.store.update_manifest_async(status=RunStatus.RUNNING, end_reason="")
-            await self._prepare_sandbox()
-            await self._read_coder_context()
+            setup = RunSetup(self.store, self.models, self.services, self.emit, self.run_id)
+            await setup.prepare_sandbox()
+            await setup.read_coder_context()
             self.services.prewarm_browser()
-            writer = await self._start_test_instruction()
+            writer = await setup.start_test_instruction(
+                self.gui_tester, self.instruction_for(self.store.head))
             try:
                 return await self._run_to_end()
             finally:
@@ -242,62 +240,6 @@ class WebGenAgent:
             if self._owns_services:
                 await asyncio.shield(self.services.close())
             unsubscribe()
-
-    async def _read_coder_context(self) -> None:
-        """Size the prompt budget and the reply limit by the context the server really gives."""
-        settings = self.models.settings
-        served = await served_context_length(settings.coder)
-        setting = settings.coder.context_length
-        if served is None:
-            await self.emit(CoderContext(run_id=self.run_id, context_length=setting,
-                                         source="the setting; the server does not tell"))
-            return
-        length, source = served
-        used = min(length, setting)
-        if used != setting:
-            coder = replace(settings.coder, context_length=used)
-            self.models.settings = replace(settings, coder=coder)
-            if hasattr(self.models.coder, "config"):
-                self.models.coder.config = coder  # the client's reply limit follows
-        await self.emit(CoderContext(run_id=self.run_id, context_length=used,
-                                     source=f"{source}: {length}; the setting: {setting}"))
-
-    async def _prepare_sandbox(self) -> None:
-        """Settle how the model's code runs, and say so (loudly when it is unconfined)."""
-        confinement = await self.services.sandbox.prepare()
-        await self.emit(SandboxPrepared(
-            run_id=self.run_id, confined=confinement.confined, backend=confinement.backend,
-            detail=confinement.detail, warning=confinement.warning,
-        ))
-
-    async def _start_test_instruction(self) -> asyncio.Task[None] | None:
-        """Write the GUI agent's test instruction while the coder works on step one.
-
-        A feedback model on the coder's own OpenAI-compatible server writes it first
-        instead: a request arriving there while the coder streams would cut the coder's
-        reply short (llama-cpp-python does), and the instruction is a short reply.
-        """
-        tester = self.gui_tester
-        if not isinstance(tester, WritesTestInstruction):
-            return None
-        if one_server(self.models.settings.feedback, self.models.settings.coder):
-            await self._write_test_instruction(tester)
-            return None
-        return asyncio.create_task(self._write_test_instruction(tester))
-
-    async def _write_test_instruction(self, tester: WritesTestInstruction) -> None:
-        instruction = self.instruction_for(self.store.head)
-        stored = self.store.manifest.test_instruction
-        if stored:
-            tester.remember_test_instruction(instruction, stored)
-            return
-        try:
-            text = await tester.write_test_instruction(instruction)
-        except WebGenError as exc:  # the GUI-test step tries again and reports it
-            log.warning("could not write the test instruction yet: %s", exc)
-            return
-        await self.store.update_manifest_async(test_instruction=text)
-        await self.emit(TestInstructionWritten(run_id=self.run_id, text=text))
 
     async def _run_to_end(self) -> RunOutcome:
         reason = "max_steps"
