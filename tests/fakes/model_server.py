@@ -9,24 +9,20 @@ Usage::
     with ScriptedModelServer({"coder-model": queue("hello", Reply(status=500))}) as server:
         ...  # point a client at server.base_url_openai or server.base_url_ollama
 
-Run as ``python -m tests.fakes.model_server --script FILE.json --port-file PATH`` it
-serves ``{"model": ["reply", {"status": 500}, ...]}`` until killed.
+``python -m tests.fakes.serve_script --script FILE.json --port-file PATH`` serves
+``{"model": ["reply", {"status": 500}, ...]}`` until killed.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import itertools
 import json
-import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 from tests.fakes.interrupts import Interrupts
@@ -37,17 +33,15 @@ from tests.fakes.model_script import (
     Script,
     error_payload,
     ollama_done,
-    ollama_part,
     ollama_show,
     ollama_tags,
-    openai_chunk,
     openai_completion,
     openai_models,
-    openai_usage_chunk,
     parse_request,
     queue,
     unknown_model_payload,
 )
+from tests.fakes.stream_events import DONE, STALL, stream_events
 
 N_REFUSED = "Only one completion choice is allowed"
 """What llama.cpp's own server answers to an OpenAI ``n`` above 1 (HTTP 500 in some versions,
@@ -62,12 +56,6 @@ def _phrase(status: int) -> str:
         return f"scripted {HTTPStatus(status).phrase.lower()}"
     except ValueError:
         return f"scripted status {status}"
-
-
-_DONE = b"data: [DONE]\n\n"
-
-_STALL = object()
-"""Marks where a stream goes quiet for ``Reply.stall_s``."""
 
 
 class _Stopping(Exception):
@@ -262,72 +250,24 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        for index, event in enumerate(self._events(request, reply, others)):
+        for index, event in enumerate(stream_events(request, reply, others)):
             if event is None:
                 self._drop()
                 return
-            if event is _STALL:
+            if event is STALL:
                 self._wait(reply.stall_s)
                 continue
             if index > 1:
                 self._wait(reply.chunk_delay_s)
             self._write_chunk(event)
-            if openai and event != _DONE and self._interrupted():
-                self._write_chunk(_DONE)  # llama-cpp-python's end of an interrupted stream
+            if openai and event != DONE and self._interrupted():
+                self._write_chunk(DONE)  # llama-cpp-python's end of an interrupted stream
                 break
         self._write_chunk(b"")
 
     def _interrupted(self) -> bool:
         interrupts = self.server.owner.interrupts
         return interrupts is not None and interrupts.cuts(self._arrival)
-
-    def _events(self, request: RecordedRequest, reply: Reply, others: list[Reply]
-                ) -> Iterator[Any]:
-        """Encoded stream events; None marks where a dropped connection is cut.
-
-        The choices of an ``n`` request are interleaved fragment by fragment, by index.
-        """
-        model = request.model
-        if request.protocol == "openai":
-            sse = lambda obj: f"data: {json.dumps(obj)}\n\n".encode()  # noqa: E731
-            replies = [reply, *others]
-            for i in range(len(replies)):
-                yield sse(openai_chunk(model, {"role": "assistant", "content": ""}, None, i))
-            for turn in itertools.zip_longest(*(r.fragments() for r in replies)):
-                for i, fragment in enumerate(turn):
-                    if fragment is not None:
-                        yield sse(openai_chunk(model, {"content": fragment}, None, i))
-            yield from self._faults(reply, sse, b"data: {\"choices\": [{\"delta\": \n\n")
-            if reply.stream_error:
-                return
-            for i, answer in enumerate(replies):
-                yield sse(openai_chunk(model, {}, answer.finish_reason, i))
-            asked = (request.body.get("stream_options") or {}).get("include_usage")
-            if asked and reply.stream_usage:
-                yield sse(openai_usage_chunk(request, reply, others))
-            yield _DONE
-            return
-        ndjson = lambda obj: (json.dumps(obj) + "\n").encode()  # noqa: E731
-        yield ndjson(ollama_part(model, ""))
-        for fragment in reply.fragments():
-            yield ndjson(ollama_part(model, fragment))
-        yield from self._faults(reply, ndjson, b'{"model": "x", "message": {"content\n')
-        if reply.stream_error:
-            return
-        yield ndjson(ollama_done(request, reply))
-
-    @staticmethod
-    def _faults(reply: Reply, encode: Callable[[Any], bytes], broken: bytes) -> Iterator[Any]:
-        """The faults a reply asks for, after its fragments: cut, broken line, stall, error."""
-        if reply.drop_connection:
-            yield None
-        if reply.malformed:
-            yield broken
-        if reply.stall_s:
-            yield _STALL
-        if reply.stream_error:
-            yield encode({"error": {"message": reply.stream_error, "type": "server_error"}}
-                         if broken.startswith(b"data:") else {"error": reply.stream_error})
 
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
@@ -473,41 +413,3 @@ class ScriptedModelServer:
             self._requests.append(request)
         if self._on_request is not None:
             self._on_request(request)
-
-
-def _load_script_file(path: Path) -> dict[str, Script]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise SystemExit(f"{path}: expected an object of model name -> list of replies")
-    return {name: queue(*[Reply.from_json(item) for item in items]) for name, items in data.items()}
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Serve scripted replies from a JSON file until SIGTERM or SIGINT."""
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.model_server")
-    parser.add_argument("--script", type=Path, required=True, help="JSON: model -> replies")
-    parser.add_argument("--port-file", type=Path, required=True, help="where to write the port")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--requests-log", type=Path, help="append one JSON line per request")
-    args = parser.parse_args(argv)
-
-    log_lock = threading.Lock()
-
-    def log(request: RecordedRequest) -> None:
-        if args.requests_log is not None:
-            with log_lock, args.requests_log.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(request.summary()) + "\n")
-
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    with ScriptedModelServer(_load_script_file(args.script), port=args.port, on_request=log) as s:
-        partial = args.port_file.with_name(args.port_file.name + ".tmp")
-        partial.write_text(str(s.port), encoding="utf-8")
-        partial.replace(args.port_file)
-        while not done.wait(0.2):
-            pass
-
-
-if __name__ == "__main__":
-    main()

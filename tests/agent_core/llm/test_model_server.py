@@ -94,7 +94,7 @@ async def test_cli_serves_a_json_script_until_terminated(tmp_path: Path) -> None
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.fakes.model_server",
+        "tests.fakes.serve_script",
         "--script",
         str(script),
         "--port-file",
