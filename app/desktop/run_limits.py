@@ -9,16 +9,15 @@ the open run's, else the defaults.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from agent_core.config import CANDIDATES_OFFERED, Provider, RunConfig
 from agent_core.errors import ConfigError, WebGenError
 from app import settings as app_settings
 from app.desktop.ops import Notifier, Ops
+from app.doctor_keys import is_loopback
 from ui.main_window import MainWindow
 
 SPREAD_KEYS = ("candidates_served", "coder_requests")
@@ -32,15 +31,7 @@ def local_openai_coder(data: Mapping[str, Any]) -> bool:
         coder = app_settings.resolve_model_settings({}, file_data=data).coder
     except WebGenError:
         return False
-    if coder.provider is not Provider.OPENAI:
-        return False
-    host = urlsplit(coder.url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return coder.provider is Provider.OPENAI and is_loopback(coder.url)
 
 
 def local_coder_hint() -> str:

@@ -55,3 +55,18 @@ def stock_site(app: str) -> dict[str, str]:
         "import App from './App.jsx';", "import App from './App.jsx';\nimport './index.css';"
     )
     return files
+
+
+def one_heading_app(heading: str) -> str:
+    """A one-heading App component."""
+    return f"export default function App() {{ return <h1>{heading}</h1>; }}\n"
+
+
+FOUR_CANDIDATES = {
+    1: "export default function App() { return <h1>Broken</h1>\n",  # the build breaks
+    2: "export default function App() { return null; }\n",  # renders nothing
+    3: one_heading_app("Stock reports, plain"),
+    4: one_heading_app("Stock reports, with a search form"),
+}
+"""``src/App.jsx`` of the four candidates the candidate tests take, by the seed they ask with:
+a broken build, a blank page and two good ones."""

@@ -20,28 +20,15 @@ from tests.support.agent import (
     run,
     settings_for,
 )
-from tests.support.stock_site import APP_V1, INSTRUCTION
+from tests.support.stock_site import APP_V1, FOUR_CANDIDATES, INSTRUCTION, one_heading_app
 from tests.support.stock_site import stock_site as site
 
 pytestmark = pytest.mark.slow
 
 
-def app(heading: str) -> str:
-    """A one-heading App component."""
-    return f"export default function App() {{ return <h1>{heading}</h1>; }}\n"
-
-
-CANDIDATES = {
-    1: "export default function App() { return <h1>Broken</h1>\n",  # the build breaks
-    2: "export default function App() { return null; }\n",  # renders nothing
-    3: app("Stock reports, plain"),
-    4: app("Stock reports, with a search form"),
-}
-
-
 def by_seed(request: RecordedRequest) -> str:
     """Candidate N's request carries seed N."""
-    return coder_reply({"src/App.jsx": CANDIDATES[request.body["seed"]]})
+    return coder_reply({"src/App.jsx": FOUR_CANDIDATES[request.body["seed"]]})
 
 
 async def test_vite_candidates_each_serve_their_own_site_and_the_best_continues(tmp_path):
@@ -65,7 +52,7 @@ async def test_vite_candidates_each_serve_their_own_site_and_the_best_continues(
     assert len(urls) == 4  # a dev server of its own each
     assert agent.store.head == 5 and agent.store.manifest.best_step == 5
     assert "with a search form" in (agent.store.workspace / "src/App.jsx").read_text()
-    for index, source in zip(range(2, 6), CANDIDATES.values(), strict=True):
+    for index, source in zip(range(2, 6), FOUR_CANDIDATES.values(), strict=True):
         assert agent.store.files_of(index)["src/App.jsx"].decode() == source
     records = list(step_grpo_records([agent.store.run_dir], reward="appearance",
                                      group_by="siblings"))
@@ -93,7 +80,7 @@ def with_local_package(files: dict[str, str]) -> dict[str, str]:
 
 async def test_the_chosen_candidates_new_dependency_is_installed_in_the_runs_folder(tmp_path):
     scaffold = site(APP_V1)
-    replies = {1: coder_reply({"src/App.jsx": app("Stock reports, plain")}),
+    replies = {1: coder_reply({"src/App.jsx": one_heading_app("Stock reports, plain")}),
                2: coder_reply(with_local_package(scaffold), shell=["npm install"])}
     with ScriptedModelServer({CODER: queue(coder_reply(scaffold, shell=["npm install"],
                                                        start="npm run dev")),

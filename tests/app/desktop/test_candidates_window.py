@@ -16,24 +16,13 @@ from tests.fakes.model_server import RecordedRequest, ScriptedModelServer
 from tests.support.agent import CODER, CRITIC, FAST_TIMEOUTS, coder_reply, graded, settings_for
 from tests.support.desktop import Desk, choose, drive, make_desk, write_settings
 from tests.support.qtasync import wait_until
-from tests.support.stock_site import APP_V1, INSTRUCTION
+from tests.support.stock_site import APP_V1, FOUR_CANDIDATES, INSTRUCTION
 from tests.support.stock_site import stock_site as site
 from ui.main_window import TAB_CANDIDATES
 
 pytestmark = pytest.mark.slow
 
 
-def app(heading: str) -> str:
-    """A one-heading App component."""
-    return f"export default function App() {{ return <h1>{heading}</h1>; }}\n"
-
-
-CANDIDATES = {
-    1: "export default function App() { return <h1>Broken</h1>\n",  # the build breaks
-    2: "export default function App() { return null; }\n",  # renders nothing
-    3: app("Stock reports, plain"),
-    4: app("Stock reports, with a search form"),
-}
 SCAFFOLD = coder_reply(site(APP_V1), shell=["npm install"], start="npm run dev")
 CONFIG = RunConfig(gui_testing=False, timeouts=FAST_TIMEOUTS, candidates_served=1)
 
@@ -42,7 +31,7 @@ def coder(request: RecordedRequest) -> str:
     """The first step builds the site; then each candidate's reply follows its seed."""
     if "seed" not in request.body or request.body["seed"] is None:
         return SCAFFOLD
-    return coder_reply({"src/App.jsx": CANDIDATES[request.body["seed"]]})
+    return coder_reply({"src/App.jsx": FOUR_CANDIDATES[request.body["seed"]]})
 
 
 def stack(desk: Desk) -> tuple:
@@ -109,13 +98,13 @@ def test_candidates_live_restored_and_reopened_in_the_window(qapp, qtbot, tmp_pa
             assert shown[1][3].startswith("Not sent to the critic: the page is blank")
             assert [c[2] for c in shown] == ["Look –", "Look –", "Look 3/5", "Look 5/5"]
             assert shown[3][4] and all(c[5] for c in shown[2:])  # head; screenshots
-            assert "+" + CANDIDATES[2].strip() in (
+            assert "+" + FOUR_CANDIDATES[2].strip() in (
                 desk.window.candidates.column(3).diff_view.toPlainText())
             plain = desk.window.candidates.column(4)
             qtbot.mouseClick(plain.continue_button, Qt.MouseButton.LeftButton)
             await desk.controller.ops.wait_idle()
             assert store.head == 4
-            assert (store.workspace / "src/App.jsx").read_text() == CANDIDATES[3]
+            assert (store.workspace / "src/App.jsx").read_text() == FOUR_CANDIDATES[3]
             assert stack(desk) == ([1, 4], (2, 3, 4, 5), "❐ 4 candidates", True)
             assert plain.head_badge.isVisibleTo(plain)
             seen.update(run_dir=store.run_dir, stack=stack(desk), columns=columns(desk))
