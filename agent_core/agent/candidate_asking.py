@@ -89,13 +89,6 @@ class CandidateAsking:
         self.limit = RequestLimit(1 if coders.one_at_a_time else limit)
         self.parent_files = parent_files
 
-    @classmethod
-    async def start(cls, coders: StepCoders, limit: int, workspace: Workspace
-                    ) -> CandidateAsking:
-        """Asking for a step whose candidates start from ``workspace``'s files as they are."""
-        files = await asyncio.to_thread(workspace.snapshot)
-        return cls(coders, limit, files)
-
     async def ask(self, asker: Asker, workspace: Workspace, prompt: FittedPrompt) -> CoderTurn:
         """One candidate's reply, whole: asked again, alone, if the server cut it short.
 

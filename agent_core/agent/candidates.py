@@ -61,13 +61,15 @@ def choose(results: Sequence[StepResult]) -> int:
     return max(range(len(results)), key=rank)
 
 
-def _make_site(source: Workspace, state_dir: Path, root: Path) -> Path:
-    """A candidate's folder: the parent's files, linked dependencies, its install state."""
+def _make_site(source: Workspace, files: dict[str, bytes], state_dir: Path, root: Path
+               ) -> Path:
+    """A candidate's folder: the parent's ``files``, ``source``'s dependencies linked, its
+    install state."""
     if root.exists():
         remove_tree(root)
     site = root / "site"
     site.mkdir(parents=True)
-    Workspace(site, max_file_bytes=source.max_file_bytes).restore(source.snapshot())
+    Workspace(site, max_file_bytes=source.max_file_bytes).restore(files)
     modules = source.root / "node_modules"
     if modules.is_dir():
         link_tree(modules, site / "node_modules", copy=REWRITTEN)
@@ -96,15 +98,16 @@ class CandidateSlots:
         self.logs_dir = logs_dir
         self._slots: dict[int, StepServices] = {}
 
-    async def services(self, number: int, run: StepServices, config: RunConfig
-                       ) -> StepServices:
-        """Candidate ``number``'s services, its files those of the run's workspace now."""
+    async def services(self, number: int, run: StepServices, config: RunConfig,
+                       files: dict[str, bytes]) -> StepServices:
+        """Candidate ``number``'s services, its files ``files`` (the run's workspace's now)."""
         slot = self._slots.get(number)
         if slot is not None:
-            await asyncio.to_thread(slot.workspace.restore, run.workspace.snapshot())
+            await asyncio.to_thread(slot.workspace.restore, files)
         else:
             root = self.state_dir / "candidates" / str(number)
-            site = await asyncio.to_thread(_make_site, run.workspace, self.state_dir, root)
+            site = await asyncio.to_thread(_make_site, run.workspace, files, self.state_dir,
+                                           root)
             slot = StepServices.build(site, root / "state", self.logs_dir / f"candidate-{number}",
                                       config, run.critic.model)
             slot.share_browser(run)
@@ -141,12 +144,12 @@ class CandidateStep:
                   backtracked_from: int | None, started_at: float) -> StepRecord:
         """Draft every candidate, commit the others, then the chosen one (the new head)."""
         config = self.config
-        try:
+        try:  # every candidate starts from the run's files as they are now, read once
+            files = await asyncio.to_thread(self.context.services.workspace.snapshot)
             candidates = list(await asyncio.gather(*(
-                self._prepare(index, k, parent, backtracked_from, started_at)
+                self._prepare(index, k, parent, backtracked_from, started_at, files)
                 for k in range(1, config.candidates + 1))))
-            asking = await CandidateAsking.start(self.coders, config.coder_requests,
-                                                 self.context.services.workspace)
+            asking = CandidateAsking(self.coders, config.coder_requests, files)
             serving = asyncio.Semaphore(config.candidates_served)
             # the replies, a limit at a time; then served in candidate order, a budget at a time
             await asyncio.gather(*(self._ask(c, prompt, asking) for c in candidates))
@@ -156,11 +159,12 @@ class CandidateStep:
             await asyncio.shield(self.coders.close())
 
     async def _prepare(self, index: int, number: int, parent: int | None,
-                       backtracked_from: int | None, started_at: float) -> _Candidate:
+                       backtracked_from: int | None, started_at: float,
+                       files: dict[str, bytes]) -> _Candidate:
         run = self.context.services
         services = run  # the first candidate keeps the run's workspace and running server
         if number > 1:
-            services = await self.slots.services(number, run, self.config)
+            services = await self.slots.services(number, run, self.config, files)
         coder = await self.coders.make(number)
         tester = self.context.tester
         if number > 1 and isinstance(tester, BrowsesElsewhere):
