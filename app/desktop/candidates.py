@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 
 from agent_core.store.run_store import RunStore
 from agent_core.store.selection import sibling_groups
+from agent_core.store.start import start_files
 from app.desktop.ops import Notifier, Ops
 from app.desktop.views import load_image
 from ui.candidates_view import CandidateSide, parent_changes
@@ -36,7 +37,8 @@ def candidate_sides(store: RunStore, index: int) -> list[CandidateSide]:
     for member in candidate_group(store, index):
         step = store.step(member)
         if step.parent not in parents:
-            parents[step.parent] = store.files_of(step.parent) if step.parent else {}
+            parents[step.parent] = (store.files_of(step.parent) if step.parent
+                                    else start_files(store))  # a template's, or nothing
         base = f"step {step.parent}" if step.parent else "start"
         changes = parent_changes(parents[step.parent], store.files_of(member), base,
                                  f"step {member}")
